@@ -1,0 +1,33 @@
+# PGXS build of the extension. The same core sources are also built by CMake for unit tests.
+EXTENSION = cdc_sync
+EXTVERSION = 0.1
+MODULE_big = cdc_sync
+
+CORE_SRCS := $(wildcard src/core/*.cpp)
+GLUE_SRCS := $(wildcard src/pg/*.cpp) $(wildcard src/worker/*.cpp)
+OBJS = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+SQL_PARTS = src/sql/catalog.sql src/sql/internal.sql src/sql/api.sql src/sql/views.sql
+
+REGRESS = api_validation api_lifecycle
+REGRESS_OPTS = --inputdir=. --load-extension=cdc_sync
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -Isrc
+PG_CXXFLAGS = -std=c++17 -Wno-missing-field-initializers -Wno-register
+SHLIB_LINK = -lrdkafka -lsimdjson -lstdc++ -lpthread
+
+# Bitcode for JIT is not worth a clang++ dependency for this extension.
+override with_llvm = no
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PGXS passes CFLAGS-only warnings to C++; drop the ones g++ rejects.
+override CXXFLAGS := $(filter-out -Wmissing-prototypes -Wdeclaration-after-statement,$(CXXFLAGS))
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql

@@ -1,0 +1,167 @@
+// What the PostgreSQL side offers the pipeline runtime: config, waiting, transactions, apply, status.
+//
+// Neutral header: standard C++ only, included both by src/pg/ (which implements it beside
+// postgres.h) and by src/worker/ (which uses it beside the core). Every function here either
+// returns normally or throws cdc::host::HostError; a PostgreSQL error never longjmps out of it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cdc::host {
+
+// A PostgreSQL error raised while the host served a call, converted to an exception.
+class HostError : public std::runtime_error {
+ public:
+  HostError(const std::string& message, const std::string& sqlstate, const std::string& detail = "")
+      : std::runtime_error(message), sqlstate_(sqlstate), detail_(detail) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  std::string sqlstate_;
+  std::string detail_;
+};
+
+// The pipeline of this worker no longer exists or is no longer running: exit quietly.
+class PipelineGone : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SyncTableConfig {
+  int id = 0;
+  std::string source;                 // regular expression over "db.table"
+  std::string target;                 // qualified, quoted target name (for messages)
+  std::vector<std::string> columns;   // writable target columns, in table order
+  std::vector<int> key;               // indices into columns
+};
+
+// Special values of PipelineConfig::start_position.
+constexpr int64_t kStartEarliest = -2;
+constexpr int64_t kStartLatest = -1;
+
+struct PipelineConfig {
+  int id = 0;
+  std::string name;
+  std::string brokers;
+  std::vector<std::string> topics;
+  std::string format;
+  int64_t batch_max_rows = 10000;
+  int64_t batch_max_ms = 500;
+  bool dead_letter = false;           // on_error = 'dead_letter'
+  bool use_merge = true;              // apply_strategy resolved against the server
+  int parallelism = 1;
+  std::string group_id;
+  std::map<std::string, std::string> kafka;
+  std::vector<SyncTableConfig> tables;
+};
+
+struct Identity {
+  int pipeline_id = 0;
+  int worker_index = 0;
+  int parallelism = 1;
+};
+
+struct StoredOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t next_offset = 0;
+};
+
+// One group of staged rows (see core StageGroup), in neutral form.
+struct StageRows {
+  const std::vector<int>* columns = nullptr;  // indices into SyncTableConfig::columns
+  bool full = false;
+  bool replace = false;
+  const std::string* copy_text = nullptr;     // "op\tv...\n" lines
+  size_t upserts = 0;
+  size_t deletes = 0;
+};
+
+struct ApplyCounts {
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t deleted = 0;
+};
+
+struct DeadLetter {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;    // raw bytes of the Kafka key (may be empty)
+  bool key_null = true;
+  std::string value;  // raw bytes of the Kafka value
+  bool value_null = true;
+  std::string error;
+};
+
+struct TableProgress {
+  int sync_table_id = 0;
+  ApplyCounts counts;
+};
+
+// Everything a batch commits besides the rows: positions, counters, dead letters.
+struct BatchProgress {
+  std::vector<StoredOffset> offsets;
+  std::vector<TableProgress> tables;
+  int64_t consumed = 0;
+  int64_t skipped = 0;
+  std::vector<DeadLetter> dead_letters;
+};
+
+// Live, non-durable state shown in cdc_sync.status.
+struct LiveStatus {
+  int64_t lag = -1;          // messages behind the high watermarks, -1 when unknown
+  std::string kafka_problem;  // empty when the brokers answer
+};
+
+enum class LogLevel { Debug, Log, Info, Warning };
+
+// -- identity and configuration --
+Identity identity();
+PipelineConfig load_config();                  // throws PipelineGone
+std::vector<StoredOffset> load_offsets();
+// Inside begin_batch(): locks the pipeline row and tells where a first start (or a start after
+// reset_offsets) must begin: kStartEarliest, kStartLatest or epoch ms. False when offsets are
+// already stored and no reset is pending (partitions without an offset then start at earliest:
+// they were created after the pipeline started).
+bool lock_for_start(int64_t& position);
+// Inside begin_batch(): stores resolved start offsets for every partition and clears the reset.
+void write_start_offsets(const std::vector<StoredOffset>& offsets);
+bool source_matches(const std::string& pattern, const std::string& source);
+// A counter bumped whenever any pipeline's configuration changes.
+uint64_t config_generation();
+
+// -- event loop --
+// Sleeps until the latch is set, `fd` is readable (if >= 0) or timeout_ms passed; services
+// SIGHUP and interrupts. Returns false once the worker has been asked to stop.
+bool wait(int fd, long timeout_ms);
+bool stop_requested();
+int64_t now_ms();
+void log(LogLevel level, const std::string& message);
+
+// -- batches --
+void begin_batch();
+// Truncates the target of table `table` (index into PipelineConfig::tables) as the owner.
+void truncate_target(int table);
+// Stages `rows` and applies them to table `table` as the pipeline owner; adds to `counts`.
+void apply_rows(int table, const StageRows& rows, ApplyCounts& counts);
+void write_progress(const BatchProgress& progress);
+void commit_batch();
+void abort_batch();
+void begin_subtransaction();
+void commit_subtransaction();
+void rollback_subtransaction();
+// Marks the pipeline failed with `error` (own transaction) so the launcher stops restarting it.
+void mark_failed(const std::string& error);
+// Forgets prepared statements and staging tables (after a configuration change).
+void reset_apply_state();
+
+// -- status --
+void set_live_status(const LiveStatus& status);
+
+}  // namespace cdc::host

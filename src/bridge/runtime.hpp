@@ -1,0 +1,35 @@
+// What the C++ runtime (core + worker) offers the PostgreSQL side.
+//
+// Neutral header: standard C++ only. Every function may throw std::exception; PostgreSQL-side
+// callers invoke them inside the catch-all wrapper that turns exceptions into ereport(ERROR).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cdc::runtime {
+
+// The worker's whole life: consume, decode, batch, apply; returns when asked to stop.
+void run_worker();
+
+// True when `format` names a supported message format.
+bool is_known_format(const std::string& format);
+
+// "" when librdkafka accepts the property, else its complaint.
+std::string check_kafka_property(const std::string& name, const std::string& value);
+
+struct PartitionMark {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t low = 0;
+  int64_t high = 0;
+};
+
+// Low and high watermarks of every partition of `topics`, asked of the brokers now.
+std::vector<PartitionMark> query_watermarks(const std::string& brokers,
+                                            const std::map<std::string, std::string>& kafka,
+                                            const std::vector<std::string>& topics, int timeout_ms);
+
+}  // namespace cdc::runtime

@@ -1,0 +1,216 @@
+// Dedup of changes per key and their encoding as COPY text for the staging table.
+#include "core/batch.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace cdc {
+
+namespace {
+constexpr std::string_view kNull = "\\N";
+
+// Number of bytes `text` takes once escaped for COPY text format.
+size_t escaped_size(std::string_view text) {
+  size_t n = text.size();
+  for (char c : text)
+    if (c == '\\' || c == '\t' || c == '\n' || c == '\r') ++n;
+  return n;
+}
+
+// Writes `text` escaped for COPY text format at `out`; returns the end.
+char* write_escaped(char* out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '\\': *out++ = '\\'; *out++ = '\\'; break;
+      case '\t': *out++ = '\\'; *out++ = 't'; break;
+      case '\n': *out++ = '\\'; *out++ = 'n'; break;
+      case '\r': *out++ = '\\'; *out++ = 'r'; break;
+      default: *out++ = c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+void append_copy_escaped(std::string& out, std::string_view text) {
+  size_t at = out.size();
+  out.resize(at + escaped_size(text));
+  write_escaped(out.data() + at, text);
+}
+
+std::string_view copy_value(Arena& arena, const FieldValue& value) {
+  if (value.kind == ValueKind::Null) return kNull;
+  size_t n = escaped_size(value.text);
+  if (n == value.text.size()) return arena.store(value.text);
+  char* p = arena.allocate(n);
+  write_escaped(p, value.text);
+  return {p, n};
+}
+
+TableBatch::TableBatch(TableShape shape) : shape_(std::move(shape)), ncols_(shape_.columns.size()) {
+  for (size_t i = 0; i < ncols_; ++i) column_index_.emplace(shape_.columns[i], static_cast<int>(i));
+}
+
+// Builds the escaped key of `image` (or of `fallback` for columns `image` lacks) into key_scratch_.
+bool TableBatch::key_of(const std::vector<FieldValue>& image, const std::vector<FieldValue>* fallback,
+                        std::string& error) {
+  key_scratch_.clear();
+  for (size_t k = 0; k < shape_.key.size(); ++k) {
+    const std::string& name = shape_.columns[shape_.key[k]];
+    const FieldValue* found = nullptr;
+    for (const FieldValue& f : image)
+      if (f.name == name) { found = &f; break; }
+    if (!found && fallback)
+      for (const FieldValue& f : *fallback)
+        if (f.name == name) { found = &f; break; }
+    if (!found) {
+      error = "key column \"" + name + "\" is missing from the message";
+      return false;
+    }
+    if (found->kind == ValueKind::Null) {
+      error = "key column \"" + name + "\" is null in the message";
+      return false;
+    }
+    if (k) key_scratch_.push_back('\t');
+    append_copy_escaped(key_scratch_, found->text);
+  }
+  return true;
+}
+
+// Stores the values of the fields of `image` that name target columns into the row's slots.
+void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>& image) {
+  for (const FieldValue& f : image) {
+    auto it = column_index_.find(f.name);
+    if (it == column_index_.end()) continue;  // no such target column: ignored
+    slots_[first_slot + it->second] = copy_value(arena_, f);
+  }
+}
+
+bool TableBatch::add(const DecodedChange& change, std::string& error) {
+  bool is_delete = change.op == Op::Delete;
+  if (change.op == Op::Truncate) {
+    truncate();
+    return true;
+  }
+  const std::vector<FieldValue>& image = is_delete ? change.before : change.after;
+  if (!key_of(image, &change.key, error)) return false;
+
+  auto found = by_key_.find(std::string_view(key_scratch_));
+  if (found == by_key_.end()) {
+    Row row;
+    row.is_delete = is_delete;
+    row.first_slot = static_cast<uint32_t>(slots_.size());
+    slots_.resize(slots_.size() + ncols_);
+    rows_.push_back(row);
+    by_key_.emplace(arena_.store(key_scratch_), static_cast<uint32_t>(rows_.size() - 1));
+    if (is_delete) {
+      // A delete needs only its key; take it from the image it was found in.
+      set_columns(row.first_slot, change.key);
+      set_columns(row.first_slot, change.before);
+    } else {
+      set_columns(row.first_slot, change.after);
+    }
+    return true;
+  }
+
+  Row& row = rows_[found->second];
+  if (is_delete) {
+    row.is_delete = true;
+    return true;
+  }
+  if (row.is_delete) {
+    // Delete then insert within one batch: the new row replaces the old one entirely.
+    std::fill(slots_.begin() + row.first_slot, slots_.begin() + row.first_slot + ncols_, std::string_view());
+    row.is_delete = false;
+    row.replace = true;
+  }
+  set_columns(row.first_slot, change.after);
+  return true;
+}
+
+void TableBatch::truncate() {
+  clear();
+  truncate_first_ = true;
+}
+
+void TableBatch::clear() {
+  rows_.clear();
+  slots_.clear();
+  by_key_.clear();
+  arena_.reset();
+  truncate_first_ = false;
+}
+
+// Writes one byte per column into `mask`: 1 when the row carries that column.
+void TableBatch::mask_of(const Row& row, std::string& mask) const {
+  mask.assign(ncols_, '\0');
+  for (size_t c = 0; c < ncols_; ++c)
+    if (slots_[row.first_slot + c].data() != nullptr) mask[c] = 1;
+  for (int k : shape_.key) mask[k] = 1;
+}
+
+// Appends one row as a COPY text line: op, then the values of `columns`.
+void TableBatch::append_row(std::string& out, const Row& row, const std::vector<int>& columns,
+                            bool as_delete) const {
+  out.push_back(as_delete ? 'd' : 'u');
+  for (int c : columns) {
+    out.push_back('\t');
+    std::string_view v = slots_[row.first_slot + c];
+    if (v.data() == nullptr) v = kNull;
+    out.append(v.data(), v.size());
+  }
+  out.push_back('\n');
+}
+
+std::vector<StageGroup> TableBatch::groups() const {
+  // Upserts group by (column set, replace); deletes need only the key, so they ride along with
+  // the largest upsert group instead of costing a statement of their own.
+  std::vector<StageGroup> groups;
+  std::unordered_map<std::string, size_t> by_mask;
+  std::string mask;
+  std::vector<size_t> group_of_row(rows_.size(), SIZE_MAX);
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    const Row& row = rows_[r];
+    if (row.is_delete) continue;
+    mask_of(row, mask);
+    bool full = std::find(mask.begin(), mask.end(), '\0') == mask.end();
+    mask.push_back(row.replace && !full ? 1 : 0);
+    auto it = by_mask.find(mask);
+    if (it == by_mask.end()) {
+      StageGroup g;
+      for (size_t c = 0; c < ncols_; ++c)
+        if (mask[c]) g.columns.push_back(static_cast<int>(c));
+      g.full = full;
+      g.replace = row.replace && !full;
+      it = by_mask.emplace(mask, groups.size()).first;
+      groups.push_back(std::move(g));
+    }
+    group_of_row[r] = it->second;
+    groups[it->second].upserts++;
+  }
+  size_t delete_group = SIZE_MAX;
+  for (size_t g = 0; g < groups.size(); ++g)
+    if (!groups[g].replace && (delete_group == SIZE_MAX || groups[g].upserts > groups[delete_group].upserts))
+      delete_group = g;
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    if (!rows_[r].is_delete) continue;
+    if (delete_group == SIZE_MAX) {
+      StageGroup g;
+      g.columns = shape_.key;
+      std::sort(g.columns.begin(), g.columns.end());
+      g.full = g.columns.size() == ncols_;
+      delete_group = groups.size();
+      groups.push_back(std::move(g));
+    }
+    group_of_row[r] = delete_group;
+    groups[delete_group].deletes++;
+  }
+  for (StageGroup& g : groups) g.copy_text.reserve((g.upserts + g.deletes) * 64 * g.columns.size() / 4);
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    StageGroup& g = groups[group_of_row[r]];
+    append_row(g.copy_text, rows_[r], g.columns, rows_[r].is_delete);
+  }
+  return groups;
+}
+
+}  // namespace cdc

@@ -1,0 +1,83 @@
+// One batch of changes for one target table: the last change per key, encoded for COPY.
+#pragma once
+#include "core/pure_cpp.hpp"
+
+#include "core/arena.hpp"
+#include "core/change.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace cdc {
+
+// The target table as the batch sees it: its writable columns and which of them form the key.
+struct TableShape {
+  std::vector<std::string> columns;  // target column names, in table order
+  std::vector<int> key;              // indices into `columns`
+};
+
+// Rows that share the same present columns, ready to be streamed into a staging table with
+// COPY ... (op, columns...) FROM STDIN in text format.
+struct StageGroup {
+  std::vector<int> columns;   // indices into TableShape::columns, in table order, key columns included
+  bool full = false;          // every column of the table is present
+  bool replace = false;       // rows must replace the old row (absent columns get defaults, not old values)
+  std::string copy_text;      // "op\tv1\tv2...\n" per row, op 'u' (upsert) or 'd' (delete)
+  size_t upserts = 0;
+  size_t deletes = 0;
+};
+
+// Keeps the last change per key of one target table. Later changes to a key overwrite the columns
+// they carry; a delete followed by an insert in the same batch turns into a replacement.
+class TableBatch {
+ public:
+  explicit TableBatch(TableShape shape);
+
+  // Adds one change. Returns false and sets `error` when the change cannot be keyed.
+  bool add(const DecodedChange& change, std::string& error);
+  // A truncate of the source table: forget the batch's rows and truncate the target first.
+  void truncate();
+
+  bool empty() const { return rows_.empty() && !truncate_first_; }
+  size_t rows() const { return rows_.size(); }
+  bool truncate_first() const { return truncate_first_; }
+  const TableShape& shape() const { return shape_; }
+
+  // The batch's rows split into groups of identical column sets.
+  std::vector<StageGroup> groups() const;
+  // Forgets every row (keeps allocated memory for the next batch).
+  void clear();
+
+ private:
+  struct Row {
+    bool is_delete = false;
+    bool replace = false;
+    uint32_t first_slot = 0;  // index of this row's first value in slots_
+  };
+  bool key_of(const std::vector<FieldValue>& image, const std::vector<FieldValue>* fallback,
+              std::string& error);
+  void set_columns(uint32_t first_slot, const std::vector<FieldValue>& image);
+  void mask_of(const Row& row, std::string& mask) const;
+  void append_row(std::string& out, const Row& row, const std::vector<int>& columns, bool as_delete) const;
+
+  TableShape shape_;
+  size_t ncols_;
+  std::unordered_map<std::string_view, int> column_index_;
+  std::vector<Row> rows_;
+  std::vector<std::string_view> slots_;  // rows_.size() * ncols_ escaped values; data()==nullptr: absent
+  std::unordered_map<std::string_view, uint32_t> by_key_;
+  std::string key_scratch_;
+  Arena arena_;
+  bool truncate_first_ = false;
+};
+
+// Appends `text` to `out` escaped for COPY text format (backslash, tab, newline, carriage return).
+void append_copy_escaped(std::string& out, std::string_view text);
+
+// The COPY text form of one field value (`\N` for null), stored in `arena`.
+std::string_view copy_value(Arena& arena, const FieldValue& value);
+
+}  // namespace cdc

@@ -1,0 +1,79 @@
+// A decoded CDC event: the format-independent shape every decoder produces.
+#pragma once
+#include "core/pure_cpp.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cdc {
+
+// What an event does to the row of its key. Snapshot reads ('r') decode as Insert.
+enum class Op : uint8_t { Insert, Update, Delete, Truncate };
+
+// How a value was written in the message, which decides how it is handed to PostgreSQL.
+enum class ValueKind : uint8_t {
+  Null,    // JSON null
+  String,  // text: the unescaped string content
+  Number,  // text: the number literal exactly as written (no float round trip)
+  Bool,    // text: "true" or "false"
+  Json,    // text: the raw JSON of an object or array
+};
+
+// One field of a row image. Views point into the decoder's buffers.
+struct FieldValue {
+  std::string_view name;
+  ValueKind kind = ValueKind::Null;
+  std::string_view text;
+};
+
+// One decoded change. All views stay valid until the decoder's next decode() call.
+struct DecodedChange {
+  Op op = Op::Insert;
+  std::string_view source;         // "db.table" (Debezium MySQL) or "schema.table" (PostgreSQL)
+  bool has_before = false;
+  bool has_after = false;
+  std::vector<FieldValue> before;  // row image before the change (may be partial or absent)
+  std::vector<FieldValue> after;   // row image after the change
+  std::vector<FieldValue> key;     // fields of the Kafka message key, when it is a JSON object
+
+  void clear() {
+    op = Op::Insert;
+    source = {};
+    has_before = has_after = false;
+    before.clear();
+    after.clear();
+    key.clear();
+  }
+};
+
+enum class DecodeStatus : uint8_t {
+  Change,  // `out` holds a change to apply
+  Skip,    // nothing to apply (tombstone, heartbeat, schema-change or other non-data event); `reason` says why
+  Error,   // the message is malformed; `reason` says how (this is a bad message: on_error policy applies)
+};
+
+struct DecodeResult {
+  DecodeStatus status = DecodeStatus::Change;
+  std::string reason;
+};
+
+// Turns raw Kafka messages of one format into DecodedChange. Not thread-safe; one per worker.
+class Decoder {
+ public:
+  virtual ~Decoder() = default;
+  // key/value may be null (absent); a null value is a tombstone.
+  virtual DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
+                              DecodedChange& out) = 0;
+};
+
+// The decoder for a pipeline format name ("debezium", ...); throws std::invalid_argument for an unknown one.
+std::unique_ptr<Decoder> make_decoder(std::string_view format);
+
+// True when `format` names a supported format (for validating create_pipeline's argument).
+bool is_known_format(std::string_view format);
+
+}  // namespace cdc

@@ -1,0 +1,460 @@
+// Decodes Debezium change events (JSON, with or without the schema envelope) into DecodedChange.
+//
+// One pass of simdjson On-Demand over a padded copy of the message. Views in DecodedChange point
+// into that copy (numbers, nested JSON), into the parsers' string buffers (unescaped strings) or
+// into source_ (the composed table name); all of them are rewritten only by the next decode().
+// The key gets its own parser and buffer so the value's strings survive parsing it.
+#include "core/debezium_decoder.hpp"
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/json_util.hpp"
+
+namespace cdc {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+using simdjson::error_code;
+
+// Which part of the top-level object holds the event.
+enum class Pick : uint8_t {
+  Auto,     // not known yet: guess while scanning, rescan if the guess was wrong
+  Top,      // the top-level object itself (payload-only format)
+  Payload,  // its "payload" member (schema+payload envelope)
+};
+
+// What a row image member ("before"/"after") held.
+enum class Image : uint8_t { Absent, Null, Object };
+
+// What the event object held besides the row images (those go straight into DecodedChange).
+struct EventFields {
+  std::string_view op, db, schema, table;
+  bool has_op = false;
+  bool has_source = false;
+  bool has_ts = false;         // ts_ms / ts_us / ts_ns: all a heartbeat carries
+  bool schema_change = false;  // ddl / tableChanges: a schema-change event
+  bool other = false;          // a key Debezium never writes there, e.g. a bare row's column
+  Image before = Image::Absent;
+  Image after = Image::Absent;
+};
+
+// Outcome of one step: success, a JSON error (code), or a well-formed but invalid event (problem).
+struct Step {
+  error_code code = simdjson::SUCCESS;
+  const char* problem = nullptr;
+
+  bool failed() const { return code != simdjson::SUCCESS || problem != nullptr; }
+};
+
+// A step result carrying a simdjson error (SUCCESS means success).
+Step json_step(error_code code) { return Step{code, nullptr}; }
+
+// A step result for a message that is valid JSON but not a valid Debezium event.
+Step problem(const char* text) { return Step{simdjson::SUCCESS, text}; }
+
+// Returns a failed Step from the enclosing function when a simdjson call fails.
+#define CDC_JSON_TRY(expr)                      \
+  do {                                          \
+    error_code cdc_err_ = (expr);               \
+    if (cdc_err_) return json_step(cdc_err_);   \
+  } while (0)
+
+// Returns from the enclosing function when a step fails.
+#define CDC_STEP_TRY(expr)                      \
+  do {                                          \
+    Step cdc_step_ = (expr);                    \
+    if (cdc_step_.failed()) return cdc_step_;   \
+  } while (0)
+
+// What the scan of the top-level object found.
+struct RootScan {
+  bool saw_schema = false;
+  bool saw_payload = false;
+  bool tombstone = false;   // an envelope whose payload is null
+  Pick used = Pick::Auto;   // the side whose members were read (Auto: none yet)
+  bool side_failed = false; // the used side hit `deferred`; read nothing more
+  Step deferred;            // first problem of the used side in an Auto pass
+  EventFields ev;
+
+  bool envelope() const { return saw_schema && saw_payload; }
+};
+
+// Whether a scan in mode `pick` reads a top-level member belonging to `side`.
+bool wants(Pick pick, Pick side, const RootScan& scan) {
+  if (pick != Pick::Auto) return pick == side;
+  if (scan.side_failed) return false;
+  if (scan.used != Pick::Auto) return scan.used == side;
+  // JsonConverter writes "schema" first, so a payload seen after it is the envelope's.
+  return side == Pick::Top || scan.saw_schema;
+}
+
+// Whether the Auto pass read the wrong side (or none) and the wanted side has unread members.
+bool needs_rescan(const RootScan& scan, Pick wanted) {
+  if (scan.used == wanted) return false;
+  // Nothing read and no envelope: the top level had only schema/payload members, nothing to read.
+  return !(scan.used == Pick::Auto && wanted == Pick::Top);
+}
+
+// A Skip result.
+DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
+
+// An Error result.
+DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
+
+// A short, printable-ASCII rendering of message text for use inside an error reason.
+std::string printable(std::string_view s) {
+  std::string r;
+  for (char c : s.substr(0, 32)) r += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (s.size() > 32) r += "...";
+  return r;
+}
+
+// True when `text` is the JSON literal null, whitespace aside. (Checked on the text because
+// simdjson 3.0.1's root is_null() rejects "null" followed by whitespace.)
+bool is_json_null(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  return begin != std::string_view::npos && json::trim_right(text.substr(begin)) == "null";
+}
+
+// Maps a Debezium op code; false for codes that are not data changes or unknown.
+bool map_op(std::string_view code, Op& op) {
+  if (code == "c" || code == "r") {
+    op = Op::Insert;
+  } else if (code == "u") {
+    op = Op::Update;
+  } else if (code == "d") {
+    op = Op::Delete;
+  } else if (code == "t") {
+    op = Op::Truncate;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Reads a string-or-null member into `out` (null leaves it empty).
+Step read_name(ondemand::value value, std::string_view& out, const char* bad_type) {
+  ondemand::json_type type;
+  CDC_JSON_TRY(value.type().get(type));
+  if (type == ondemand::json_type::null) {
+    out = {};
+    return {};
+  }
+  if (type != ondemand::json_type::string) return problem(bad_type);
+  CDC_JSON_TRY(value.get_string().get(out));
+  return {};
+}
+
+// Reads the members of "source" that name the table.
+Step read_source(ondemand::value value, EventFields& ev) {
+  ondemand::json_type type;
+  CDC_JSON_TRY(value.type().get(type));
+  if (type != ondemand::json_type::object) return problem("'source' is not an object");
+  ondemand::object obj;
+  CDC_JSON_TRY(value.get_object().get(obj));
+  for (auto field : obj) {
+    std::string_view key;
+    CDC_JSON_TRY(field.unescaped_key().get(key));
+    ondemand::value member;
+    CDC_JSON_TRY(field.value().get(member));
+    if (key == "db") {
+      CDC_STEP_TRY(read_name(member, ev.db, "'source.db' is not a string"));
+    } else if (key == "schema") {
+      CDC_STEP_TRY(read_name(member, ev.schema, "'source.schema' is not a string"));
+    } else if (key == "table") {
+      CDC_STEP_TRY(read_name(member, ev.table, "'source.table' is not a string"));
+    }
+  }
+  ev.has_source = true;
+  return {};
+}
+
+// Reads a row image ("before"/"after"): an object of columns, or null.
+Step read_image(ondemand::value value, Image& state, std::vector<FieldValue>& dst,
+                const char* bad_type) {
+  dst.clear();  // a repeated member replaces the earlier one
+  ondemand::json_type type;
+  CDC_JSON_TRY(value.type().get(type));
+  if (type == ondemand::json_type::null) {
+    bool is_null = false;
+    CDC_JSON_TRY(value.is_null().get(is_null));
+    if (!is_null) return json_step(simdjson::N_ATOM_ERROR);
+    state = Image::Null;
+    return {};
+  }
+  if (type != ondemand::json_type::object) return problem(bad_type);
+  CDC_JSON_TRY(json::read_fields(value, dst));
+  state = Image::Object;
+  return {};
+}
+
+// Reads "op" (must be a string).
+Step read_op(ondemand::value value, EventFields& ev) {
+  ondemand::json_type type;
+  CDC_JSON_TRY(value.type().get(type));
+  if (type != ondemand::json_type::string) return problem("'op' is not a string");
+  CDC_JSON_TRY(value.get_string().get(ev.op));
+  ev.has_op = true;
+  return {};
+}
+
+// Handles one member of an event object.
+Step event_field(std::string_view key, ondemand::value value, EventFields& ev, DecodedChange& out) {
+  if (key == "op") return read_op(value, ev);
+  if (key == "before") {
+    return read_image(value, ev.before, out.before, "'before' is neither an object nor null");
+  }
+  if (key == "after") {
+    return read_image(value, ev.after, out.after, "'after' is neither an object nor null");
+  }
+  if (key == "source") return read_source(value, ev);
+  if (key == "ts_ms" || key == "ts_us" || key == "ts_ns") {
+    ev.has_ts = true;
+  } else if (key == "ddl" || key == "tableChanges") {
+    ev.schema_change = true;
+  } else if (key != "transaction") {
+    ev.other = true;
+  }
+  return {};
+}
+
+// Reads the envelope's "payload": the event object, or null for a tombstone.
+Step read_payload(ondemand::value value, RootScan& scan, DecodedChange& out) {
+  ondemand::json_type type;
+  CDC_JSON_TRY(value.type().get(type));
+  if (type == ondemand::json_type::null) {
+    bool is_null = false;
+    CDC_JSON_TRY(value.is_null().get(is_null));
+    if (!is_null) return json_step(simdjson::N_ATOM_ERROR);
+    scan.tombstone = true;
+    return {};
+  }
+  if (type != ondemand::json_type::object) {
+    return problem("'payload' is neither an object nor null");
+  }
+  ondemand::object obj;
+  CDC_JSON_TRY(value.get_object().get(obj));
+  for (auto field : obj) {
+    std::string_view key;
+    CDC_JSON_TRY(field.unescaped_key().get(key));
+    ondemand::value member;
+    CDC_JSON_TRY(field.value().get(member));
+    CDC_STEP_TRY(event_field(key, member, scan.ev, out));
+  }
+  return {};
+}
+
+// One pass over the top-level members, reading the side(s) `pick` selects.
+Step scan_root(ondemand::object root, Pick pick, RootScan& scan, DecodedChange& out) {
+  for (auto field : root) {
+    std::string_view key;
+    CDC_JSON_TRY(field.unescaped_key().get(key));
+    ondemand::value value;
+    CDC_JSON_TRY(field.value().get(value));
+    if (key == "schema") {
+      scan.saw_schema = true;
+      continue;
+    }
+    bool is_payload = key == "payload";
+    scan.saw_payload |= is_payload;
+    Pick side = is_payload ? Pick::Payload : Pick::Top;
+    if (!wants(pick, side, scan)) continue;
+    scan.used = side;
+    Step step = is_payload ? read_payload(value, scan, out) : event_field(key, value, scan.ev, out);
+    if (!step.failed()) continue;
+    // Malformed JSON is fatal; a problem in a guessed side only counts if the guess holds.
+    if (pick != Pick::Auto || step.code != simdjson::SUCCESS) return step;
+    scan.deferred = step;
+    scan.side_failed = true;
+  }
+  return {};
+}
+
+// Why the event's source cannot name a table (null when it can).
+const char* source_problem(const EventFields& ev) {
+  if (!ev.has_source) return "no 'source' field";
+  if (ev.table.empty()) return "'source.table' is missing";
+  if (ev.schema.empty() && ev.db.empty()) return "'source' has neither 'schema' nor 'db'";
+  return nullptr;
+}
+
+// Why an event without "op" is skipped or rejected.
+DecodeResult no_op_result(const EventFields& ev) {
+  if (ev.schema_change) return skip("schema change event");
+  bool images = ev.before != Image::Absent || ev.after != Image::Absent;
+  if (ev.has_ts && !ev.other && !ev.has_source && !images) return skip("heartbeat");
+  if (ev.other && !images) {
+    return error(
+        "no 'op' field: not a Debezium change event (this looks like a bare row, e.g. the output "
+        "of the ExtractNewRecordState transform, which is not supported)");
+  }
+  return error("no 'op' field: not a Debezium change event");
+}
+
+class DebeziumDecoder final : public Decoder {
+ public:
+  DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
+                      DecodedChange& out) override;
+
+ private:
+  DecodeResult parse_value(const char* value, size_t len, RootScan& scan, DecodedChange& out);
+  Step scan_document(RootScan& scan, DecodedChange& out);
+  Step scan_pass(Pick pick, RootScan& scan, DecodedChange& out);
+  Step check_end();
+  DecodeResult finish(const EventFields& ev, DecodedChange& out);
+  bool read_key(const char* key, size_t len, std::vector<FieldValue>& dst);
+  error_code read_key_pass(bool payload_only, bool& schema, bool& payload,
+                           std::vector<FieldValue>& dst);
+
+  json::PaddedBuffer value_buf_;
+  json::PaddedBuffer key_buf_;
+  ondemand::parser value_parser_;
+  ondemand::parser key_parser_;
+  ondemand::document value_doc_;
+  ondemand::document key_doc_;
+  std::string source_;  // out.source points here
+};
+
+DecodeResult DebeziumDecoder::decode(const char* key, size_t key_len, const char* value,
+                                     size_t value_len, DecodedChange& out) {
+  out.clear();
+  // librdkafka hands a tombstone over as a null payload; an empty one carries no event either.
+  if (value == nullptr || value_len == 0) return skip("tombstone");
+  RootScan scan;
+  DecodeResult result = parse_value(value, value_len, scan, out);
+  if (result.status == DecodeStatus::Change) {
+    if (key != nullptr && key_len > 0 && !read_key(key, key_len, out.key)) out.key.clear();
+    result = finish(scan.ev, out);
+  }
+  if (result.status != DecodeStatus::Change) out.clear();  // nothing half-decoded leaks out
+  return result;
+}
+
+// Parses the value and scans it; Change means "an event was read, go on".
+DecodeResult DebeziumDecoder::parse_value(const char* value, size_t len, RootScan& scan,
+                                          DecodedChange& out) {
+  std::string_view json = value_buf_.assign(value, len);
+  if (is_json_null(json)) return skip("tombstone");  // how some producers write a tombstone
+  auto parsed = value_parser_.iterate(json.data(), json.size(), value_buf_.capacity());
+  if (error_code err = std::move(parsed).get(value_doc_)) {
+    return error(json::describe_error("malformed JSON in value", err, json, nullptr));
+  }
+  Step step = scan_document(scan, out);
+  if (step.problem != nullptr) return error(step.problem);
+  if (step.code) {
+    return error(json::describe_error("malformed JSON in value", step.code, json, &value_doc_));
+  }
+  if (scan.tombstone) return skip("tombstone");
+  return {};
+}
+
+// Scans the whole document: the Auto pass, a second pass if it guessed wrong, trailing check.
+Step DebeziumDecoder::scan_document(RootScan& scan, DecodedChange& out) {
+  ondemand::json_type type;
+  CDC_JSON_TRY(value_doc_.type().get(type));
+  // A lone JSON null was caught before parsing (is_json_null), so any other 'n' is malformed.
+  if (type == ondemand::json_type::null) return json_step(simdjson::N_ATOM_ERROR);
+  if (type != ondemand::json_type::object) return problem("the value is not a JSON object");
+  CDC_STEP_TRY(scan_pass(Pick::Auto, scan, out));
+  Pick wanted = scan.envelope() ? Pick::Payload : Pick::Top;
+  if (needs_rescan(scan, wanted)) {
+    value_doc_.rewind();
+    out.clear();
+    scan = RootScan{};
+    CDC_STEP_TRY(scan_pass(wanted, scan, out));
+  } else if (scan.deferred.failed()) {
+    return scan.deferred;
+  }
+  return check_end();
+}
+
+// Fails when anything follows the document's root value.
+Step DebeziumDecoder::check_end() {
+  const char* rest = nullptr;
+  if (value_doc_.current_location().get(rest) == simdjson::SUCCESS) {
+    return json_step(simdjson::TRAILING_CONTENT);
+  }
+  return {};
+}
+
+// One scan of the top-level object in mode `pick`.
+Step DebeziumDecoder::scan_pass(Pick pick, RootScan& scan, DecodedChange& out) {
+  ondemand::object root;
+  CDC_JSON_TRY(value_doc_.get_object().get(root));
+  return scan_root(root, pick, scan, out);
+}
+
+// Checks the scanned event and fills op/source/has_*; out.key must already be decoded.
+DecodeResult DebeziumDecoder::finish(const EventFields& ev, DecodedChange& out) {
+  if (!ev.has_op) return no_op_result(ev);
+  if (ev.op == "m") return skip("logical decoding message (op 'm')");
+  Op op;
+  if (!map_op(ev.op, op)) return error("unknown op '" + printable(ev.op) + "'");
+  if (const char* why = source_problem(ev)) return error(why);
+  std::string_view ns = ev.schema.empty() ? ev.db : ev.schema;  // PostgreSQL: schema, MySQL: db
+  source_.assign(ns);
+  source_ += '.';
+  source_ += ev.table;
+  out.op = op;
+  out.source = source_;
+  out.has_before = ev.before == Image::Object;
+  out.has_after = ev.after == Image::Object;
+  if ((op == Op::Insert || op == Op::Update) && !out.has_after) {
+    return error("op '" + printable(ev.op) + "' without an 'after' row image");
+  }
+  if (op == Op::Delete && out.before.empty() && out.key.empty()) {
+    return error("delete without before image or key");
+  }
+  return {};
+}
+
+// Decodes a JSON-object key (bare, or in a schema/payload envelope); false if it is anything else.
+bool DebeziumDecoder::read_key(const char* key, size_t len, std::vector<FieldValue>& dst) {
+  std::string_view json = key_buf_.assign(key, len);
+  auto parsed = key_parser_.iterate(json.data(), json.size(), key_buf_.capacity());
+  if (std::move(parsed).get(key_doc_)) return false;
+  ondemand::json_type type;
+  if (key_doc_.type().get(type) || type != ondemand::json_type::object) return false;
+  bool schema = false;
+  bool payload = false;
+  if (read_key_pass(false, schema, payload, dst)) return false;
+  if (schema && payload) {
+    key_doc_.rewind();
+    dst.clear();
+    if (read_key_pass(true, schema, payload, dst)) return false;
+  }
+  const char* rest = nullptr;
+  return key_doc_.current_location().get(rest) != simdjson::SUCCESS;  // no trailing content
+}
+
+// Reads the key's members into `dst` (or only its "payload" object's members), noting whether
+// "schema" and "payload" members exist.
+error_code DebeziumDecoder::read_key_pass(bool payload_only, bool& schema, bool& payload,
+                                          std::vector<FieldValue>& dst) {
+  ondemand::object root;
+  SIMDJSON_TRY(key_doc_.get_object().get(root));
+  for (auto field : root) {
+    FieldValue fv;
+    SIMDJSON_TRY(field.unescaped_key().get(fv.name));
+    ondemand::value value;
+    SIMDJSON_TRY(field.value().get(value));
+    schema |= fv.name == "schema";
+    payload |= fv.name == "payload";
+    if (!payload_only) {
+      SIMDJSON_TRY(json::read_value(value, fv));
+      dst.push_back(fv);
+    } else if (fv.name == "payload") {
+      SIMDJSON_TRY(json::read_fields(value, dst));  // INCORRECT_TYPE unless an object
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_debezium_decoder() { return std::make_unique<DebeziumDecoder>(); }
+
+}  // namespace cdc

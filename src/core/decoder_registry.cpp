@@ -1,0 +1,50 @@
+// The format-name -> decoder table behind make_decoder() and is_known_format().
+#include <stdexcept>
+#include <string>
+
+#include "core/change.hpp"
+#include "core/debezium_decoder.hpp"
+
+namespace cdc {
+namespace {
+
+// One supported pipeline format.
+struct FormatEntry {
+  std::string_view name;
+  std::unique_ptr<Decoder> (*make)();
+};
+
+// Every format create_pipeline accepts; add new decoders here.
+constexpr FormatEntry kFormats[] = {
+    {"debezium", &make_debezium_decoder},
+};
+
+// The entry for `format`, or null.
+const FormatEntry* find_format(std::string_view format) {
+  for (const FormatEntry& entry : kFormats) {
+    if (entry.name == format) return &entry;
+  }
+  return nullptr;
+}
+
+// "a, b, c": the known names, for error messages.
+std::string known_names() {
+  std::string names;
+  for (const FormatEntry& entry : kFormats) {
+    if (!names.empty()) names += ", ";
+    names += entry.name;
+  }
+  return names;
+}
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_decoder(std::string_view format) {
+  if (const FormatEntry* entry = find_format(format)) return entry->make();
+  throw std::invalid_argument("unknown message format '" + std::string(format) +
+                              "' (known formats: " + known_names() + ")");
+}
+
+bool is_known_format(std::string_view format) { return find_format(format) != nullptr; }
+
+}  // namespace cdc

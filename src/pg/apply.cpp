@@ -1,0 +1,397 @@
+// Applying a batch: COPY the rows into an UNLOGGED staging table, then one MERGE (or
+// DELETE USING + INSERT) per column set, as the pipeline owner; then offsets and counters, all in
+// one transaction.
+#include "pg/bridge.hpp"
+#include "pg/worker_state.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "mb/pg_wchar.h"
+#include "pgstat.h"
+#include "utils/regproc.h"
+#include "commands/copy.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_relation.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+}
+
+using namespace cdc::pg;
+namespace host = cdc::host;
+
+namespace {
+
+// The COPY text being streamed into the staging table (COPY's data callback has no user pointer).
+const std::string* copy_source = nullptr;
+size_t copy_pos = 0;
+MemoryContext resume_context = nullptr;
+ResourceOwner resume_owner = nullptr;
+
+// COPY FROM data source: hands out the pending COPY text.
+int copy_read(void* outbuf, int minread, int maxread) {
+  size_t left = copy_source->size() - copy_pos;
+  size_t n = left < (size_t)maxread ? left : (size_t)maxread;
+  memcpy(outbuf, copy_source->data() + copy_pos, n);
+  copy_pos += n;
+  return (int)n;
+}
+
+// Runs SPI statements as the pipeline owner (changes are applied with the owner's rights).
+struct AsOwner {
+  Oid saved_user;
+  int saved_context;
+  AsOwner() {
+    GetUserIdAndSecContext(&saved_user, &saved_context);
+    SetUserIdAndSecContext(worker.owner, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+  }
+  void restore() { SetUserIdAndSecContext(saved_user, saved_context); }
+};
+
+// Executes a statement, prepared on first use and kept; returns rows processed.
+// Called inside guard(): no objects with destructors are created here.
+uint64 run_plan(TableMeta& t, const std::string& sql, int expected) {
+  SPIPlanPtr plan;
+  auto it = t.plans.find(sql);
+  if (it == t.plans.end()) {
+    plan = SPI_prepare(sql.c_str(), 0, nullptr);
+    if (!plan) elog(ERROR, "cdc_sync: preparing statement failed: %s", SPI_result_code_string(SPI_result));
+    SPI_keepplan(plan);
+    t.plans.emplace(sql, plan);
+  } else {
+    plan = it->second;
+  }
+  int rc = SPI_execute_plan(plan, nullptr, nullptr, false, 0);
+  if (rc != expected) elog(ERROR, "cdc_sync: statement failed (%s): %s", SPI_result_code_string(rc), sql.c_str());
+  return SPI_processed;
+}
+
+// The statement that (re)creates this worker's staging table for `t`: the target's column types
+// (and collations), no constraints, plus the op column; owned by the pipeline owner.
+std::string create_stage_sql(TableMeta& t) {
+  t.stage_name = "cdc_sync_stage.p" + std::to_string(worker.pipeline_id) + "_s" + std::to_string(t.sync_table_id) +
+                 "_w" + std::to_string(worker.worker_index);
+  std::string sql = "DROP TABLE IF EXISTS " + t.stage_name + "; CREATE UNLOGGED TABLE " + t.stage_name +
+                    " AS SELECT NULL::\"char\" AS _cdc_op, t.* FROM " + t.target_name + " t WITH NO DATA";
+#if CDC_DISTRIBUTED_CLAUSE
+  sql += " DISTRIBUTED BY (";
+  for (size_t k = 0; k < t.key.size(); k++) sql += (k ? ", " : "") + t.columns[t.key[k]];
+  sql += ")";
+#endif
+  return sql + "; ALTER TABLE " + t.stage_name + " OWNER TO " + worker.owner_name;
+}
+
+// Streams COPY text into the staging table with the executor's COPY FROM (multi-insert).
+void copy_into_stage(TableMeta& t, const host::StageRows& rows) {
+  Oid stage = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(t.stage_name.c_str())),
+                               RowExclusiveLock, false);
+  Relation rel = table_open(stage, RowExclusiveLock);
+  ParseState* pstate = make_parsestate(nullptr);
+  ParseNamespaceItem* nsitem = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
+  nsitem->p_rte->requiredPerms = ACL_INSERT;
+  List* attnames = list_make1(makeString(pstrdup("_cdc_op")));
+  for (int c : *rows.columns) attnames = lappend(attnames, makeString(pstrdup(t.raw_columns[c].c_str())));
+  copy_source = rows.copy_text;
+  copy_pos = 0;
+  CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, copy_read, attnames, NIL);
+  CopyFrom(cstate);
+  EndCopyFrom(cstate);
+  copy_source = nullptr;
+  free_parsestate(pstate);
+  table_close(rel, NoLock);
+}
+
+// "t.k1 = s.k1 AND ..." with each key type's own equality operator.
+std::string key_join(const TableMeta& t) {
+  std::string on;
+  for (size_t k = 0; k < t.key.size(); k++) {
+    const std::string& col = t.columns[t.key[k]];
+    if (k) on += " AND ";
+    on += "t." + col + " " + t.key_eq[k] + " s." + col;
+  }
+  return on;
+}
+
+// Column list "a, b, c" (prefixed: "s.a, s.b") for the given column indices.
+std::string column_list(const TableMeta& t, const std::vector<int>& cols, const char* prefix) {
+  std::string out;
+  for (size_t i = 0; i < cols.size(); i++) out += (i ? ", " : "") + std::string(prefix) + t.columns[cols[i]];
+  return out;
+}
+
+// "a = s.a, ..." for the non-key columns among `cols`; empty when there are none.
+std::string update_list(const TableMeta& t, const std::vector<int>& cols) {
+  std::string out;
+  for (int c : cols) {
+    bool is_key = false;
+    for (int k : t.key) is_key |= (k == c);
+    if (is_key) continue;
+    out += (out.empty() ? "" : ", ") + t.columns[c] + " = s." + t.columns[c];
+  }
+  return out;
+}
+
+constexpr const char* kIsDelete = "s._cdc_op OPERATOR(pg_catalog.=) 'd'";
+constexpr const char* kIsUpsert = "s._cdc_op OPERATOR(pg_catalog.<>) 'd'";
+
+// The statements that apply one staged group, each with the SPI result code it must return.
+struct ApplyPlan {
+  std::string truncate_stage;
+  std::string count;  // existing target rows among staged deletes and upserts
+  std::vector<std::pair<std::string, int>> steps;
+};
+
+// Builds the statements for a group: one MERGE, DELETE USING + INSERT for full rows or
+// replacements, or UPDATE + DELETE + INSERT for partial rows without MERGE (absent columns
+// keep their values, which delete + insert would lose).
+ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
+  ApplyPlan p;
+  const std::string on = key_join(t);
+  const std::string cols = column_list(t, *rows.columns, "");
+  const std::string values = column_list(t, *rows.columns, "s.");
+  const std::string set = update_list(t, *rows.columns);
+  const std::string insert_select = "INSERT INTO " + t.target_name + " (" + cols +
+                                    ") OVERRIDING SYSTEM VALUE SELECT " + values + " FROM " + t.stage_name +
+                                    " s WHERE " + kIsUpsert;
+  p.truncate_stage = "TRUNCATE " + t.stage_name;
+  p.count = "SELECT count(*) FILTER (WHERE " + std::string(kIsDelete) + "), count(*) FILTER (WHERE " + kIsUpsert +
+            ") FROM " + t.stage_name + " s JOIN " + t.target_name + " t ON " + on;
+  if (!rows.replace && worker.use_merge) {
+    std::string merge = "MERGE INTO " + t.target_name + " t USING " + t.stage_name + " s ON " + on +
+                        " WHEN MATCHED AND " + kIsDelete + " THEN DELETE";
+    if (!set.empty()) merge += " WHEN MATCHED THEN UPDATE SET " + set;
+    merge += " WHEN NOT MATCHED AND " + std::string(kIsUpsert) + " THEN INSERT (" + cols +
+             ") OVERRIDING SYSTEM VALUE VALUES (" + values + ")";
+    p.steps.emplace_back(merge, CDC_SPI_OK_MERGE);
+  } else if (rows.replace || rows.full) {
+    p.steps.emplace_back("DELETE FROM " + t.target_name + " t USING " + t.stage_name + " s WHERE " + on,
+                         SPI_OK_DELETE);
+    p.steps.emplace_back(insert_select, SPI_OK_INSERT);
+  } else {
+    if (!set.empty())
+      p.steps.emplace_back("UPDATE " + t.target_name + " t SET " + set + " FROM " + t.stage_name + " s WHERE " +
+                               on + " AND " + kIsUpsert,
+                           SPI_OK_UPDATE);
+    p.steps.emplace_back(
+        "DELETE FROM " + t.target_name + " t USING " + t.stage_name + " s WHERE " + on + " AND " + kIsDelete,
+        SPI_OK_DELETE);
+    p.steps.emplace_back(insert_select + " AND NOT EXISTS (SELECT 1 FROM " + t.target_name + " t WHERE " + on + ")",
+                         SPI_OK_INSERT);
+  }
+  return p;
+}
+
+// Builds the int4/int8/text arrays for the set-based progress statements.
+Datum int8_array(const std::vector<int64>& v) {
+  Datum* d = (Datum*)palloc(sizeof(Datum) * (v.size() + 1));
+  for (size_t i = 0; i < v.size(); i++) d[i] = Int64GetDatum(v[i]);
+  return PointerGetDatum(construct_array(d, (int)v.size(), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+Datum int4_array(const std::vector<int32>& v) {
+  Datum* d = (Datum*)palloc(sizeof(Datum) * (v.size() + 1));
+  for (size_t i = 0; i < v.size(); i++) d[i] = Int32GetDatum(v[i]);
+  return PointerGetDatum(construct_array(d, (int)v.size(), INT4OID, 4, true, TYPALIGN_INT));
+}
+Datum text_array(const std::vector<std::string>& v) {
+  Datum* d = (Datum*)palloc(sizeof(Datum) * (v.size() + 1));
+  for (size_t i = 0; i < v.size(); i++) d[i] = CStringGetTextDatum(v[i].c_str());
+  return PointerGetDatum(construct_array(d, (int)v.size(), TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// A Kafka key or value as text for the dead-letter table (hex when it is not valid in the encoding).
+Datum raw_as_text(const std::string& raw) {
+  if (pg_verifymbstr(raw.data(), (int)raw.size(), true) && raw.find('\0') == std::string::npos)
+    return PointerGetDatum(cstring_to_text_with_len(raw.data(), (int)raw.size()));
+  static const char* digits = "0123456789abcdef";
+  char* hex = (char*)palloc(raw.size() * 2 + 3);
+  hex[0] = '\\';
+  hex[1] = 'x';
+  for (size_t i = 0; i < raw.size(); i++) {
+    hex[2 + 2 * i] = digits[(unsigned char)raw[i] >> 4];
+    hex[3 + 2 * i] = digits[(unsigned char)raw[i] & 15];
+  }
+  hex[2 + 2 * raw.size()] = '\0';
+  return CStringGetTextDatum(hex);
+}
+
+}  // namespace
+
+namespace cdc::pg {
+
+void forget_apply_state() {
+  for (TableMeta& t : worker.tables) {
+    for (auto& entry : t.plans) SPI_freeplan(entry.second);
+    t.plans.clear();
+    t.stage_name.clear();
+  }
+}
+
+}  // namespace cdc::pg
+
+namespace cdc::host {
+
+void begin_batch() {
+  guard([]() {
+    MemoryContextReset(worker.batch_context);
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    SPI_connect();
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, "cdc_sync: applying batch");
+  });
+}
+
+void commit_batch() {
+  guard([]() {
+    PopActiveSnapshot();
+    SPI_finish();
+    CommitTransactionCommand();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    pgstat_report_stat(false);
+  });
+}
+
+void abort_batch() {
+  guard([]() {
+    AbortCurrentTransaction();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+  });
+}
+
+void begin_subtransaction() {
+  guard([]() {
+    resume_context = CurrentMemoryContext;
+    resume_owner = CurrentResourceOwner;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(resume_context);
+  });
+}
+
+void commit_subtransaction() {
+  guard([]() {
+    ReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(resume_context);
+    CurrentResourceOwner = resume_owner;
+  });
+}
+
+void rollback_subtransaction() {
+  guard([]() {
+    RollbackAndReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(resume_context);
+    CurrentResourceOwner = resume_owner;
+  });
+}
+
+void reset_apply_state() {
+  guard([]() { forget_apply_state(); });
+}
+
+void truncate_target(int table) {
+  TableMeta& t = worker.tables[table];
+  const std::string sql = "TRUNCATE " + t.target_name;
+  guard([&]() {
+    AsOwner owner;
+    if (SPI_execute(sql.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: truncate failed");
+    owner.restore();
+  });
+}
+
+void apply_rows(int table, const StageRows& rows, ApplyCounts& counts) {
+  TableMeta& t = worker.tables[table];
+  const std::string create = t.stage_name.empty() ? create_stage_sql(t) : std::string();
+  const ApplyPlan plan = plan_group(t, rows);
+  guard([&]() {
+    if (!create.empty() && SPI_execute(create.c_str(), false, 0) < 0)
+      elog(ERROR, "cdc_sync: creating staging table %s failed", t.stage_name.c_str());
+    AsOwner owner;
+    run_plan(t, plan.truncate_stage, SPI_OK_UTILITY);
+    copy_into_stage(t, rows);
+    CommandCounterIncrement();
+    run_plan(t, plan.count, SPI_OK_SELECT);
+    bool isnull;
+    int64 deleted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    int64 updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+    for (const auto& step : plan.steps) run_plan(t, step.first, step.second);
+    owner.restore();
+    counts.deleted += deleted;
+    counts.updated += updated;
+    counts.inserted += (int64)rows.upserts - updated;
+  });
+}
+
+void write_progress(const BatchProgress& p) {
+  // Plain C++ first: nothing with a destructor may be created inside the guarded region.
+  std::vector<std::string> topics;
+  std::vector<int32> partitions, ids;
+  std::vector<int64> offsets, ins, upd, del;
+  for (const StoredOffset& o : p.offsets) {
+    topics.push_back(o.topic);
+    partitions.push_back(o.partition);
+    offsets.push_back(o.next_offset);
+  }
+  for (const TableProgress& t : p.tables) {
+    ids.push_back(t.sync_table_id);
+    ins.push_back(t.counts.inserted);
+    upd.push_back(t.counts.updated);
+    del.push_back(t.counts.deleted);
+  }
+  guard([&]() {
+    MemoryContext old = MemoryContextSwitchTo(worker.batch_context);
+    Datum name = CStringGetTextDatum(worker.pipeline_name.c_str());
+    if (!topics.empty()) {
+      Oid types[4] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID, INT8ARRAYOID};
+      Datum values[4] = {name, text_array(topics), int4_array(partitions), int8_array(offsets)};
+      if (SPI_execute_with_args(
+              "INSERT INTO cdc_sync.offsets (pipeline, topic, partition, next_offset) "
+              "SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int4[], $4::int8[]) AS u(t, p, o) "
+              "ON CONFLICT (pipeline, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, "
+              "updated_at = now()",
+              4, types, values, nullptr, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "cdc_sync: storing offsets failed");
+    }
+    if (!ids.empty()) {
+      Oid types[4] = {INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+      Datum values[4] = {int4_array(ids), int8_array(ins), int8_array(upd), int8_array(del)};
+      if (SPI_execute_with_args(
+              "UPDATE cdc_sync.sync_table_counters c SET rows_inserted = c.rows_inserted + u.i, "
+              "rows_updated = c.rows_updated + u.up, rows_deleted = c.rows_deleted + u.d, last_applied_at = now() "
+              "FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int8[]) AS u(id, i, up, d) "
+              "WHERE c.sync_table = u.id",
+              4, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
+        elog(ERROR, "cdc_sync: updating table counters failed");
+    }
+    for (const DeadLetter& d : p.dead_letters) {
+      Oid types[7] = {TEXTOID, TEXTOID, INT4OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
+      Datum values[7] = {name, CStringGetTextDatum(d.topic.c_str()), Int32GetDatum(d.partition),
+                         Int64GetDatum(d.offset), d.key_null ? (Datum)0 : raw_as_text(d.key),
+                         d.value_null ? (Datum)0 : raw_as_text(d.value), CStringGetTextDatum(d.error.c_str())};
+      char nulls[8] = "       ";
+      if (d.key_null) nulls[4] = 'n';
+      if (d.value_null) nulls[5] = 'n';
+      if (SPI_execute_with_args("INSERT INTO cdc_sync.dead_letters "
+                                "(pipeline, topic, partition, \"offset\", key, value, error) "
+                                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                7, types, values, nulls, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "cdc_sync: storing dead letter failed");
+    }
+    Oid types[4] = {TEXTOID, INT8OID, INT8OID, INT8OID};
+    Datum values[4] = {name, Int64GetDatum(p.consumed), Int64GetDatum(p.skipped),
+                       Int64GetDatum((int64)p.dead_letters.size())};
+    if (SPI_execute_with_args("UPDATE cdc_sync.pipeline_counters SET "
+                              "messages_consumed = messages_consumed + $2, messages_skipped = messages_skipped + $3, "
+                              "messages_dead_lettered = messages_dead_lettered + $4, batches = batches + 1, "
+                              "last_batch_at = now() WHERE pipeline = $1",
+                              4, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
+      elog(ERROR, "cdc_sync: updating pipeline counters failed");
+    if (SPI_processed != 1)
+      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                      errmsg("pipeline \"%s\" no longer exists", worker.pipeline_name.c_str())));
+    MemoryContextSwitchTo(old);
+  });
+}
+
+}  // namespace cdc::host

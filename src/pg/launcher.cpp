@@ -1,0 +1,255 @@
+// The launcher: one static background worker that starts and stops pipeline workers so that
+// what runs always matches cdc_sync.pipelines (pg_cron style: config in a table, reload on change).
+#include "pg/pg.hpp"
+#include "pg/shmem.hpp"
+
+extern "C" {
+#include "commands/extension.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/snapmgr.h"
+
+PGDLLEXPORT void cdc_sync_launcher_main(Datum);
+}
+
+using namespace cdc::pg;
+
+namespace {
+
+// What the launcher wants running, read from the catalog.
+struct WantedPipeline {
+  int id;
+  Oid owner;
+  int parallelism;
+  char name[NAMEDATALEN];
+};
+
+// Per-slot bookkeeping that only the launcher process sees.
+struct LocalSlot {
+  BackgroundWorkerHandle* handle;
+  TimestampTz restart_after;  // do not restart a crashed worker before this
+  int failures;               // consecutive early exits, for backoff
+  TimestampTz started_at;
+};
+
+LocalSlot* local = nullptr;
+
+// Reads the running pipelines; false when the extension is not installed (yet).
+bool read_wanted(WantedPipeline* wanted, int max, int* count) {
+  *count = 0;
+  bool installed = false;
+  SetCurrentStatementStartTimestamp();
+  StartTransactionCommand();
+  PushActiveSnapshot(GetTransactionSnapshot());
+  if (OidIsValid(get_extension_oid("cdc_sync", true))) {
+    installed = true;
+    SPI_connect();
+    int rc = SPI_execute(
+        "SELECT id, owner::oid, coalesce((options->>'parallelism')::int, 1), name "
+        "FROM cdc_sync.pipelines WHERE state = 'running' ORDER BY id",
+        true, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "cdc_sync launcher: reading pipelines failed");
+    for (uint64 i = 0; i < SPI_processed && *count < max; i++) {
+      HeapTuple tup = SPI_tuptable->vals[i];
+      TupleDesc desc = SPI_tuptable->tupdesc;
+      bool isnull;
+      WantedPipeline& w = wanted[(*count)++];
+      w.id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+      w.owner = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+      w.parallelism = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+      strlcpy(w.name, SPI_getvalue(tup, desc, 4), NAMEDATALEN);
+    }
+    SPI_finish();
+  }
+  PopActiveSnapshot();
+  CommitTransactionCommand();
+  pgstat_report_stat(false);
+  return installed;
+}
+
+// The wanted pipeline with this id, or nullptr.
+const WantedPipeline* find_wanted(const WantedPipeline* wanted, int count, int id) {
+  for (int i = 0; i < count; i++)
+    if (wanted[i].id == id) return &wanted[i];
+  return nullptr;
+}
+
+// Starts worker `index` of pipeline `w` in slot `s`.
+void start_worker(int s, const WantedPipeline& w, int index) {
+  SharedState* st = shared();
+  WorkerSlot* slot = &st->slots[s];
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  slot->in_use = true;
+  slot->pipeline_id = w.id;
+  slot->worker_index = index;
+  slot->parallelism = w.parallelism;
+  slot->owner = w.owner;
+  slot->pid = 0;
+  slot->latch = nullptr;
+  slot->lag = -1;
+  slot->kafka_problem[0] = '\0';
+  LWLockRelease(st->lock);
+
+  local[s].started_at = GetCurrentTimestamp();
+  BackgroundWorker worker;
+  memset(&worker, 0, sizeof(worker));
+  worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+  worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+  worker.bgw_restart_time = BGW_NEVER_RESTART;
+  worker.bgw_main_arg = Int32GetDatum(s);
+  worker.bgw_notify_pid = MyProcPid;
+  snprintf(worker.bgw_library_name, BGW_MAXLEN, "cdc_sync");
+  snprintf(worker.bgw_function_name, BGW_MAXLEN, "cdc_sync_worker_main");
+  snprintf(worker.bgw_name, BGW_MAXLEN, "cdc_sync worker %s #%d", w.name, index);
+  snprintf(worker.bgw_type, BGW_MAXLEN, "cdc_sync worker");
+  if (!RegisterDynamicBackgroundWorker(&worker, &local[s].handle)) {
+    ereport(WARNING, (errmsg("cdc_sync: could not start worker %d of pipeline \"%s\"", index, w.name),
+                      errhint("raise max_worker_processes")));
+    local[s].handle = nullptr;
+    local[s].restart_after = GetCurrentTimestamp() + 10 * USECS_PER_SEC;
+  }
+}
+
+// Frees a slot whose worker is gone.
+void release_slot(int s) {
+  SharedState* st = shared();
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  st->slots[s].in_use = false;
+  st->slots[s].pid = 0;
+  st->slots[s].latch = nullptr;
+  LWLockRelease(st->lock);
+  if (local[s].handle) pfree(local[s].handle);
+  local[s].handle = nullptr;
+}
+
+// True while the slot's worker process exists (or is about to).
+bool worker_alive(int s) {
+  if (!local[s].handle) return false;
+  pid_t pid;
+  return GetBackgroundWorkerPid(local[s].handle, &pid) != BGWH_STOPPED;
+}
+
+// Makes the set of workers match the wanted pipelines.
+void reconcile(const WantedPipeline* wanted, int count) {
+  SharedState* st = shared();
+  TimestampTz now = GetCurrentTimestamp();
+  // Stop workers of pipelines no longer wanted, or whose parallelism changed; reap dead ones.
+  for (int s = 0; s < st->nslots; s++) {
+    WorkerSlot* slot = &st->slots[s];
+    if (!slot->in_use) continue;
+    const WantedPipeline* w = find_wanted(wanted, count, slot->pipeline_id);
+    bool keep = w && w->parallelism == slot->parallelism && slot->worker_index < w->parallelism;
+    bool alive = worker_alive(s);
+    if (!keep && alive) {
+      TerminateBackgroundWorker(local[s].handle);
+      continue;
+    }
+    if (!alive) {
+      if (keep) {
+        // Died while wanted: restart later with exponential backoff (1 s .. 60 s).
+        if (now - local[s].started_at > 60 * USECS_PER_SEC) local[s].failures = 0;  // it had been healthy
+        int f = Min(local[s].failures, 6);
+        local[s].failures++;
+        local[s].restart_after = now + (int64)(1L << f) * USECS_PER_SEC;
+        ereport(LOG, (errmsg("cdc_sync: worker %d of pipeline \"%s\" exited; restarting in %d s",
+                             slot->worker_index, w->name, 1 << f)));
+      }
+      release_slot(s);
+    }
+  }
+  // Start missing workers.
+  for (int i = 0; i < count; i++) {
+    const WantedPipeline& w = wanted[i];
+    for (int index = 0; index < w.parallelism; index++) {
+      int free_slot = -1;
+      bool present = false;
+      bool any_stale = false;
+      for (int s = 0; s < st->nslots; s++) {
+        WorkerSlot* slot = &st->slots[s];
+        if (slot->in_use && slot->pipeline_id == w.id) {
+          if (slot->worker_index == index) present = true;
+          if (slot->parallelism != w.parallelism) any_stale = true;
+        }
+      }
+      if (present || any_stale) continue;  // wait for old-parallelism workers to exit first
+      // Prefer the slot this worker had before (it carries the backoff state).
+      for (int s = 0; s < st->nslots && free_slot < 0; s++)
+        if (!st->slots[s].in_use && st->slots[s].pipeline_id == w.id && st->slots[s].worker_index == index)
+          free_slot = s;
+      for (int s = 0; s < st->nslots && free_slot < 0; s++)
+        if (!st->slots[s].in_use && st->slots[s].pipeline_id <= 0) free_slot = s;
+      for (int s = 0; s < st->nslots && free_slot < 0; s++)
+        if (!st->slots[s].in_use) free_slot = s;
+      if (free_slot < 0) {
+        ereport(WARNING, (errmsg("cdc_sync: no free worker slot for pipeline \"%s\"", w.name),
+                          errhint("raise cdc_sync.max_workers")));
+        return;
+      }
+      bool same_worker = st->slots[free_slot].pipeline_id == w.id && st->slots[free_slot].worker_index == index;
+      if (!same_worker) local[free_slot].failures = 0;
+      if (same_worker && now < local[free_slot].restart_after) continue;
+      start_worker(free_slot, w, index);
+    }
+  }
+}
+
+// The earliest pending restart, as a wait timeout in ms (capped at 1 s).
+long next_timeout() {
+  SharedState* st = shared();
+  TimestampTz now = GetCurrentTimestamp();
+  long timeout = 1000;
+  for (int s = 0; s < st->nslots; s++) {
+    if (st->slots[s].in_use || local[s].restart_after <= now) continue;
+    long ms = (long)((local[s].restart_after - now) / 1000) + 1;
+    if (ms < timeout) timeout = ms;
+  }
+  return timeout;
+}
+
+}  // namespace
+
+// Background worker entry point of the launcher.
+void cdc_sync_launcher_main(Datum) {
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+
+  SharedState* st = shared();
+  if (!st) elog(ERROR, "cdc_sync launcher: shared memory not initialised");
+  local = (LocalSlot*)MemoryContextAllocZero(TopMemoryContext, sizeof(LocalSlot) * st->nslots);
+  // Slots left over from before a crash restart describe workers that no longer exist.
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  for (int s = 0; s < st->nslots; s++) {
+    st->slots[s].in_use = false;
+    st->slots[s].pipeline_id = 0;
+  }
+  st->launcher_latch = MyLatch;
+  LWLockRelease(st->lock);
+
+  BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
+  pgstat_report_appname("cdc_sync launcher");
+  ereport(LOG, (errmsg("cdc_sync launcher started in database \"%s\"", database_name)));
+
+  WantedPipeline* wanted = (WantedPipeline*)MemoryContextAlloc(TopMemoryContext, sizeof(WantedPipeline) * st->nslots);
+  MemoryContext loop_cxt = AllocSetContextCreate(TopMemoryContext, "cdc_sync launcher loop", ALLOCSET_DEFAULT_SIZES);
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+    }
+    MemoryContextReset(loop_cxt);
+    MemoryContext old = MemoryContextSwitchTo(loop_cxt);
+    int count = 0;
+    read_wanted(wanted, st->nslots, &count);
+    MemoryContextSwitchTo(old);
+    reconcile(wanted, count);
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, next_timeout(),
+                    PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+  }
+}

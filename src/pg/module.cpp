@@ -1,0 +1,188 @@
+// Module load: GUCs, shared memory hooks, the launcher, and the small SQL helper functions.
+#include "pg/bridge.hpp"
+#include "pg/shmem.hpp"
+
+#include "bridge/runtime.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "utils/array.h"
+#include "utils/guc.h"
+#include "utils/tuplestore.h"
+
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+PG_FUNCTION_INFO_V1(cdc_sync_notify);
+PG_FUNCTION_INFO_V1(cdc_sync_worker_status);
+PG_FUNCTION_INFO_V1(cdc_sync_is_known_format);
+PG_FUNCTION_INFO_V1(cdc_sync_check_kafka_property);
+}
+
+namespace cdc::pg {
+char* database_name = nullptr;
+int max_workers = 16;
+}
+
+using namespace cdc::pg;
+
+static shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
+#if CDC_HAVE_SHMEM_REQUEST_HOOK
+static shmem_request_hook_type prev_shmem_request_hook = nullptr;
+#endif
+static bool notify_pending = false;
+
+// Allocates our shared memory once the postmaster sets it up.
+static void shmem_startup() {
+  if (prev_shmem_startup_hook) prev_shmem_startup_hook();
+  init_shmem();
+}
+
+#if CDC_HAVE_SHMEM_REQUEST_HOOK
+// Asks for our shared memory (PostgreSQL 15+ wants this in a hook).
+static void shmem_request() {
+  if (prev_shmem_request_hook) prev_shmem_request_hook();
+  request_shmem();
+}
+#endif
+
+// Wakes the launcher and workers once a transaction that changed configuration commits.
+// Only SetLatch and an atomic add happen here: nothing that can fail runs at commit.
+static void notify_at_commit(XactEvent event, void*) {
+  if (!notify_pending) return;
+  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
+    notify_pending = false;
+    wake_all();
+  } else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
+    notify_pending = false;
+  }
+}
+
+// Registers the launcher: a static background worker that needs shared_preload_libraries.
+static void register_launcher() {
+  BackgroundWorker worker;
+  memset(&worker, 0, sizeof(worker));
+  worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+  worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+  worker.bgw_restart_time = 5;
+  snprintf(worker.bgw_library_name, BGW_MAXLEN, "cdc_sync");
+  snprintf(worker.bgw_function_name, BGW_MAXLEN, "cdc_sync_launcher_main");
+  snprintf(worker.bgw_name, BGW_MAXLEN, "cdc_sync launcher");
+  snprintf(worker.bgw_type, BGW_MAXLEN, "cdc_sync launcher");
+  RegisterBackgroundWorker(&worker);
+}
+
+void _PG_init(void) {
+  DefineCustomStringVariable("cdc_sync.database", "Database in which cdc_sync pipelines run.", nullptr,
+                             &database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("cdc_sync.max_workers", "Maximum number of cdc_sync pipeline workers.", nullptr,
+                          &max_workers, 16, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  CDC_RESERVE_GUC_PREFIX("cdc_sync");
+  RegisterXactCallback(notify_at_commit, nullptr);
+
+  if (!process_shared_preload_libraries_in_progress) return;
+#if CDC_HAVE_SHMEM_REQUEST_HOOK
+  prev_shmem_request_hook = shmem_request_hook;
+  shmem_request_hook = shmem_request;
+#else
+  request_shmem();
+#endif
+  prev_shmem_startup_hook = shmem_startup_hook;
+  shmem_startup_hook = shmem_startup;
+  register_launcher();
+}
+
+// SQL: cdc_sync._notify() -- wake the launcher and workers when this transaction commits.
+Datum cdc_sync_notify(PG_FUNCTION_ARGS) {
+  if (!shared())
+    ereport(WARNING, (errmsg("cdc_sync is not loaded by shared_preload_libraries: no pipeline will run"),
+                      errhint("add cdc_sync to shared_preload_libraries and restart the server")));
+  notify_pending = true;
+  PG_RETURN_VOID();
+}
+
+// Prepares a set-returning function to return a tuplestore (PostgreSQL 14 lacks InitMaterializedSRF).
+static void materialize_srf(FunctionCallInfo fcinfo) {
+  ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
+  TupleDesc tupdesc;
+  if (get_call_result_type(fcinfo, nullptr, &tupdesc) != TYPEFUNC_COMPOSITE)
+    elog(ERROR, "return type must be a row type");
+  MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+  rsinfo->returnMode = SFRM_Materialize;
+  rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+  rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+  MemoryContextSwitchTo(old);
+}
+
+// SQL: cdc_sync._worker_status() -- live per-pipeline worker state from shared memory.
+Datum cdc_sync_worker_status(PG_FUNCTION_ARGS) {
+  ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
+  materialize_srf(fcinfo);
+  SharedState* st = shared();
+  if (!st) PG_RETURN_VOID();
+
+  // Copy the slots under the lock, then build rows without holding it.
+  int n = st->nslots;
+  WorkerSlot* copy = (WorkerSlot*)palloc(sizeof(WorkerSlot) * n);
+  LWLockAcquire(st->lock, LW_SHARED);
+  memcpy(copy, st->slots, sizeof(WorkerSlot) * n);
+  LWLockRelease(st->lock);
+
+  for (int i = 0; i < n; i++) {
+    if (!copy[i].in_use || copy[i].pipeline_id < 0) continue;
+    int pid = copy[i].pipeline_id;
+    bool seen = false;
+    for (int j = 0; j < i; j++)
+      if (copy[j].in_use && copy[j].pipeline_id == pid) seen = true;
+    if (seen) continue;
+    // Aggregate the workers of this pipeline.
+    Datum pids[1024];
+    int npids = 0;
+    int64 lag = 0;
+    bool lag_known = true;
+    const char* problem = nullptr;
+    for (int j = i; j < n; j++) {
+      if (!copy[j].in_use || copy[j].pipeline_id != pid) continue;
+      if (copy[j].pid > 0) pids[npids++] = Int32GetDatum(copy[j].pid);
+      if (copy[j].lag < 0)
+        lag_known = false;
+      else
+        lag += copy[j].lag;
+      if (!problem && copy[j].kafka_problem[0]) problem = copy[j].kafka_problem;
+    }
+    Datum values[4];
+    bool nulls[4] = {false, false, false, false};
+    values[0] = Int32GetDatum(pid);
+    values[1] = PointerGetDatum(construct_array(pids, npids, INT4OID, 4, true, TYPALIGN_INT));
+    values[2] = Int64GetDatum(lag);
+    nulls[2] = !lag_known;
+    if (problem)
+      values[3] = CStringGetTextDatum(problem);
+    else
+      nulls[3] = true;
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+  }
+  PG_RETURN_VOID();
+}
+
+// SQL: cdc_sync._is_known_format(text)
+Datum cdc_sync_is_known_format(PG_FUNCTION_ARGS) {
+  char* format = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  return entry([&]() -> Datum { return BoolGetDatum(cdc::runtime::is_known_format(format)); });
+}
+
+// SQL: cdc_sync._check_kafka_property(name, value) -- '' when librdkafka accepts it.
+Datum cdc_sync_check_kafka_property(PG_FUNCTION_ARGS) {
+  char* name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  char* value = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  char* problem = nullptr;
+  entry([&]() -> Datum {
+    std::string p = cdc::runtime::check_kafka_property(name, value);
+    problem = pstrdup(p.c_str());
+    return (Datum)0;
+  });
+  PG_RETURN_TEXT_P(cstring_to_text(problem));
+}

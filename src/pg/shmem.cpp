@@ -1,0 +1,47 @@
+// Shared memory: worker slots, the configuration generation and the launcher's latch.
+#include "pg/shmem.hpp"
+
+extern "C" {
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+}
+
+namespace cdc::pg {
+
+static SharedState* state = nullptr;
+
+// Bytes of shared memory the slots need.
+static Size shmem_size() {
+  return add_size(offsetof(SharedState, slots), mul_size(sizeof(WorkerSlot), max_workers));
+}
+
+SharedState* shared() { return state; }
+
+void request_shmem() {
+  RequestAddinShmemSpace(shmem_size());
+  RequestNamedLWLockTranche("cdc_sync", 1);
+}
+
+void init_shmem() {
+  bool found;
+  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+  state = static_cast<SharedState*>(ShmemInitStruct("cdc_sync", shmem_size(), &found));
+  if (!found) {
+    memset(state, 0, shmem_size());
+    state->lock = &(GetNamedLWLockTranche("cdc_sync"))->lock;
+    pg_atomic_init_u64(&state->config_generation, 1);
+    state->nslots = max_workers;
+  }
+  LWLockRelease(AddinShmemInitLock);
+}
+
+void wake_all() {
+  if (!state) return;
+  pg_atomic_fetch_add_u64(&state->config_generation, 1);
+  // Racy reads of latch pointers are fine: a spurious SetLatch only causes an extra loop.
+  if (state->launcher_latch) SetLatch(state->launcher_latch);
+  for (int i = 0; i < state->nslots; i++)
+    if (state->slots[i].in_use && state->slots[i].latch) SetLatch(state->slots[i].latch);
+}
+
+}  // namespace cdc::pg

@@ -1,0 +1,48 @@
+// Shared state between the launcher, the pipeline workers and SQL sessions.
+#pragma once
+
+#include "pg/pg.hpp"
+
+extern "C" {
+#include "port/atomics.h"
+#include "storage/lwlock.h"
+}
+
+namespace cdc::pg {
+
+constexpr int kProblemLen = 256;
+
+// One pipeline worker's place. The launcher owns in_use/pipeline_id/worker_index/parallelism; the
+// worker writes its pid, latch and live status.
+struct WorkerSlot {
+  bool in_use;
+  int pipeline_id;
+  int worker_index;
+  int parallelism;
+  Oid owner;
+  pid_t pid;
+  Latch* latch;
+  int64 lag;                       // -1 when unknown
+  char kafka_problem[kProblemLen];  // empty when healthy
+};
+
+struct SharedState {
+  LWLock* lock;
+  Latch* launcher_latch;
+  pg_atomic_uint64 config_generation;
+  int nslots;
+  WorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+
+// The shared state, or nullptr when cdc_sync is not in shared_preload_libraries.
+SharedState* shared();
+void request_shmem();
+void init_shmem();
+
+// Wakes the launcher and every worker (after a configuration change committed).
+void wake_all();
+
+extern char* database_name;
+extern int max_workers;
+
+}  // namespace cdc::pg

@@ -1,0 +1,381 @@
+// The pipeline worker's PostgreSQL side: entry point, identity, configuration, offsets, waiting,
+// status. Implements the host interface (bridge/host.hpp) that the C++ runtime drives.
+#include "pg/bridge.hpp"
+#include "pg/shmem.hpp"
+#include "pg/worker_state.hpp"
+
+#include "bridge/runtime.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "utils/syscache.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+PGDLLEXPORT void cdc_sync_worker_main(Datum);
+}
+
+namespace cdc::pg {
+WorkerState worker;
+}
+
+using namespace cdc::pg;
+namespace host = cdc::host;
+
+namespace {
+
+// Clears this worker's pid and latch from its slot when the process exits.
+void detach_slot(int, Datum arg) {
+  SharedState* st = shared();
+  int s = DatumGetInt32(arg);
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  st->slots[s].pid = 0;
+  st->slots[s].latch = nullptr;
+  LWLockRelease(st->lock);
+}
+
+// Runs `fn` in its own transaction with SPI connected and a snapshot; aborts on error.
+template <typename F>
+void in_transaction(F&& fn) {
+  try {
+    guard([&]() {
+      SetCurrentStatementStartTimestamp();
+      StartTransactionCommand();
+      SPI_connect();
+      PushActiveSnapshot(GetTransactionSnapshot());
+      fn();
+      PopActiveSnapshot();
+      SPI_finish();
+      CommitTransactionCommand();
+    });
+  } catch (...) {
+    guard([]() { AbortCurrentTransaction(); });
+    throw;
+  }
+}
+
+// Executes a read-only query with one int4 parameter; errors raise.
+void query_with_id(const char* sql, int id) {
+  Oid types[1] = {INT4OID};
+  Datum values[1] = {Int32GetDatum(id)};
+  if (SPI_execute_with_args(sql, 1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
+    elog(ERROR, "cdc_sync: query failed: %s", sql);
+}
+
+// Text of column `col` of SPI result row `row` ("" for null).
+std::string text_at(uint64 row, int col) {
+  char* v = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+  return v ? std::string(v) : std::string();
+}
+
+// `OPERATOR(schema.=)` for the equality operator of a type, safe under any search_path.
+std::string equality_operator(Oid type) {
+  TypeCacheEntry* tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+  if (!OidIsValid(tc->eq_opr))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                    errmsg("key column type %s has no equality operator", format_type_be(type))));
+  HeapTuple optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
+  if (!HeapTupleIsValid(optup)) elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
+  char* nsp = get_namespace_name(((Form_pg_operator)GETSTRUCT(optup))->oprnamespace);
+  ReleaseSysCache(optup);
+  return std::string("OPERATOR(") + quote_identifier(nsp) + "." + get_opname(tc->eq_opr) + ")";
+}
+
+// Loads the sync tables of the pipeline into `cfg` and worker.tables.
+void load_tables(host::PipelineConfig& cfg, std::string& problem) {
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {CStringGetTextDatum(cfg.name.c_str())};
+  if (SPI_execute_with_args(
+          "SELECT s.id, s.source, s.target::oid, c.oid IS NOT NULL, array_to_string(s.primary_key, E'\\n') "
+          "FROM cdc_sync.sync_tables s LEFT JOIN pg_catalog.pg_class c ON c.oid = s.target::oid "
+          "WHERE s.pipeline = $1 ORDER BY s.id",
+          1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
+    elog(ERROR, "cdc_sync: reading sync tables failed");
+  SPITupleTable* tables = SPI_tuptable;
+  uint64 ntables = SPI_processed;
+  for (uint64 t = 0; t < ntables; t++) {
+    bool isnull;
+    host::SyncTableConfig tc;
+    TableMeta meta;
+    tc.id = meta.sync_table_id = DatumGetInt32(SPI_getbinval(tables->vals[t], tables->tupdesc, 1, &isnull));
+    tc.source = SPI_getvalue(tables->vals[t], tables->tupdesc, 2);
+    meta.target = DatumGetObjectId(SPI_getbinval(tables->vals[t], tables->tupdesc, 3, &isnull));
+    bool exists = DatumGetBool(SPI_getbinval(tables->vals[t], tables->tupdesc, 4, &isnull));
+    std::string key_list = SPI_getvalue(tables->vals[t], tables->tupdesc, 5);
+    if (!exists) {
+      problem = "the target table of source \"" + tc.source + "\" no longer exists";
+      return;
+    }
+    meta.target_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(meta.target)),
+                                                  get_rel_name(meta.target));
+    tc.target = meta.target_name;
+
+    Oid atypes[1] = {OIDOID};
+    Datum avalues[1] = {ObjectIdGetDatum(meta.target)};
+    if (SPI_execute_with_args("SELECT attname, atttypid FROM pg_catalog.pg_attribute "
+                              "WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = '' "
+                              "ORDER BY attnum",
+                              1, atypes, avalues, nullptr, true, 0) != SPI_OK_SELECT)
+      elog(ERROR, "cdc_sync: reading columns failed");
+    std::vector<Oid> col_types;
+    for (uint64 c = 0; c < SPI_processed; c++) {
+      char* name = SPI_getvalue(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 1);
+      tc.columns.push_back(name);
+      meta.columns.push_back(quote_identifier(name));
+      meta.raw_columns.push_back(name);
+      col_types.push_back(DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 2, &isnull)));
+    }
+    size_t start = 0;
+    while (start <= key_list.size()) {
+      size_t end = key_list.find('\n', start);
+      if (end == std::string::npos) end = key_list.size();
+      std::string col = key_list.substr(start, end - start);
+      int index = -1;
+      for (size_t c = 0; c < tc.columns.size(); c++)
+        if (tc.columns[c] == col) index = (int)c;
+      if (index < 0) {
+        problem = "key column \"" + col + "\" of " + meta.target_name + " no longer exists";
+        return;
+      }
+      tc.key.push_back(index);
+      meta.key.push_back(index);
+      meta.key_eq.push_back(equality_operator(col_types[index]));
+      start = end + 1;
+    }
+    cfg.tables.push_back(std::move(tc));
+    worker.tables.push_back(std::move(meta));
+  }
+}
+
+}  // namespace
+
+namespace cdc::host {
+
+Identity identity() {
+  Identity id;
+  id.pipeline_id = worker.pipeline_id;
+  id.worker_index = worker.worker_index;
+  id.parallelism = worker.parallelism;
+  return id;
+}
+
+PipelineConfig load_config() {
+  PipelineConfig cfg;
+  std::string state;
+  std::string problem;
+  bool found = false;
+  forget_apply_state();
+  worker.tables.clear();
+  in_transaction([&]() {
+    query_with_id(
+        "SELECT p.name, p.brokers, p.format, "
+        "coalesce((p.options->>'batch_max_rows')::bigint, 10000), "
+        "coalesce((p.options->>'batch_max_ms')::bigint, 500), "
+        "coalesce(p.options->>'on_error', 'fail') = 'dead_letter', "
+        "coalesce(p.options->>'apply_strategy', 'auto'), "
+        "coalesce((p.options->>'parallelism')::int, 1), "
+        "coalesce(p.options->>'group_id', 'cdc_sync.' || p.name), "
+        "p.state "
+        "FROM cdc_sync.pipelines p WHERE p.id = $1",
+        worker.pipeline_id);
+    if (SPI_processed == 0) return;
+    found = true;
+    cfg.id = worker.pipeline_id;
+    cfg.name = text_at(0, 1);
+    cfg.brokers = text_at(0, 2);
+    cfg.format = text_at(0, 3);
+    cfg.batch_max_rows = std::stoll(text_at(0, 4));
+    cfg.batch_max_ms = std::stoll(text_at(0, 5));
+    cfg.dead_letter = text_at(0, 6) == "t";
+    std::string strategy = text_at(0, 7);
+    cfg.parallelism = std::stoi(text_at(0, 8));
+    cfg.group_id = text_at(0, 9);
+    state = text_at(0, 10);
+    cfg.use_merge = strategy == "merge" || (strategy == "auto" && CDC_HAVE_MERGE);
+    if (strategy == "merge" && !CDC_HAVE_MERGE) problem = "apply_strategy \"merge\" is not available on this server";
+
+    query_with_id("SELECT t FROM cdc_sync.pipelines p, unnest(p.topics) t WHERE p.id = $1", worker.pipeline_id);
+    for (uint64 i = 0; i < SPI_processed; i++) cfg.topics.push_back(text_at(i, 1));
+    query_with_id(
+        "SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
+        "jsonb_each(coalesce(p.options->'kafka', '{}')) e WHERE p.id = $1",
+        worker.pipeline_id);
+    for (uint64 i = 0; i < SPI_processed; i++) cfg.kafka[text_at(i, 1)] = text_at(i, 2);
+    worker.pipeline_name = cfg.name;
+    worker.owner_name = quote_identifier(GetUserNameFromId(worker.owner, false));
+    worker.use_merge = cfg.use_merge;
+    load_tables(cfg, problem);
+  });
+  if (!found || state != "running") throw PipelineGone("pipeline is no longer running");
+  if (!problem.empty()) throw HostError(problem, "42P01");
+  return cfg;
+}
+
+std::vector<StoredOffset> load_offsets() {
+  std::vector<StoredOffset> offsets;
+  in_transaction([&]() {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {CStringGetTextDatum(worker.pipeline_name.c_str())};
+    if (SPI_execute_with_args("SELECT topic, partition, next_offset FROM cdc_sync.offsets WHERE pipeline = $1",
+                              1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
+      elog(ERROR, "cdc_sync: reading offsets failed");
+    for (uint64 i = 0; i < SPI_processed; i++) {
+      StoredOffset o;
+      o.topic = text_at(i, 1);
+      o.partition = std::stoi(text_at(i, 2));
+      o.next_offset = std::stoll(text_at(i, 3));
+      offsets.push_back(o);
+    }
+  });
+  return offsets;
+}
+
+bool lock_for_start(int64_t& position) {
+  bool need = false;
+  std::string pos;
+  guard([&]() {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {CStringGetTextDatum(worker.pipeline_name.c_str())};
+    if (SPI_execute_with_args(
+            "SELECT p.start_override IS NOT NULL "
+            "    OR NOT EXISTS (SELECT 1 FROM cdc_sync.offsets o WHERE o.pipeline = p.name), "
+            "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')) "
+            "FROM cdc_sync.pipelines p WHERE p.name = $1 FOR UPDATE",
+            1, types, values, nullptr, false, 0) != SPI_OK_SELECT)
+      elog(ERROR, "cdc_sync: locking pipeline failed");
+    if (SPI_processed == 1) {
+      need = text_at(0, 1) == "t";
+      pos = text_at(0, 2);
+    }
+  });
+  if (need) position = std::stoll(pos);
+  return need;
+}
+
+void write_start_offsets(const std::vector<StoredOffset>& offsets) {
+  guard([&]() {
+    for (const StoredOffset& o : offsets) {
+      Oid types[4] = {TEXTOID, TEXTOID, INT4OID, INT8OID};
+      Datum values[4] = {CStringGetTextDatum(worker.pipeline_name.c_str()), CStringGetTextDatum(o.topic.c_str()),
+                         Int32GetDatum(o.partition), Int64GetDatum(o.next_offset)};
+      if (SPI_execute_with_args("INSERT INTO cdc_sync.offsets (pipeline, topic, partition, next_offset) "
+                                "VALUES ($1, $2, $3, $4) ON CONFLICT (pipeline, topic, partition) "
+                                "DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
+                                4, types, values, nullptr, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "cdc_sync: storing start offsets failed");
+    }
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {CStringGetTextDatum(worker.pipeline_name.c_str())};
+    if (SPI_execute_with_args("UPDATE cdc_sync.pipelines SET start_override = NULL WHERE name = $1", 1, types,
+                              values, nullptr, false, 0) != SPI_OK_UPDATE)
+      elog(ERROR, "cdc_sync: clearing start override failed");
+  });
+}
+
+bool source_matches(const std::string& pattern, const std::string& source) {
+  bool match = false;
+  guard([&]() {
+    text* re = cstring_to_text(psprintf("^(?:%s)$", pattern.c_str()));
+    text* s = cstring_to_text(source.c_str());
+    match = DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, PointerGetDatum(s), PointerGetDatum(re)));
+  });
+  return match;
+}
+
+uint64_t config_generation() { return pg_atomic_read_u64(&shared()->config_generation); }
+
+bool wait(int fd, long timeout_ms) {
+  if (ProcDiePending) return false;
+  guard([&]() {
+    int events = WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | WL_TIMEOUT;
+    if (fd >= 0) events |= WL_SOCKET_READABLE;
+    (void)WaitLatchOrSocket(MyLatch, events, fd, timeout_ms < 0 ? 0 : timeout_ms, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+    }
+    if (!ProcDiePending) CHECK_FOR_INTERRUPTS();
+  });
+  return !ProcDiePending;
+}
+
+bool stop_requested() { return ProcDiePending; }
+
+int64_t now_ms() { return GetCurrentTimestamp() / 1000; }
+
+void log(LogLevel level, const std::string& message) {
+  int elevel = level == LogLevel::Debug ? DEBUG1 : level == LogLevel::Log ? LOG : level == LogLevel::Info ? LOG : WARNING;
+  guard([&]() { ereport(elevel, (errmsg("cdc_sync pipeline \"%s\": %s", worker.pipeline_name.c_str(), message.c_str()))); });
+}
+
+void mark_failed(const std::string& error) {
+  log(LogLevel::Warning, "failed: " + error);
+  in_transaction([&]() {
+    Oid types[2] = {INT4OID, TEXTOID};
+    Datum values[2] = {Int32GetDatum(worker.pipeline_id), CStringGetTextDatum(error.c_str())};
+    if (SPI_execute_with_args("UPDATE cdc_sync.pipelines SET state = 'failed', last_error = $2, "
+                              "state_changed_at = now() WHERE id = $1 AND state = 'running'",
+                              2, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
+      elog(ERROR, "cdc_sync: marking pipeline failed did not work");
+  });
+  SharedState* st = shared();
+  if (st->launcher_latch) SetLatch(st->launcher_latch);
+}
+
+void set_live_status(const LiveStatus& status) {
+  SharedState* st = shared();
+  WorkerSlot* slot = &st->slots[worker.slot];
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  slot->lag = status.lag;
+  strlcpy(slot->kafka_problem, status.kafka_problem.c_str(), kProblemLen);
+  LWLockRelease(st->lock);
+}
+
+}  // namespace cdc::host
+
+// Background worker entry point of a pipeline worker; the slot index is the argument.
+void cdc_sync_worker_main(Datum arg) {
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+
+  SharedState* st = shared();
+  int s = DatumGetInt32(arg);
+  WorkerSlot* slot = &st->slots[s];
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  slot->pid = MyProcPid;
+  slot->latch = MyLatch;
+  worker.slot = s;
+  worker.pipeline_id = slot->pipeline_id;
+  worker.worker_index = slot->worker_index;
+  worker.parallelism = slot->parallelism;
+  worker.owner = slot->owner;
+  LWLockRelease(st->lock);
+  on_shmem_exit(detach_slot, Int32GetDatum(s));
+
+  // Connect as the bootstrap superuser: catalog writes need it; rows are applied as the owner.
+  BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
+  SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+  worker.batch_context = AllocSetContextCreate(TopMemoryContext, "cdc_sync batch", ALLOCSET_DEFAULT_SIZES);
+  pgstat_report_appname("cdc_sync worker");
+
+  entry([]() -> Datum {
+    cdc::runtime::run_worker();
+    return (Datum)0;
+  });
+  proc_exit(0);
+}

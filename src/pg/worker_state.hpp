@@ -1,0 +1,44 @@
+// Process-local state of a pipeline worker, shared by worker_host.cpp and apply.cpp.
+#pragma once
+
+#include "pg/pg.hpp"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace cdc::pg {
+
+// One sync table as the apply code needs it.
+struct TableMeta {
+  int sync_table_id = 0;
+  Oid target = InvalidOid;
+  std::string target_name;             // quoted, schema-qualified
+  std::vector<std::string> columns;    // quoted column names (writable columns, table order)
+  std::vector<std::string> raw_columns;  // the same names unquoted (for COPY's column list)
+  std::vector<int> key;                // indices into columns
+  std::vector<std::string> key_eq;     // OPERATOR(schema.=) per key column
+  std::string stage_name;              // schema-qualified (needs no quoting); empty until created
+  std::string create_stage_sql;        // statement that (re)creates the staging table
+  std::unordered_map<std::string, SPIPlanPtr> plans;  // by statement text
+};
+
+struct WorkerState {
+  int slot = -1;
+  int pipeline_id = 0;
+  int worker_index = 0;
+  int parallelism = 1;
+  Oid owner = InvalidOid;
+  std::string owner_name;  // quoted
+  std::string pipeline_name;
+  bool use_merge = true;
+  std::vector<TableMeta> tables;
+  MemoryContext batch_context = nullptr;  // reset at every batch
+};
+
+extern WorkerState worker;
+
+// Drops all prepared statements and forgets staging tables (they are re-created on next use).
+void forget_apply_state();
+
+}  // namespace cdc::pg

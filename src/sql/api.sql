@@ -1,0 +1,395 @@
+-- The SQL API. Each public function is a thin C entry point (cdc_sync_api_dispatch) that records
+-- the calling role, switches to the extension owner and calls the _impl below with
+-- (caller, caller's search_path, arguments...). The impls are not executable by PUBLIC, so the
+-- calling role cannot be forged, and catalog tables can only change through them.
+
+-- Validation helpers -----------------------------------------------------------------------------
+
+-- Parses a start position: 'earliest' -> -2, 'latest' -> -1, a timestamp -> epoch milliseconds.
+CREATE FUNCTION cdc_sync._position_ms(pos text) RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pos IS NULL THEN
+        RAISE EXCEPTION 'position must not be null' USING ERRCODE = 'invalid_parameter_value';
+    ELSIF lower(pos) = 'earliest' THEN
+        RETURN -2;
+    ELSIF lower(pos) = 'latest' THEN
+        RETURN -1;
+    END IF;
+    BEGIN
+        RETURN (extract(epoch FROM pos::timestamptz) * 1000)::bigint;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE EXCEPTION 'invalid position "%"', pos
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'use ''earliest'', ''latest'' or a timestamp such as ''2024-05-01 12:00:00+00''';
+    END;
+END $$;
+
+-- Checks an integer option against its range.
+CREATE FUNCTION cdc_sync._int_option(name text, value jsonb, lo bigint, hi bigint) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF jsonb_typeof(value) <> 'number' OR (value #>> '{}') !~ '^[0-9]+$'
+       OR (value #>> '{}')::numeric NOT BETWEEN lo AND hi THEN
+        RAISE EXCEPTION 'option "%" must be an integer between % and %, not %', name, lo, hi, value
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END $$;
+
+-- Checks one of a fixed set of string values.
+CREATE FUNCTION cdc_sync._enum_option(name text, value jsonb, allowed text[]) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF jsonb_typeof(value) <> 'string' OR NOT (value #>> '{}') = ANY (allowed) THEN
+        RAISE EXCEPTION 'option "%" must be one of %, not %', name, array_to_string(allowed, ', '), value
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END $$;
+
+-- Validates the `kafka` object of librdkafka properties.
+CREATE FUNCTION cdc_sync._validate_kafka_options(kafka jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k text;
+    v jsonb;
+    problem text;
+BEGIN
+    IF jsonb_typeof(kafka) <> 'object' THEN
+        RAISE EXCEPTION 'option "kafka" must be an object of librdkafka properties'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k, v IN SELECT * FROM jsonb_each(kafka) LOOP
+        IF k IN ('bootstrap.servers', 'metadata.broker.list', 'group.id', 'enable.auto.commit',
+                 'enable.auto.offset.store', 'auto.offset.reset', 'enable.partition.eof') THEN
+            RAISE EXCEPTION 'kafka property "%" is managed by cdc_sync', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'brokers and group_id are pipeline settings; offsets are kept in cdc_sync.offsets';
+        END IF;
+        IF jsonb_typeof(v) NOT IN ('string', 'number', 'boolean') THEN
+            RAISE EXCEPTION 'kafka property "%" must be a string, number or boolean', k
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        problem := cdc_sync._check_kafka_property(k, v #>> '{}');
+        IF problem <> '' THEN
+            RAISE EXCEPTION 'invalid kafka property "%": %', k, problem
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+END $$;
+
+-- Validates a whole pipeline options object.
+CREATE FUNCTION cdc_sync._validate_pipeline_options(options jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k text;
+    v jsonb;
+BEGIN
+    IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR k, v IN SELECT * FROM jsonb_each(options) LOOP
+        CASE k
+        WHEN 'batch_max_rows' THEN PERFORM cdc_sync._int_option(k, v, 1, 1000000);
+        WHEN 'batch_max_ms' THEN PERFORM cdc_sync._int_option(k, v, 1, 600000);
+        WHEN 'parallelism' THEN PERFORM cdc_sync._int_option(k, v, 1, 64);
+        WHEN 'on_error' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['fail', 'dead_letter']);
+        WHEN 'apply_strategy' THEN
+            PERFORM cdc_sync._enum_option(k, v, ARRAY['auto', 'merge', 'delete_insert']);
+            IF v = '"merge"' AND current_setting('server_version_num')::int < 150000 THEN
+                RAISE EXCEPTION 'apply_strategy "merge" needs PostgreSQL 15 or later'
+                    USING ERRCODE = 'feature_not_supported', HINT = 'use "auto" or "delete_insert"';
+            END IF;
+        WHEN 'start_from' THEN
+            IF jsonb_typeof(v) <> 'string' THEN
+                RAISE EXCEPTION 'option "start_from" must be a string' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            PERFORM cdc_sync._position_ms(v #>> '{}');
+        WHEN 'group_id' THEN
+            IF jsonb_typeof(v) <> 'string' OR v #>> '{}' = '' THEN
+                RAISE EXCEPTION 'option "group_id" must be a non-empty string'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        WHEN 'kafka' THEN PERFORM cdc_sync._validate_kafka_options(v);
+        ELSE
+            RAISE EXCEPTION 'unknown pipeline option "%"', k
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'valid options: batch_max_rows, batch_max_ms, start_from, on_error, '
+                             'apply_strategy, parallelism, group_id, kafka';
+        END CASE;
+    END LOOP;
+END $$;
+
+-- Finds a pipeline the caller may manage, locking it; "does not exist" for others' pipelines.
+CREATE FUNCTION cdc_sync._pipeline_for(caller oid, pipeline text) RETURNS cdc_sync.pipelines
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines;
+BEGIN
+    SELECT * INTO p FROM cdc_sync.pipelines WHERE name = pipeline FOR UPDATE;
+    IF NOT FOUND OR NOT pg_has_role(caller, p.owner, 'MEMBER') THEN
+        RAISE EXCEPTION 'pipeline "%" does not exist', pipeline USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN p;
+END $$;
+
+-- Drops the staging tables of a pipeline (all of them, or those of one sync table).
+CREATE FUNCTION cdc_sync._drop_stage_tables(pipeline_id integer, sync_table_id integer DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t regclass;
+BEGIN
+    FOR t IN SELECT c.oid::regclass FROM pg_class c
+             WHERE c.relnamespace = 'cdc_sync_stage'::regnamespace
+               AND c.relname LIKE 'p' || pipeline_id || '\_s' || coalesce(sync_table_id::text, '%') || '\_w%'
+    LOOP
+        EXECUTE format('DROP TABLE IF EXISTS %s', t);
+    END LOOP;
+END $$;
+
+-- API implementations -----------------------------------------------------------------------------
+
+CREATE FUNCTION cdc_sync._create_pipeline(caller oid, caller_path text, p_name text, p_brokers text,
+                                          p_topics text[], p_format text, p_options jsonb)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF p_name IS NULL OR p_name !~ '^[A-Za-z_][A-Za-z0-9_-]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid pipeline name "%"', p_name
+            USING ERRCODE = 'invalid_name',
+                  HINT = 'start with a letter or underscore; then letters, digits, _ or -; at most 63 characters';
+    END IF;
+    IF p_brokers IS NULL OR btrim(p_brokers) = '' THEN
+        RAISE EXCEPTION 'brokers must not be empty' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'a comma-separated list of host:port, e.g. ''broker1:9092,broker2:9092''';
+    END IF;
+    IF p_topics IS NULL OR cardinality(p_topics) = 0 THEN
+        RAISE EXCEPTION 'topics must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(p_topics) t WHERE t IS NULL OR t !~ '^[A-Za-z0-9._-]{1,249}$') THEN
+        RAISE EXCEPTION 'invalid topic name in %', p_topics USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Kafka topic names use letters, digits, ".", "_" and "-"';
+    END IF;
+    IF (SELECT count(DISTINCT t) FROM unnest(p_topics) t) <> cardinality(p_topics) THEN
+        RAISE EXCEPTION 'topics contain duplicates: %', p_topics USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_format IS NULL OR NOT cdc_sync._is_known_format(p_format) THEN
+        RAISE EXCEPTION 'unknown format "%"', p_format USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'supported formats: debezium';
+    END IF;
+    PERFORM cdc_sync._validate_pipeline_options(p_options);
+    IF EXISTS (SELECT 1 FROM cdc_sync.pipelines WHERE name = p_name) THEN
+        RAISE EXCEPTION 'pipeline "%" already exists', p_name USING ERRCODE = 'duplicate_object';
+    END IF;
+    INSERT INTO cdc_sync.pipelines (name, owner, brokers, topics, format, options)
+    VALUES (p_name, caller::regrole, btrim(p_brokers), p_topics, p_format, p_options);
+    INSERT INTO cdc_sync.pipeline_counters (pipeline) VALUES (p_name);
+END $$;
+
+CREATE FUNCTION cdc_sync._alter_pipeline(caller oid, caller_path text, p_name text, p_options jsonb)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name);
+    merged jsonb;
+BEGIN
+    IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Top-level keys replace; "kafka" merges property by property; null removes a setting.
+    merged := p.options || (p_options - 'kafka');
+    IF p_options ? 'kafka' THEN
+        IF jsonb_typeof(p_options -> 'kafka') = 'object' THEN
+            merged := jsonb_set(merged, '{kafka}', coalesce(p.options -> 'kafka', '{}') || (p_options -> 'kafka'));
+            merged := jsonb_set(merged, '{kafka}', jsonb_strip_nulls(merged -> 'kafka'));
+        ELSE
+            merged := merged || jsonb_build_object('kafka', p_options -> 'kafka');
+        END IF;
+    END IF;
+    merged := jsonb_strip_nulls(merged);
+    PERFORM cdc_sync._validate_pipeline_options(merged);
+    UPDATE cdc_sync.pipelines SET options = merged WHERE name = p_name;
+    PERFORM cdc_sync._notify();
+END $$;
+
+CREATE FUNCTION cdc_sync._drop_pipeline(caller oid, caller_path text, p_name text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name);
+BEGIN
+    DELETE FROM cdc_sync.pipelines WHERE name = p_name;
+    PERFORM cdc_sync._drop_stage_tables(p.id);
+    PERFORM cdc_sync._notify();
+END $$;
+
+CREATE FUNCTION cdc_sync._start_pipeline(caller oid, caller_path text, p_name text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name);
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM cdc_sync.sync_tables WHERE pipeline = p_name) THEN
+        RAISE EXCEPTION 'pipeline "%" has no sync tables', p_name USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'add one with cdc_sync.add_sync_table() first';
+    END IF;
+    IF p.state = 'running' THEN
+        RAISE NOTICE 'pipeline "%" is already running', p_name;
+        RETURN;
+    END IF;
+    UPDATE cdc_sync.pipelines SET state = 'running', last_error = NULL, state_changed_at = now()
+    WHERE name = p_name;
+    PERFORM cdc_sync._notify();
+END $$;
+
+CREATE FUNCTION cdc_sync._stop_pipeline(caller oid, caller_path text, p_name text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name);
+BEGIN
+    IF p.state = 'stopped' THEN
+        RETURN;
+    END IF;
+    UPDATE cdc_sync.pipelines SET state = 'stopped', state_changed_at = now() WHERE name = p_name;
+    PERFORM cdc_sync._notify();
+END $$;
+
+CREATE FUNCTION cdc_sync._add_sync_table(caller oid, caller_path text, p_pipeline text, p_source text,
+                                         p_target text, p_primary_key text[], p_options jsonb)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_pipeline);
+    t regclass;
+    key text[] := p_primary_key;
+    col text;
+    priv text;
+    st_id integer;
+BEGIN
+    IF p_source IS NULL OR p_source = '' THEN
+        RAISE EXCEPTION 'source must not be empty' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'a source table name "db.table", or a regular expression matching such names';
+    END IF;
+    BEGIN
+        PERFORM '' ~ ('^(?:' || p_source || ')$');
+    EXCEPTION WHEN invalid_regular_expression THEN
+        RAISE EXCEPTION 'invalid source pattern "%": %', p_source, SQLERRM
+            USING ERRCODE = 'invalid_parameter_value';
+    END;
+    IF EXISTS (SELECT 1 FROM cdc_sync.sync_tables s WHERE s.pipeline = p_pipeline AND s.source = p_source) THEN
+        RAISE EXCEPTION 'pipeline "%" already has a sync table for source "%"', p_pipeline, p_source
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    IF p_target IS NULL THEN
+        RAISE EXCEPTION 'target must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Resolve the target the way the caller would.
+    PERFORM set_config('search_path', caller_path, true);
+    t := pg_catalog.to_regclass(p_target);
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF t IS NULL THEN
+        RAISE EXCEPTION 'target table "%" does not exist', p_target USING ERRCODE = 'undefined_table',
+            HINT = 'create the target table first';
+    END IF;
+    IF (SELECT relkind FROM pg_class WHERE oid = t) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION 'target "%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF key IS NULL THEN
+        SELECT array_agg(a.attname::text ORDER BY k.ord) INTO key
+        FROM pg_index i
+        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indrelid = t AND i.indisprimary;
+        IF key IS NULL THEN
+            RAISE EXCEPTION 'target table % has no primary key', t USING ERRCODE = 'invalid_table_definition',
+                HINT = 'pass primary_key => ARRAY[...] or add a primary key to the table';
+        END IF;
+    END IF;
+    IF cardinality(key) = 0 THEN
+        RAISE EXCEPTION 'primary_key must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (SELECT count(DISTINCT c) FROM unnest(key) c) <> cardinality(key) THEN
+        RAISE EXCEPTION 'primary_key has duplicate columns: %', key USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOREACH col IN ARRAY key LOOP
+        IF col IS NULL OR NOT EXISTS (SELECT 1 FROM pg_attribute
+                      WHERE attrelid = t AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of primary_key does not exist in table %', col, t
+                USING ERRCODE = 'undefined_column';
+        END IF;
+        IF (SELECT attgenerated FROM pg_attribute WHERE attrelid = t AND attname = col) <> '' THEN
+            RAISE EXCEPTION 'column "%" of primary_key is a generated column', col
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    FOREACH priv IN ARRAY ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] LOOP
+        IF NOT has_table_privilege(p.owner, t, priv) THEN
+            RAISE EXCEPTION 'role "%", owner of pipeline "%", lacks % privilege on table %',
+                p.owner, p_pipeline, priv, t USING ERRCODE = 'insufficient_privilege',
+                HINT = 'the pipeline applies changes as its owner';
+        END IF;
+    END LOOP;
+    IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_options <> '{}' THEN
+        RAISE EXCEPTION 'unknown sync table option "%"', (SELECT min(k) FROM jsonb_object_keys(p_options) k)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO cdc_sync.sync_tables (pipeline, source, target, primary_key, options)
+    VALUES (p_pipeline, p_source, t, key, p_options) RETURNING id INTO st_id;
+    INSERT INTO cdc_sync.sync_table_counters (sync_table) VALUES (st_id);
+    PERFORM cdc_sync._notify();
+END $$;
+
+CREATE FUNCTION cdc_sync._remove_sync_table(caller oid, caller_path text, p_pipeline text, p_source text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_pipeline);
+    st_id integer;
+BEGIN
+    DELETE FROM cdc_sync.sync_tables WHERE pipeline = p_pipeline AND source = p_source RETURNING id INTO st_id;
+    IF st_id IS NULL THEN
+        RAISE EXCEPTION 'pipeline "%" has no sync table for source "%"', p_pipeline, p_source
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM cdc_sync._drop_stage_tables(p.id, st_id);
+    PERFORM cdc_sync._notify();
+END $$;
+
+CREATE FUNCTION cdc_sync._reset_offsets(caller oid, caller_path text, p_pipeline text, p_position text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_pipeline);
+BEGIN
+    IF p.state = 'running' THEN
+        RAISE EXCEPTION 'pipeline "%" is running', p_pipeline USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'stop it with cdc_sync.stop_pipeline() first';
+    END IF;
+    PERFORM cdc_sync._position_ms(p_position);
+    DELETE FROM cdc_sync.offsets WHERE pipeline = p_pipeline;
+    UPDATE cdc_sync.pipelines SET start_override = p_position WHERE name = p_pipeline;
+END $$;
+
+REVOKE ALL ON FUNCTION cdc_sync._create_pipeline, cdc_sync._alter_pipeline, cdc_sync._drop_pipeline,
+    cdc_sync._start_pipeline, cdc_sync._stop_pipeline, cdc_sync._add_sync_table,
+    cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for,
+    cdc_sync._drop_stage_tables FROM PUBLIC;
+
+-- Public entry points -----------------------------------------------------------------------------
+
+CREATE FUNCTION cdc_sync.create_pipeline(name text, brokers text, topics text[],
+                                         format text DEFAULT 'debezium', options jsonb DEFAULT '{}')
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+CREATE FUNCTION cdc_sync.alter_pipeline(name text, options jsonb)
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+CREATE FUNCTION cdc_sync.drop_pipeline(name text)
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+CREATE FUNCTION cdc_sync.start_pipeline(name text)
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+CREATE FUNCTION cdc_sync.stop_pipeline(name text)
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+CREATE FUNCTION cdc_sync.add_sync_table(pipeline text, source text, target text,
+                                        primary_key text[] DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+CREATE FUNCTION cdc_sync.remove_sync_table(pipeline text, source text)
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+CREATE FUNCTION cdc_sync.reset_offsets(pipeline text, "position" text)
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+
+CREATE FUNCTION cdc_sync.wait_for_catchup(pipeline text, timeout interval DEFAULT '60 s')
+RETURNS boolean AS 'MODULE_PATHNAME', 'cdc_sync_wait_for_catchup' LANGUAGE C;

@@ -1,0 +1,109 @@
+\echo Use "CREATE EXTENSION cdc_sync" to load this file. \quit
+
+-- Catalog tables: configuration, offsets, counters and dead letters.
+-- Owned by the extension; users read them through row-level security (own pipelines only) and
+-- change them only through the functions in api.sql.
+
+CREATE TABLE cdc_sync.pipelines (
+    name            text PRIMARY KEY
+                    CHECK (name ~ '^[A-Za-z_][A-Za-z0-9_-]{0,62}$'),
+    id              integer GENERATED ALWAYS AS IDENTITY UNIQUE,
+    owner           regrole NOT NULL,
+    brokers         text NOT NULL,
+    topics          text[] NOT NULL,
+    format          text NOT NULL,
+    options         jsonb NOT NULL DEFAULT '{}',
+    state           text NOT NULL DEFAULT 'stopped'
+                    CHECK (state IN ('stopped', 'running', 'failed')),
+    last_error      text,
+    -- set by reset_offsets(): where partitions without a stored offset start next time
+    start_override  text,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    state_changed_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE cdc_sync.sync_tables (
+    id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pipeline    text NOT NULL REFERENCES cdc_sync.pipelines(name) ON DELETE CASCADE,
+    source      text NOT NULL,
+    target      regclass NOT NULL,
+    primary_key text[] NOT NULL,
+    options     jsonb NOT NULL DEFAULT '{}',
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (pipeline, source)
+);
+
+CREATE TABLE cdc_sync.offsets (
+    pipeline    text NOT NULL REFERENCES cdc_sync.pipelines(name) ON DELETE CASCADE,
+    topic       text NOT NULL,
+    partition   integer NOT NULL,
+    next_offset bigint NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (pipeline, topic, partition)
+);
+
+-- Durable counters, advanced in the same transaction as the batch they count.
+CREATE TABLE cdc_sync.pipeline_counters (
+    pipeline            text PRIMARY KEY REFERENCES cdc_sync.pipelines(name) ON DELETE CASCADE,
+    messages_consumed   bigint NOT NULL DEFAULT 0,
+    messages_skipped    bigint NOT NULL DEFAULT 0,
+    messages_dead_lettered bigint NOT NULL DEFAULT 0,
+    batches             bigint NOT NULL DEFAULT 0,
+    last_batch_at       timestamptz
+);
+
+CREATE TABLE cdc_sync.sync_table_counters (
+    sync_table      integer PRIMARY KEY REFERENCES cdc_sync.sync_tables(id) ON DELETE CASCADE,
+    rows_inserted   bigint NOT NULL DEFAULT 0,
+    rows_updated    bigint NOT NULL DEFAULT 0,
+    rows_deleted    bigint NOT NULL DEFAULT 0,
+    last_applied_at timestamptz
+);
+
+CREATE TABLE cdc_sync.dead_letters (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pipeline    text NOT NULL REFERENCES cdc_sync.pipelines(name) ON DELETE CASCADE,
+    topic       text NOT NULL,
+    partition   integer NOT NULL,
+    "offset"    bigint NOT NULL,
+    key         text,
+    value       text,
+    error       text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON cdc_sync.dead_letters (pipeline, created_at);
+
+-- pg_dump keeps the configuration and positions of pipelines.
+SELECT pg_catalog.pg_extension_config_dump('cdc_sync.pipelines', '');
+SELECT pg_catalog.pg_extension_config_dump('cdc_sync.sync_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('cdc_sync.offsets', '');
+
+-- Row-level security: a role sees the pipelines it owns (or whose owner it is a member of).
+ALTER TABLE cdc_sync.pipelines ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.sync_tables ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.offsets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.pipeline_counters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.sync_table_counters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.dead_letters ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY own_pipelines ON cdc_sync.pipelines
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY own_pipelines ON cdc_sync.sync_tables
+    USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
+CREATE POLICY own_pipelines ON cdc_sync.offsets
+    USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
+CREATE POLICY own_pipelines ON cdc_sync.pipeline_counters
+    USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
+CREATE POLICY own_pipelines ON cdc_sync.sync_table_counters
+    USING (sync_table IN (SELECT id FROM cdc_sync.sync_tables));
+CREATE POLICY own_pipelines ON cdc_sync.dead_letters
+    USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
+
+GRANT SELECT ON cdc_sync.pipelines, cdc_sync.sync_tables, cdc_sync.offsets,
+    cdc_sync.pipeline_counters, cdc_sync.sync_table_counters, cdc_sync.dead_letters TO PUBLIC;
+-- Dead letters are the owner's to clear once handled.
+GRANT DELETE ON cdc_sync.dead_letters TO PUBLIC;
+
+-- Staging tables live here, one per worker and sync table, owned by the pipeline's owner.
+CREATE SCHEMA cdc_sync_stage;
+GRANT USAGE ON SCHEMA cdc_sync_stage TO PUBLIC;

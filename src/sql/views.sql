@@ -1,0 +1,45 @@
+-- User-facing views. Each filters on pg_has_role(owner, 'MEMBER'), evaluated as the caller,
+-- because a view reads its tables with its owner's rights (and RLS of the owner).
+
+CREATE VIEW cdc_sync.status AS
+SELECT p.name AS pipeline,
+       p.state,
+       coalesce(w.worker_pids, '{}') AS worker_pids,
+       p.last_error,
+       w.kafka_problem,
+       c.messages_consumed,
+       c.messages_skipped,
+       c.messages_dead_lettered,
+       coalesce(t.rows_inserted, 0) AS rows_inserted,
+       coalesce(t.rows_updated, 0) AS rows_updated,
+       coalesce(t.rows_deleted, 0) AS rows_deleted,
+       w.lag_messages,
+       c.batches,
+       c.last_batch_at,
+       p.state_changed_at
+FROM cdc_sync.pipelines p
+LEFT JOIN cdc_sync.pipeline_counters c ON c.pipeline = p.name
+LEFT JOIN (SELECT s.pipeline,
+                  sum(k.rows_inserted)::bigint AS rows_inserted,
+                  sum(k.rows_updated)::bigint AS rows_updated,
+                  sum(k.rows_deleted)::bigint AS rows_deleted
+           FROM cdc_sync.sync_tables s
+           JOIN cdc_sync.sync_table_counters k ON k.sync_table = s.id
+           GROUP BY s.pipeline) t ON t.pipeline = p.name
+LEFT JOIN cdc_sync._worker_status() w ON w.pipeline_id = p.id
+WHERE pg_catalog.pg_has_role(p.owner, 'MEMBER');
+
+CREATE VIEW cdc_sync.table_stats AS
+SELECT s.pipeline,
+       s.source,
+       s.target,
+       k.rows_inserted,
+       k.rows_updated,
+       k.rows_deleted,
+       k.last_applied_at
+FROM cdc_sync.sync_tables s
+JOIN cdc_sync.pipelines p ON p.name = s.pipeline
+JOIN cdc_sync.sync_table_counters k ON k.sync_table = s.id
+WHERE pg_catalog.pg_has_role(p.owner, 'MEMBER');
+
+GRANT SELECT ON cdc_sync.status, cdc_sync.table_stats TO PUBLIC;

@@ -1,0 +1,446 @@
+// The pipeline worker loop (see pipeline_worker.hpp). Pure C++: PostgreSQL is reached only
+// through cdc::host, which turns PostgreSQL errors into exceptions.
+#include "worker/pipeline_worker.hpp"
+
+#include "bridge/runtime.hpp"
+
+#include <algorithm>
+
+namespace cdc::worker {
+
+namespace {
+constexpr int kMetadataTimeoutMs = 10000;
+constexpr long kMaxBackoffMs = 30000;
+constexpr int64_t kProblemForgetMs = 30000;
+
+// "topic[partition]@offset", how messages are named in errors.
+std::string where(std::string_view topic, int32_t partition, int64_t offset) {
+  return std::string(topic) + "[" + std::to_string(partition) + "]@" + std::to_string(offset);
+}
+}  // namespace
+
+PipelineWorker::PipelineWorker() : id_(host::identity()) {}
+
+void PipelineWorker::run() {
+  try {
+    while (!host::stop_requested()) {
+      generation_ = host::config_generation();
+      try {
+        cfg_ = host::load_config();
+      } catch (const host::PipelineGone&) {
+        return;
+      } catch (const host::HostError& e) {
+        fail(e.what());
+      }
+      if (session() == End::Stop) return;
+    }
+  } catch (const PipelineFailed&) {
+    return;
+  } catch (const host::PipelineGone&) {
+    return;
+  }
+}
+
+// One consumer with one configuration; ends on stop or when the configuration changed.
+PipelineWorker::End PipelineWorker::session() {
+  decoder_ = make_decoder(cfg_.format);
+  tables_.clear();
+  for (const host::SyncTableConfig& t : cfg_.tables) tables_.emplace_back(TableShape{t.columns, t.key});
+  routes_.clear();
+  last_route_ = -1;
+  last_source_.clear();
+  if (!connect()) return host::stop_requested() ? End::Stop : End::Reload;
+  End end = consume();
+  consumer_.reset();
+  return end;
+}
+
+// Creates the consumer, resolves offsets and assigns partitions; retries Kafka trouble with
+// backoff (shown in status). False when stopped or reconfigured meanwhile.
+bool PipelineWorker::connect() {
+  long backoff = 1000;
+  for (;;) {
+    try {
+      kafka::Config kc;
+      kc.brokers = cfg_.brokers;
+      kc.group_id = cfg_.group_id;
+      kc.properties = cfg_.kafka;
+      if (!kc.properties.count("client.id"))
+        kc.properties["client.id"] = "cdc_sync-" + cfg_.name + "-" + std::to_string(id_.worker_index);
+      consumer_ = std::make_unique<kafka::Consumer>(kc);
+      std::vector<kafka::TopicPartition> all = all_partitions();
+      assign(all);
+      kafka_problem_.clear();
+      update_status(true);
+      return true;
+    } catch (const kafka::KafkaError& e) {
+      consumer_.reset();
+      if (kafka_problem_ != e.what()) host::log(host::LogLevel::Warning, std::string("Kafka: ") + e.what());
+      kafka_problem_ = e.what();
+      kafka_problem_ms_ = host::now_ms();
+      update_status(true);
+    }
+    if (!host::wait(-1, backoff)) return false;
+    backoff = std::min(backoff * 2, kMaxBackoffMs);
+    End end;
+    if (config_changed(end)) return false;
+  }
+}
+
+// Every partition of every topic of the pipeline (offsets unset).
+std::vector<kafka::TopicPartition> PipelineWorker::all_partitions() {
+  std::vector<kafka::TopicPartition> all;
+  for (const std::string& topic : cfg_.topics)
+    for (int32_t p : consumer_->partitions(topic, kMetadataTimeoutMs)) all.push_back({topic, p, 0});
+  return all;
+}
+
+// Concrete start offsets for `position` (earliest, latest or a timestamp) on every partition.
+std::vector<kafka::TopicPartition> PipelineWorker::resolve_start(const std::vector<kafka::TopicPartition>& all,
+                                                                 int64_t position) {
+  if (position >= 0) return consumer_->offsets_for_time(all, position, kMetadataTimeoutMs);
+  std::vector<kafka::TopicPartition> out = all;
+  for (kafka::TopicPartition& tp : out) {
+    kafka::Watermarks w = consumer_->query_watermarks(tp.topic, tp.partition, kMetadataTimeoutMs);
+    tp.offset = position == host::kStartLatest ? w.high : w.low;
+  }
+  return out;
+}
+
+// Stores start offsets on a first start, then assigns this worker's partitions from the stored
+// offsets; a stored offset below the partition's low-water mark fails the pipeline loudly.
+void PipelineWorker::assign(const std::vector<kafka::TopicPartition>& all) {
+  host::begin_batch();
+  try {
+    int64_t position;
+    if (host::lock_for_start(position)) {
+      std::vector<host::StoredOffset> start;
+      for (const kafka::TopicPartition& tp : resolve_start(all, position))
+        start.push_back({tp.topic, tp.partition, tp.offset});
+      host::write_start_offsets(start);
+    }
+    host::commit_batch();
+  } catch (...) {
+    host::abort_batch();
+    throw;
+  }
+  std::map<PartitionKey, int64_t> stored;
+  for (const host::StoredOffset& o : host::load_offsets()) stored[{o.topic, o.partition}] = o.next_offset;
+
+  assigned_.clear();
+  position_.clear();
+  for (const kafka::TopicPartition& tp : all) {
+    if (tp.partition % id_.parallelism != id_.worker_index) continue;
+    kafka::Watermarks w = consumer_->query_watermarks(tp.topic, tp.partition, kMetadataTimeoutMs);
+    auto it = stored.find({tp.topic, tp.partition});
+    // A partition with no stored offset appeared after the pipeline started: all of it is new.
+    int64_t next = it == stored.end() ? w.low : it->second;
+    if (next < w.low)
+      fail("offset " + std::to_string(next) + " of " + tp.topic + "[" + std::to_string(tp.partition) +
+           "] is no longer in Kafka (the partition now starts at " + std::to_string(w.low) +
+           "): messages were deleted before they were applied; call cdc_sync.reset_offsets() to accept the loss");
+    assigned_.push_back({tp.topic, tp.partition, next});
+    position_[{tp.topic, tp.partition}] = next;
+  }
+  consumer_->assign(assigned_);
+  host::log(host::LogLevel::Log, "consuming " + std::to_string(assigned_.size()) + " partitions of " +
+                                     std::to_string(cfg_.topics.size()) + " topics");
+}
+
+// Re-reads the configuration when it changed; true when the session must restart (`end` says how).
+bool PipelineWorker::config_changed(End& end) {
+  uint64_t gen = host::config_generation();
+  if (gen == generation_) return false;
+  generation_ = gen;
+  host::PipelineConfig fresh;
+  try {
+    fresh = host::load_config();
+  } catch (const host::PipelineGone&) {
+    end = End::Stop;
+    return true;
+  } catch (const host::HostError& e) {
+    fail(e.what());
+  }
+  bool tables_same = fresh.tables.size() == cfg_.tables.size();
+  for (size_t i = 0; tables_same && i < fresh.tables.size(); i++)
+    tables_same = fresh.tables[i].id == cfg_.tables[i].id && fresh.tables[i].columns == cfg_.tables[i].columns &&
+                  fresh.tables[i].key == cfg_.tables[i].key && fresh.tables[i].source == cfg_.tables[i].source;
+  bool restart = !tables_same || fresh.brokers != cfg_.brokers || fresh.topics != cfg_.topics ||
+                 fresh.format != cfg_.format || fresh.kafka != cfg_.kafka || fresh.group_id != cfg_.group_id ||
+                 fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge;
+  cfg_ = fresh;
+  if (restart) {
+    host::log(host::LogLevel::Log, "configuration changed; reconnecting");
+    end = End::Reload;
+  }
+  return restart;
+}
+
+// The consume/apply loop.
+PipelineWorker::End PipelineWorker::consume() {
+  for (;;) {
+    if (host::stop_requested()) return End::Stop;
+    End end;
+    if (messages_.messages().empty() && config_changed(end)) return end;
+
+    consumer_->clear_wakeup();
+    size_t before = messages_.messages().size();
+    size_t room = (size_t)std::max<int64_t>(0, cfg_.batch_max_rows - (int64_t)before);
+    size_t got = room ? consumer_->poll(messages_, room, 0) : 0;
+    if (got) {
+      if (batch_started_ms_ < 0) batch_started_ms_ = host::now_ms();
+      if (!kafka_problem_.empty()) {
+        kafka_problem_.clear();
+        update_status(true);
+      }
+      take_messages(before);
+    }
+    for (const kafka::PartitionError& e : messages_.errors()) {
+      fail("Kafka partition " + e.topic + "[" + std::to_string(e.partition) + "] at offset " +
+           std::to_string(e.offset) + ": " + e.message +
+           (e.code == 1 ? " (the offset is out of range: messages may have been deleted by retention; "
+                          "call cdc_sync.reset_offsets() to accept the loss)"
+                        : ""));
+    }
+    drain_kafka_events();
+
+    int64_t now = host::now_ms();
+    size_t count = messages_.messages().size();
+    bool full = (int64_t)count >= cfg_.batch_max_rows;
+    bool due = count > 0 && now - batch_started_ms_ >= cfg_.batch_max_ms;
+    if (full || due) {
+      apply_batch();
+      continue;
+    }
+    update_status(false);
+    long timeout = count > 0 ? (long)(batch_started_ms_ + cfg_.batch_max_ms - now) : 1000;
+    if (!host::wait(consumer_->wakeup_fd(), std::max(1L, timeout))) return End::Stop;
+  }
+}
+
+// Decodes and batches the messages appended since index `from`.
+void PipelineWorker::take_messages(size_t from) {
+  const std::vector<kafka::Message>& all = messages_.messages();
+  message_state_.resize(all.size(), 0);
+  for (size_t i = from; i < all.size(); i++) take_message(all[i], i);
+}
+
+// Decodes one message into the batch of its sync table (or counts it skipped / dead-letters it).
+void PipelineWorker::take_message(const kafka::Message& m, size_t index) {
+  batch_next_[{std::string(m.topic), m.partition}] = m.offset + 1;
+  progress_.consumed++;
+  DecodeResult r = decoder_->decode(m.key, m.key_len, m.value, m.value_len, change_);
+  if (r.status == DecodeStatus::Skip) {
+    progress_.skipped++;
+    message_state_[index] = 1;
+    return;
+  }
+  if (r.status == DecodeStatus::Error) {
+    message_state_[index] = 2;
+    bad_message(m, r.reason);
+    return;
+  }
+  int t = route(change_.source);
+  if (t < 0) {
+    progress_.skipped++;
+    message_state_[index] = 1;
+    return;
+  }
+  std::string error;
+  if (!tables_[t].add(change_, error)) {
+    message_state_[index] = 2;
+    bad_message(m, error);
+  }
+}
+
+// The sync table for a source name (exact name first, then patterns in creation order), or -1.
+int PipelineWorker::route(std::string_view source) {
+  if (!last_source_.empty() && source == last_source_) return last_route_;
+  std::string key(source);
+  auto it = routes_.find(key);
+  int found = -1;
+  if (it != routes_.end()) {
+    found = it->second;
+  } else {
+    for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
+      if (cfg_.tables[i].source == key) found = (int)i;
+    for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
+      if (host::source_matches(cfg_.tables[i].source, key)) found = (int)i;
+    routes_.emplace(key, found);
+  }
+  last_source_ = key;
+  last_route_ = found;
+  return found;
+}
+
+// A message that cannot be applied: a dead letter, or the end of the pipeline, by policy.
+void PipelineWorker::bad_message(const kafka::Message& m, const std::string& reason) {
+  if (!cfg_.dead_letter) fail("bad message at " + where(m.topic, m.partition, m.offset) + ": " + reason);
+  host::DeadLetter d;
+  d.topic = std::string(m.topic);
+  d.partition = m.partition;
+  d.offset = m.offset;
+  d.key_null = m.key == nullptr;
+  if (m.key) d.key.assign(m.key, m.key_len);
+  d.value_null = m.value == nullptr;
+  if (m.value) d.value.assign(m.value, m.value_len);
+  d.error = reason;
+  progress_.dead_letters.push_back(std::move(d));
+}
+
+// Neutral view of a staged group for the host.
+host::StageRows PipelineWorker::stage_rows(const StageGroup& g) const {
+  host::StageRows rows;
+  rows.columns = &g.columns;
+  rows.full = g.full;
+  rows.replace = g.replace;
+  rows.copy_text = &g.copy_text;
+  rows.upserts = g.upserts;
+  rows.deletes = g.deletes;
+  return rows;
+}
+
+// Applies the batch and its offsets in one transaction; on failure, by policy, fails the
+// pipeline or retries message by message so only the bad ones become dead letters.
+void PipelineWorker::apply_batch() {
+  progress_.offsets.clear();
+  for (const auto& [tp, next] : batch_next_) progress_.offsets.push_back({tp.first, tp.second, next});
+  progress_.tables.clear();
+  try {
+    host::begin_batch();
+    for (size_t i = 0; i < tables_.size(); i++) {
+      if (tables_[i].empty()) continue;
+      host::TableProgress tp;
+      tp.sync_table_id = cfg_.tables[i].id;
+      if (tables_[i].truncate_first()) host::truncate_target((int)i);
+      for (const StageGroup& g : tables_[i].groups()) host::apply_rows((int)i, stage_rows(g), tp.counts);
+      progress_.tables.push_back(tp);
+    }
+    host::write_progress(progress_);
+    host::commit_batch();
+  } catch (const host::HostError& e) {
+    host::abort_batch();
+    host::reset_apply_state();
+    if (!cfg_.dead_letter)
+      fail("applying " + std::to_string(messages_.messages().size()) + " messages failed: " + e.what());
+    host::log(host::LogLevel::Warning, std::string("batch failed, retrying message by message: ") + e.what());
+    apply_one_by_one();
+  }
+  finish_batch();
+}
+
+// The slow path for a failed batch: each message in its own subtransaction, in order.
+void PipelineWorker::apply_one_by_one() {
+  progress_.tables.clear();
+  std::vector<host::TableProgress> counts(tables_.size());
+  std::vector<TableBatch> single;
+  for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(TableShape{t.columns, t.key});
+  const std::vector<kafka::Message>& all = messages_.messages();
+  try {
+    host::begin_batch();
+    for (size_t i = 0; i < all.size(); i++) {
+      if (message_state_[i] != 0) continue;
+      const kafka::Message& m = all[i];
+      if (decoder_->decode(m.key, m.key_len, m.value, m.value_len, change_).status != DecodeStatus::Change) continue;
+      int t = route(change_.source);
+      if (t < 0) continue;
+      single[t].clear();
+      std::string error;
+      if (!single[t].add(change_, error)) continue;
+      host::begin_subtransaction();
+      try {
+        if (single[t].truncate_first()) host::truncate_target(t);
+        host::ApplyCounts c;
+        for (const StageGroup& g : single[t].groups()) host::apply_rows(t, stage_rows(g), c);
+        host::commit_subtransaction();
+        counts[t].counts.inserted += c.inserted;
+        counts[t].counts.updated += c.updated;
+        counts[t].counts.deleted += c.deleted;
+      } catch (const host::HostError& e) {
+        host::rollback_subtransaction();
+        host::reset_apply_state();
+        bad_message(m, e.what());
+      }
+    }
+    for (size_t t = 0; t < tables_.size(); t++) {
+      counts[t].sync_table_id = cfg_.tables[t].id;
+      progress_.tables.push_back(counts[t]);
+    }
+    host::write_progress(progress_);
+    host::commit_batch();
+  } catch (const host::HostError& e) {
+    host::abort_batch();
+    fail(std::string("applying messages one by one failed: ") + e.what());
+  }
+}
+
+// After a commit: tell Kafka (for lag tools), remember positions, reset the batch.
+void PipelineWorker::finish_batch() {
+  std::vector<kafka::TopicPartition> commit;
+  for (const host::StoredOffset& o : progress_.offsets) {
+    commit.push_back({o.topic, o.partition, o.next_offset});
+    position_[{o.topic, o.partition}] = o.next_offset;
+  }
+  if (!cfg_.group_id.empty() && !commit.empty()) consumer_->commit_async(commit);
+  messages_.clear();
+  message_state_.clear();
+  for (TableBatch& t : tables_) t.clear();
+  batch_next_.clear();
+  progress_ = host::BatchProgress();
+  batch_started_ms_ = -1;
+  update_status(true);
+}
+
+// Logs what librdkafka reported and remembers client errors for the status view.
+void PipelineWorker::drain_kafka_events() {
+  for (const kafka::Event& e : consumer_->drain_events()) {
+    if (e.kind == kafka::Event::Kind::Error) {
+      if (e.fatal) fail("fatal Kafka client error: " + e.text);
+      if (kafka_problem_ != e.text) host::log(host::LogLevel::Warning, "Kafka: " + e.text);
+      kafka_problem_ = e.text;
+      kafka_problem_ms_ = host::now_ms();
+      update_status(true);
+    } else {
+      host::log(e.level <= 4 ? host::LogLevel::Warning : host::LogLevel::Debug, "librdkafka: " + e.text);
+    }
+  }
+}
+
+// Publishes lag and Kafka problems to shared memory (at most once a second unless forced).
+void PipelineWorker::update_status(bool force) {
+  int64_t now = host::now_ms();
+  if (!force && now - status_ms_ < 1000) return;
+  status_ms_ = now;
+  if (!kafka_problem_.empty() && now - kafka_problem_ms_ > kProblemForgetMs) kafka_problem_.clear();
+  host::LiveStatus s;
+  s.kafka_problem = kafka_problem_;
+  if (consumer_) {
+    int64_t lag = 0;
+    for (const auto& [tp, next] : position_) {
+      kafka::Watermarks w;
+      if (!consumer_->cached_watermarks(tp.first, tp.second, w)) {
+        lag = -1;
+        break;
+      }
+      lag += std::max<int64_t>(0, w.high - next);
+    }
+    s.lag = lag;
+  }
+  host::set_live_status(s);
+}
+
+void PipelineWorker::fail(const std::string& error) {
+  host::mark_failed(error);
+  throw PipelineFailed();
+}
+
+}  // namespace cdc::worker
+
+namespace cdc::runtime {
+
+void run_worker() {
+  worker::PipelineWorker w;
+  w.run();
+}
+
+}  // namespace cdc::runtime

@@ -1,0 +1,94 @@
+# Shared helpers for the test harness: a throwaway PostgreSQL and a mock Kafka cluster.
+# Source this file; it never starts anything by itself.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-$ROOT/build}
+RUN_DIR=${CDC_RUN_DIR:-/tmp/cdc_sync_run}
+PGBIN=${PGBIN:-$(pg_config --bindir)}
+PGPORT=${CDC_PGPORT:-55432}
+PGHOST=$RUN_DIR/sock
+E2E_DB=${CDC_E2E_DB:-cdc_e2e}
+export PGPORT PGHOST
+
+# Runs a command as the postgres system user (the server refuses to run as root).
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# psql against the test server as the postgres superuser.
+tpsql() {
+  as_postgres env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -X -v ON_ERROR_STOP=1 -q "$@"
+}
+
+# Copies the test tools and the shared samples where the postgres user can read them.
+stage_tools() {
+  mkdir -p "$RUN_DIR/bin" "$RUN_DIR/samples"
+  cp "$BUILD/mock_kafka" "$BUILD/kafka_produce" "$BUILD/gen_events" "$RUN_DIR/bin/"
+  if [ -d "$ROOT/../shared/cdc-samples" ]; then cp -r "$ROOT/../shared/cdc-samples/." "$RUN_DIR/samples/"; fi
+  chown -R postgres: "$RUN_DIR" 2>/dev/null || true
+}
+
+# Starts the mock Kafka cluster (real Kafka protocol on 127.0.0.1) and waits for its bootstrap file.
+start_kafka() {
+  mkdir -p "$RUN_DIR/kafka"
+  chown postgres: "$RUN_DIR/kafka" 2>/dev/null || true
+  rm -f "$RUN_DIR/kafka/bootstrap" "$RUN_DIR/kafka/control"
+  nohup "$RUN_DIR/bin/mock_kafka" serve --state-dir "$RUN_DIR/kafka" --brokers 3 \
+    >"$RUN_DIR/kafka.log" 2>&1 &
+  echo $! >"$RUN_DIR/kafka.pid"
+  for _ in $(seq 1 100); do
+    [ -s "$RUN_DIR/kafka/bootstrap" ] && [ -s "$RUN_DIR/kafka/control" ] && break
+    sleep 0.1
+  done
+  [ -s "$RUN_DIR/kafka/bootstrap" ] || { cat "$RUN_DIR/kafka.log"; echo "mock Kafka did not start" >&2; return 1; }
+  chmod -R a+rX "$RUN_DIR/kafka"
+  BROKERS=$(cat "$RUN_DIR/kafka/bootstrap")
+  export BROKERS
+}
+
+stop_kafka() {
+  if [ -f "$RUN_DIR/kafka.pid" ]; then
+    kill "$(cat "$RUN_DIR/kafka.pid")" 2>/dev/null || true
+    rm -f "$RUN_DIR/kafka.pid"
+  fi
+}
+
+# Creates a throwaway cluster with cdc_sync preloaded, pointed at the mock Kafka.
+start_pg() {
+  BROKERS=${BROKERS:-$(cat "$RUN_DIR/kafka/bootstrap" 2>/dev/null)}
+  rm -rf "$RUN_DIR/pgdata"
+  mkdir -p "$RUN_DIR/pgdata" "$PGHOST"
+  chown -R postgres: "$RUN_DIR"
+  as_postgres "$PGBIN/initdb" -D "$RUN_DIR/pgdata" -A trust -U postgres --no-sync >"$RUN_DIR/initdb.log" 2>&1
+  cat >>"$RUN_DIR/pgdata/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$PGHOST'
+port = $PGPORT
+shared_preload_libraries = 'cdc_sync'
+cdc_sync.database = '$E2E_DB'
+max_worker_processes = 32
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_min_messages = info
+log_line_prefix = '%m [%p] %b '
+shared_buffers = 256MB
+max_wal_size = 4GB
+cdc_test.brokers = '${BROKERS:-}'
+cdc_test.run_dir = '$RUN_DIR'
+CONF
+  as_postgres "$PGBIN/pg_ctl" -D "$RUN_DIR/pgdata" -l "$RUN_DIR/postgres.log" -w start >/dev/null
+  tpsql -d postgres -c "CREATE DATABASE $E2E_DB" >/dev/null
+}
+
+stop_pg() {
+  if [ -f "$RUN_DIR/pgdata/postmaster.pid" ]; then
+    as_postgres "$PGBIN/pg_ctl" -D "$RUN_DIR/pgdata" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+# Stops everything this harness started.
+stop_all() {
+  stop_pg
+  stop_kafka
+}

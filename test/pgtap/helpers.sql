@@ -1,0 +1,47 @@
+-- Test helpers for the end-to-end tests, installed once per run in the e2e database.
+-- They reach the mock Kafka through our test tools, run by the server via COPY TO PROGRAM.
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS cdc_sync;
+DROP SCHEMA IF EXISTS cdc_test CASCADE;
+CREATE SCHEMA cdc_test;
+
+-- The mock cluster's bootstrap servers.
+CREATE FUNCTION cdc_test.brokers() RETURNS text LANGUAGE sql STABLE AS
+$$ SELECT current_setting('cdc_test.brokers') $$;
+
+-- Path of a test tool.
+CREATE FUNCTION cdc_test.bin(tool text) RETURNS text LANGUAGE sql STABLE AS
+$$ SELECT current_setting('cdc_test.run_dir') || '/bin/' || tool $$;
+
+-- Runs a shell command as the server's OS user; the statement fails if it exits non-zero.
+CREATE FUNCTION cdc_test.run(cmd text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('COPY (SELECT 1 WHERE false) TO PROGRAM %L', cmd);
+END $$;
+
+-- Creates a topic with a number of partitions in the mock cluster.
+CREATE FUNCTION cdc_test.create_topic(topic text, partitions int) RETURNS void LANGUAGE sql AS $$
+    SELECT cdc_test.run(format('%s ctl --state-dir %s/kafka create-topic %s %s >/dev/null',
+        cdc_test.bin('mock_kafka'), current_setting('cdc_test.run_dir'), topic, partitions))
+$$;
+
+-- Produces the rows of `query` (partition int, key text, value text) to `topic`, in order.
+CREATE FUNCTION cdc_test.produce(topic text, query text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('COPY (%s) TO PROGRAM %L', query,
+        format('%s --brokers %s --topic %s 2>/dev/null', cdc_test.bin('kafka_produce'), cdc_test.brokers(), topic));
+END $$;
+
+-- The non-empty lines of a file of ../shared/cdc-samples, in order.
+CREATE FUNCTION cdc_test.sample_lines(path text) RETURNS TABLE (n bigint, line text) LANGUAGE sql AS $$
+    SELECT n, line
+    FROM regexp_split_to_table(pg_read_file(current_setting('cdc_test.run_dir') || '/samples/' || path), E'\n')
+         WITH ORDINALITY AS l(line, n)
+    WHERE btrim(line) <> ''
+$$;
+
+-- Produces every line of a sample file as one message (no key) to partition 0.
+CREATE FUNCTION cdc_test.produce_sample(topic text, path text) RETURNS void LANGUAGE sql AS $$
+    SELECT cdc_test.produce(topic, format(
+        'SELECT 0, NULL::text, line FROM cdc_test.sample_lines(%L) ORDER BY n', path))
+$$;
