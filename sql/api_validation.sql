@@ -1,0 +1,71 @@
+-- Validation of every argument of the SQL API, and the messages users see.
+\set SHOW_CONTEXT never
+CREATE TABLE items (id int PRIMARY KEY, v text, g int GENERATED ALWAYS AS (id * 2) STORED);
+CREATE TABLE nokey (id int, v text);
+CREATE VIEW items_v AS SELECT * FROM items;
+
+-- create_pipeline: names, brokers, topics, format
+SELECT cdc_sync.create_pipeline('1bad', 'b:9092', ARRAY['t']);
+SELECT cdc_sync.create_pipeline('has space', 'b:9092', ARRAY['t']);
+SELECT cdc_sync.create_pipeline('p', '  ', ARRAY['t']);
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY[]::text[]);
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['bad topic']);
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t', NULL]);
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t', 't']);
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'avro');
+
+-- create_pipeline: options
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '[]');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"bogus": 1}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"batch_max_rows": 0}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"batch_max_rows": "10"}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"batch_max_ms": 1.5}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"parallelism": 65}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"on_error": "ignore"}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"apply_strategy": "upsert"}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"start_from": "whenever"}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"start_from": 5}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"group_id": ""}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": []}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"bootstrap.servers": "x:1"}}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"enable.auto.commit": true}}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"no.such.property": "1"}}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"session.timeout.ms": "soon"}}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"client.id": {"a": 1}}}');
+
+-- a valid pipeline, then a duplicate
+SELECT cdc_sync.create_pipeline('p', 'b1:9092,b2:9092', ARRAY['shop.items', 'shop.other'], 'debezium',
+    '{"batch_max_rows": 500, "start_from": "2024-01-01 00:00:00+00", "on_error": "dead_letter",
+      "kafka": {"security.protocol": "plaintext", "fetch.wait.max.ms": 50}}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t']);
+SELECT name, brokers, topics, format, options, state FROM cdc_sync.pipelines;
+
+-- add_sync_table
+SELECT cdc_sync.add_sync_table('nope', 'db.items', 'items');
+SELECT cdc_sync.add_sync_table('p', '', 'items');
+SELECT cdc_sync.add_sync_table('p', 'db.(items', 'items');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'missing_table');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items_v');
+SELECT cdc_sync.add_sync_table('p', 'db.nokey', 'nokey');
+SELECT cdc_sync.add_sync_table('p', 'db.nokey', 'nokey', ARRAY['nope']);
+SELECT cdc_sync.add_sync_table('p', 'db.nokey', 'nokey', ARRAY['id', 'id']);
+SELECT cdc_sync.add_sync_table('p', 'db.nokey', 'nokey', ARRAY[]::text[]);
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', ARRAY['g']);
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"append": true}');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'public.items');
+SELECT cdc_sync.add_sync_table('p', 'db\.nokey_[0-9]+', 'nokey', ARRAY['id']);
+SELECT pipeline, source, target, primary_key, options FROM cdc_sync.sync_tables ORDER BY id;
+
+-- positions
+SELECT cdc_sync.reset_offsets('p', 'sometime');
+SELECT cdc_sync.reset_offsets('p', NULL);
+SELECT cdc_sync.start_pipeline('nope');
+SELECT cdc_sync.stop_pipeline('nope');
+SELECT cdc_sync.drop_pipeline('nope');
+SELECT cdc_sync.alter_pipeline('nope', '{}');
+SELECT cdc_sync.remove_sync_table('p', 'db.unknown');
+SELECT cdc_sync.wait_for_catchup('nope', '1 s');
+
+SELECT cdc_sync.drop_pipeline('p');
+SELECT count(*) AS tables_left FROM pg_class WHERE relname IN ('items', 'nokey');

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test layer: unit (ctest), SQL API (pg_regress),
+# end-to-end (pgTAP via pg_prove) and fault tests, against a throwaway PostgreSQL 15 and a mock
+# Kafka cluster that this script starts and stops.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+source test/harness/common.sh
+trap stop_all EXIT
+
+echo "== build"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >build.log 2>&1 || { cat build.log; exit 1; }
+cmake --build build -j"$(nproc)" >>build.log 2>&1 || { tail -50 build.log; exit 1; }
+make -j"$(nproc)" >>build.log 2>&1 || { tail -50 build.log; exit 1; }
+make install >>build.log 2>&1 || { tail -50 build.log; exit 1; }
+
+echo "== unit tests (ctest)"
+(cd build && ctest --output-on-failure -j"$(nproc)")
+
+echo "== starting mock Kafka and PostgreSQL"
+stop_all
+stage_tools
+start_kafka
+start_pg
+
+echo "== SQL API tests (pg_regress)"
+if ! PGUSER=postgres make installcheck; then
+  cat regression.diffs 2>/dev/null | head -200
+  exit 1
+fi
+
+echo "== end-to-end tests (pgTAP)"
+tpsql -d "$E2E_DB" -f test/pgtap/helpers.sql >/dev/null
+as_postgres env PGHOST="$PGHOST" PGPORT="$PGPORT" pg_prove -d "$E2E_DB" --timer test/pgtap/[0-9]*.sql
+
+echo "== fault tests"
+for t in test/fault/[0-9]*.sh; do
+  [ -e "$t" ] || continue
+  bash "$t"
+done
+echo "== all test layers passed"
