@@ -9,10 +9,7 @@ source test/harness/common.sh
 trap stop_all EXIT
 
 echo "== build"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >build.log 2>&1 || { cat build.log; exit 1; }
-cmake --build build -j"$(nproc)" >>build.log 2>&1 || { tail -50 build.log; exit 1; }
-make -j"$(nproc)" >>build.log 2>&1 || { tail -50 build.log; exit 1; }
-make install >>build.log 2>&1 || { tail -50 build.log; exit 1; }
+bash test/build.sh
 
 echo "== unit tests (ctest)"
 (cd build && ctest --output-on-failure -j"$(nproc)")
