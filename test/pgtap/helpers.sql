@@ -45,3 +45,26 @@ CREATE FUNCTION cdc_test.produce_sample(topic text, path text) RETURNS void LANG
     SELECT cdc_test.produce(topic, format(
         'SELECT 0, NULL::text, line FROM cdc_test.sample_lines(%L) ORDER BY n', path))
 $$;
+
+-- Polls `condition` (a boolean query) until true or `timeout` passes; for states that have no
+-- catch-up point to wait for (a failing broker, a stopped worker).
+CREATE FUNCTION cdc_test.wait_until(condition text, timeout interval DEFAULT '30 s') RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    deadline timestamptz := clock_timestamp() + timeout;
+    result boolean;
+BEGIN
+    LOOP
+        EXECUTE condition INTO result;
+        IF result THEN RETURN true; END IF;
+        IF clock_timestamp() > deadline THEN RETURN false; END IF;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
+
+-- A Debezium create/update event for source s.t (payload only).
+CREATE FUNCTION cdc_test.dbz(op text, after jsonb, before jsonb DEFAULT NULL, db text DEFAULT 's',
+                             tbl text DEFAULT 't') RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object('op', op, 'before', before, 'after', after,
+                              'source', jsonb_build_object('db', db, 'table', tbl))::text
+$$;
