@@ -1,0 +1,69 @@
+-- A pipeline's life: stop and resume without loss or duplicates, options changed while running,
+-- offsets reset and replayed, start positions.
+\set ON_ERROR_STOP 1
+SELECT plan(13);
+
+CREATE TABLE t03 (id int PRIMARY KEY, v text);
+CREATE TABLE t03_latest (LIKE t03 INCLUDING ALL);
+SELECT cdc_test.create_topic('t03', 2);
+
+-- Produces n insert events with ids from..from+n-1 (keys spread over both partitions).
+CREATE FUNCTION pg_temp.produce_ids(lo int, hi int, tag text) RETURNS void LANGUAGE sql AS $$
+    SELECT cdc_test.produce('t03', format(
+        $q$SELECT i %% 2, jsonb_build_object('id', i)::text,
+                  cdc_test.dbz('c', jsonb_build_object('id', i, 'v', %L || i))
+           FROM generate_series(%s, %s) i ORDER BY i$q$, tag, lo, hi))
+$$;
+
+SELECT pg_temp.produce_ids(1, 100, 'a');
+SELECT cdc_sync.create_pipeline('t03', cdc_test.brokers(), ARRAY['t03']);
+SELECT cdc_sync.add_sync_table('t03', 's.t', 't03');
+SELECT cdc_sync.start_pipeline('t03');
+SELECT ok(cdc_sync.wait_for_catchup('t03', '60 s'), 'first 100 caught up');
+
+-- options change while running: same worker, new settings take effect
+CREATE TEMP TABLE pids AS SELECT worker_pids FROM cdc_sync.status WHERE pipeline = 't03';
+SELECT is(cardinality((SELECT worker_pids FROM pids)), 1, 'one worker');
+SELECT cdc_sync.alter_pipeline('t03', '{"batch_max_rows": 7}');
+SELECT pg_temp.produce_ids(101, 150, 'b');
+SELECT ok(cdc_sync.wait_for_catchup('t03', '60 s'), 'caught up after alter_pipeline');
+SELECT is((SELECT worker_pids FROM cdc_sync.status WHERE pipeline = 't03'), (SELECT worker_pids FROM pids),
+          'alter_pipeline did not restart the worker');
+SELECT cmp_ok((SELECT batches FROM cdc_sync.status WHERE pipeline = 't03'), '>=', 8::bigint,
+              'new batch_max_rows used (50 messages in batches of at most 7)');
+
+-- stop, produce while stopped, start: resumes from the stored offsets
+SELECT cdc_sync.stop_pipeline('t03');
+SELECT ok(cdc_test.wait_until($$SELECT worker_pids = '{}' FROM cdc_sync.status WHERE pipeline = 't03'$$),
+          'worker exits when stopped');
+SELECT pg_temp.produce_ids(151, 200, 'c');
+SELECT is((SELECT count(*) FROM t03), 150::bigint, 'nothing applied while stopped');
+SELECT cdc_sync.start_pipeline('t03');
+SELECT ok(cdc_sync.wait_for_catchup('t03', '60 s'), 'caught up after restart');
+SELECT results_eq($$SELECT count(*), min(v), max(id) FROM t03$$, $$VALUES (200::bigint, 'a1', 200)$$,
+                  'all 200 rows, none twice');
+SELECT is((SELECT messages_consumed FROM cdc_sync.status WHERE pipeline = 't03'), 200::bigint,
+          'each message consumed exactly once');
+
+-- reset to earliest and replay into an emptied table
+SELECT cdc_sync.stop_pipeline('t03');
+SELECT cdc_test.wait_until($$SELECT worker_pids = '{}' FROM cdc_sync.status WHERE pipeline = 't03'$$);
+TRUNCATE t03;
+SELECT cdc_sync.reset_offsets('t03', 'earliest');
+SELECT cdc_sync.start_pipeline('t03');
+SELECT ok(cdc_sync.wait_for_catchup('t03', '60 s'), 'replay caught up');
+SELECT is((SELECT count(*) FROM t03), 200::bigint, 'replay restored every row');
+
+-- start_from latest: existing messages are not applied, new ones are
+SELECT cdc_sync.create_pipeline('t03l', cdc_test.brokers(), ARRAY['t03'], 'debezium', '{"start_from": "latest"}');
+SELECT cdc_sync.add_sync_table('t03l', 's.t', 't03_latest');
+SELECT cdc_sync.start_pipeline('t03l');
+SELECT cdc_test.wait_until($$SELECT count(*) = 2 FROM cdc_sync.offsets WHERE pipeline = 't03l'$$);
+SELECT pg_temp.produce_ids(201, 210, 'd');
+SELECT cdc_sync.wait_for_catchup('t03l', '60 s');
+SELECT results_eq('SELECT min(id), max(id), count(*) FROM t03_latest', 'VALUES (201, 210, 10::bigint)',
+                  'start_from latest applies only what came after the start');
+
+SELECT cdc_sync.drop_pipeline('t03');
+SELECT cdc_sync.drop_pipeline('t03l');
+SELECT * FROM finish();
