@@ -117,7 +117,8 @@ class Consumer {
   // Returns the number of messages appended. Partition errors go to batch.errors().
   size_t poll(MessageBatch& batch, size_t max, int timeout_ms);
   // A file descriptor that becomes readable when messages or events are waiting, so the owner can
-  // sleep in its own event loop (e.g. WaitLatchOrSocket). Call clear_wakeup() after it fired.
+  // sleep in its own event loop (e.g. WaitLatchOrSocket). Call clear_wakeup() after it fired, before
+  // polling, so that nothing arriving during the poll is missed.
   int wakeup_fd() const { return wakeup_read_fd_; }
   void clear_wakeup();
   // Messages and events already waiting in the consumer queue. The wakeup fd only fires when this

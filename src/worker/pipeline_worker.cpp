@@ -51,6 +51,7 @@ PipelineWorker::End PipelineWorker::session() {
   last_source_.clear();
   if (!connect()) return host::stop_requested() ? End::Stop : End::Reload;
   End end = consume();
+  discard_batch();  // messages refer to the client: release them before it goes
   consumer_.reset();
   return end;
 }
@@ -213,6 +214,8 @@ PipelineWorker::End PipelineWorker::consume() {
       continue;
     }
     update_status(false);
+    // The wakeup fd only fires when the queue goes from empty to non-empty: sleep only on empty.
+    if (consumer_->queued() > 0) continue;
     long timeout = count > 0 ? (long)(batch_started_ms_ + cfg_.batch_max_ms - now) : 1000;
     if (!host::wait(consumer_->wakeup_fd(), std::max(1L, timeout))) return End::Stop;
   }
@@ -382,13 +385,18 @@ void PipelineWorker::finish_batch() {
     position_[{o.topic, o.partition}] = o.next_offset;
   }
   if (!cfg_.group_id.empty() && !commit.empty()) consumer_->commit_async(commit);
+  discard_batch();
+  update_status(true);
+}
+
+// Forgets the batch being built (applied, or abandoned on stop: its offsets were not stored).
+void PipelineWorker::discard_batch() {
   messages_.clear();
   message_state_.clear();
   for (TableBatch& t : tables_) t.clear();
   batch_next_.clear();
   progress_ = host::BatchProgress();
   batch_started_ms_ = -1;
-  update_status(true);
 }
 
 // Logs what librdkafka reported and remembers client errors for the status view.

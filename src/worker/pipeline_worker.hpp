@@ -42,6 +42,7 @@ class PipelineWorker {
   void apply_batch();
   void apply_one_by_one();
   void finish_batch();
+  void discard_batch();
   void drain_kafka_events();
   void update_status(bool force);
   [[noreturn]] void fail(const std::string& error);

@@ -85,10 +85,8 @@ bool parse_options(int argc, char** argv, Options& opt) {
       return false;
     }
   }
-  if (opt.brokers.empty() && !opt.state_dir.empty())
-    opt.brokers = mockctl::read_state_file(opt.state_dir, "bootstrap");
   if (opt.create_partitions > 0 && opt.state_dir.empty()) return false;
-  return !opt.brokers.empty() && !opt.topic.empty();
+  return (!opt.brokers.empty() || !opt.state_dir.empty()) && !opt.topic.empty();
 }
 
 // Value of a hex digit, or -1.
@@ -275,8 +273,13 @@ void create_topic_or_die(const Options& opt) {
 }
 
 // Produces stdin, waits for every delivery report, and reports. Returns the exit code.
-int run(const Options& opt) {
+int run(Options opt) {
   if (opt.create_partitions > 0) create_topic_or_die(opt);
+  if (opt.brokers.empty()) opt.brokers = mockctl::wait_state_file(opt.state_dir, "bootstrap");
+  if (opt.brokers.empty()) {
+    std::cerr << "kafka_produce: no " << opt.state_dir << "/bootstrap: is mock_kafka serve running?\n";
+    return 1;
+  }
   const auto started = std::chrono::steady_clock::now();
   Deliveries deliveries;
   rd_kafka_t* rk = make_producer(opt, deliveries);

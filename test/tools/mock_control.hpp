@@ -38,6 +38,18 @@ inline std::string read_state_file(const std::string& dir, const std::string& na
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
+// Reads DIR/NAME, waiting up to timeout_ms for a server that is still starting to write it.
+// Empty when it did not appear in time.
+inline std::string wait_state_file(const std::string& dir, const std::string& name, int timeout_ms = 10000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string content = read_state_file(dir, name);
+  while (content.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // bounded poll for the file
+    content = read_state_file(dir, name);
+  }
+  return content;
+}
+
 // Writes DIR/NAME atomically (temp file + rename). Throws std::runtime_error on failure.
 inline void write_state_file(const std::string& dir, const std::string& name, const std::string& content) {
   const std::string tmp = dir + "/." + name + ".tmp";

@@ -547,18 +547,17 @@ TEST_F(ConsumerTest, LogLinesAreQueuedAsEvents) {
   cfg.properties["debug"] = "consumer";
   Consumer c(cfg);
   c.assign({{"t", 0, 0}});
-  std::vector<Event> events;
+  std::optional<Event> debug_line;
   const auto deadline = Clock::now() + std::chrono::milliseconds(kTimeoutMs);
-  while (events.empty() && Clock::now() < deadline) {
+  while (!debug_line && Clock::now() < deadline) {
     MessageBatch batch;
     c.poll(batch, 10, 100);
-    events = c.drain_events();
+    // Other lines (e.g. the mock's level-4 AUTOCREATE warning) may come first.
+    for (auto& e : c.drain_events())
+      if (e.kind == Event::Kind::Log && e.level == 7) debug_line = e;
   }
-  ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events[0].kind, Event::Kind::Log);
-  EXPECT_EQ(events[0].level, 7);
-  EXPECT_FALSE(events[0].text.empty());
-  EXPECT_TRUE(c.drain_events().size() < 1000);  // drained means cleared
+  ASSERT_TRUE(debug_line.has_value());
+  EXPECT_FALSE(debug_line->text.empty());
 }
 
 TEST_F(ConsumerTest, FatalErrorBecomesFatalEvent) {
