@@ -23,7 +23,11 @@ tpsql() {
 # Copies the test tools and the shared samples where the postgres user can read them.
 stage_tools() {
   mkdir -p "$RUN_DIR/bin" "$RUN_DIR/samples"
-  cp "$BUILD/mock_kafka" "$BUILD/kafka_produce" "$BUILD/gen_events" "$RUN_DIR/bin/"
+  local tool
+  for tool in mock_kafka kafka_produce gen_events; do
+    # copy then rename: a running copy of the old binary keeps its inode
+    cp "$BUILD/$tool" "$RUN_DIR/bin/.$tool.new" && mv -f "$RUN_DIR/bin/.$tool.new" "$RUN_DIR/bin/$tool"
+  done
   if [ -d "$ROOT/../shared/cdc-samples" ]; then cp -r "$ROOT/../shared/cdc-samples/." "$RUN_DIR/samples/"; fi
   chown -R postgres: "$RUN_DIR" 2>/dev/null || true
 }
@@ -48,7 +52,11 @@ start_kafka() {
 
 stop_kafka() {
   if [ -f "$RUN_DIR/kafka.pid" ]; then
-    kill "$(cat "$RUN_DIR/kafka.pid")" 2>/dev/null || true
+    local pid
+    pid=$(cat "$RUN_DIR/kafka.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
     rm -f "$RUN_DIR/kafka.pid"
   fi
 }
