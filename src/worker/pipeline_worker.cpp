@@ -13,6 +13,20 @@ constexpr int kMetadataTimeoutMs = 10000;
 constexpr long kMaxBackoffMs = 30000;
 constexpr int64_t kProblemForgetMs = 30000;
 
+// A data exception (22xxx) or integrity violation (23xxx): the message's fault, so it may become
+// a dead letter. Any other error (missing table, privileges, ...) is the environment's fault and
+// must stop the pipeline rather than dead-letter every message.
+bool is_data_error(const std::string& sqlstate) {
+  return sqlstate.compare(0, 2, "22") == 0 || sqlstate.compare(0, 2, "23") == 0;
+}
+
+// Errors that go away by themselves: retry the same batch after a pause.
+bool is_transient(const std::string& sqlstate) {
+  return sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" || sqlstate.compare(0, 2, "53") == 0;
+}
+
+constexpr int kTransientRetries = 10;
+
 // "topic[partition]@offset", how messages are named in errors.
 std::string where(std::string_view topic, int32_t partition, int64_t offset) {
   return std::string(topic) + "[" + std::to_string(partition) + "]@" + std::to_string(offset);
@@ -34,7 +48,7 @@ void PipelineWorker::run() {
       }
       if (session() == End::Stop) return;
     }
-  } catch (const PipelineFailed&) {
+  } catch (const EndWorker&) {
     return;
   } catch (const host::PipelineGone&) {
     return;
@@ -308,26 +322,35 @@ host::StageRows PipelineWorker::stage_rows(const StageGroup& g) const {
 void PipelineWorker::apply_batch() {
   progress_.offsets.clear();
   for (const auto& [tp, next] : batch_next_) progress_.offsets.push_back({tp.first, tp.second, next});
-  progress_.tables.clear();
-  try {
-    host::begin_batch();
-    for (size_t i = 0; i < tables_.size(); i++) {
-      if (tables_[i].empty()) continue;
-      host::TableProgress tp;
-      tp.sync_table_id = cfg_.tables[i].id;
-      if (tables_[i].truncate_first()) host::truncate_target((int)i);
-      for (const StageGroup& g : tables_[i].groups()) host::apply_rows((int)i, stage_rows(g), tp.counts);
-      progress_.tables.push_back(tp);
+  for (int attempt = 1;; attempt++) {
+    progress_.tables.clear();
+    try {
+      host::begin_batch();
+      for (size_t i = 0; i < tables_.size(); i++) {
+        if (tables_[i].empty()) continue;
+        host::TableProgress tp;
+        tp.sync_table_id = cfg_.tables[i].id;
+        if (tables_[i].truncate_first()) host::truncate_target((int)i);
+        for (const StageGroup& g : tables_[i].groups()) host::apply_rows((int)i, stage_rows(g), tp.counts);
+        progress_.tables.push_back(tp);
+      }
+      host::write_progress(progress_);
+      host::commit_batch();
+      break;
+    } catch (const host::HostError& e) {
+      host::abort_batch();
+      host::reset_apply_state();
+      std::string what = "applying " + std::to_string(messages_.messages().size()) + " messages failed: " + e.what();
+      if (is_transient(e.sqlstate()) && attempt < kTransientRetries) {
+        host::log(host::LogLevel::Warning, what + "; retrying");
+        if (!host::wait(-1, 100L << std::min(attempt, 6))) throw EndWorker();  // stop requested
+        continue;
+      }
+      if (!cfg_.dead_letter || !is_data_error(e.sqlstate())) fail(what);
+      host::log(host::LogLevel::Warning, what + "; retrying message by message");
+      apply_one_by_one();
+      break;
     }
-    host::write_progress(progress_);
-    host::commit_batch();
-  } catch (const host::HostError& e) {
-    host::abort_batch();
-    host::reset_apply_state();
-    if (!cfg_.dead_letter)
-      fail("applying " + std::to_string(messages_.messages().size()) + " messages failed: " + e.what());
-    host::log(host::LogLevel::Warning, std::string("batch failed, retrying message by message: ") + e.what());
-    apply_one_by_one();
   }
   finish_batch();
 }
@@ -362,6 +385,8 @@ void PipelineWorker::apply_one_by_one() {
       } catch (const host::HostError& e) {
         host::rollback_subtransaction();
         host::reset_apply_state();
+        if (!is_data_error(e.sqlstate()))
+          throw host::HostError("message at " + where(m.topic, m.partition, m.offset) + ": " + e.what(), e.sqlstate());
         bad_message(m, e.what());
       }
     }
@@ -439,7 +464,7 @@ void PipelineWorker::update_status(bool force) {
 
 void PipelineWorker::fail(const std::string& error) {
   host::mark_failed(error);
-  throw PipelineFailed();
+  throw EndWorker();
 }
 
 }  // namespace cdc::worker

@@ -15,8 +15,8 @@
 
 namespace cdc::worker {
 
-// Thrown to end the worker after the pipeline was marked failed.
-struct PipelineFailed {};
+// Thrown to end the worker: the pipeline was marked failed, or a stop was requested mid-batch.
+struct EndWorker {};
 
 class PipelineWorker {
  public:

@@ -160,11 +160,11 @@ wait_new_pid() {
   return 1
 }
 
-# True once the progress poller's query is running in the server (bounded wait).
+# True once the progress poller connected as application_name $1 is running its query (bounded wait).
 poller_running() {
   local deadline=$((SECONDS + 10))
   while [ $SECONDS -lt $deadline ]; do
-    [ "$(q_try -c "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'
+    [ "$(q_try -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND state = 'active'
                     AND query LIKE 'SELECT public.fault\_wait\_applied(%'")" = 1 ] && return 0
     sleep 0.01
   done
@@ -199,13 +199,14 @@ for ((c = 1; c <= CHUNKS; c++)); do
   # Hit the worker once it is some way into this chunk (10%..60%, varying), i.e. mid-stream. The
   # poller runs in the server and is started before producing, so it reacts within a few ms.
   frac=${FRACTIONS[$(((c - 1) % ${#FRACTIONS[@]}))]}
-  wait_progress $((before + count * frac / 100)) "$produced" >"$WORK/applied" &
+  PGAPPNAME="fault01_poll_${c}_$$" wait_progress $((before + count * frac / 100)) "$produced" >"$WORK/applied" &
   poller=$!
-  poller_running || say "chunk $c: the progress poller did not show up"
+  poller_running "fault01_poll_${c}_$$" || say "chunk $c: the progress poller did not show up"
   "${GEN[@]}" --from-event "$before" --count "$count" 2>/dev/null | tee -a "$STREAM" \
     | "$BUILD/kafka_produce" --brokers "$BROKERS" --topic "$TOPIC" >/dev/null 2>"$WORK/produce.log" \
     || bail "producing chunk $c failed: $(tail -3 "$WORK/produce.log")"
   wait "$poller" || say "chunk $c: progress stalled within ${WAIT_S}s (applied $(cat "$WORK/applied"))"
+  poller=
   a=$(cat "$WORK/applied")
   [ -n "$a" ] && [ "$a" != "?" ] && [ "$a" -lt "$produced" ] && FAULTS_MIDSTREAM=$((FAULTS_MIDSTREAM + 1))
   if ((c % 2 == 1)); then
@@ -241,7 +242,7 @@ check() {  # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
     echo "not ok $N - $desc"
   fi
 }
-# is GOT WANT [what]: equality with a diagnostic on mismatch
+# is GOT WANT: equality, with a diagnostic on mismatch
 is() {
   [ "$1" = "$2" ] && return 0
   echo "#   got:  '$1'"
@@ -271,7 +272,8 @@ violations=$(q_try -c "SELECT count(*) FROM public.fault_violations")
 check "no key applied twice or out of order (fault_violations empty)" is "$violations" 0
 [ "$violations" = 0 ] || q_try -c "SELECT * FROM public.fault_violations ORDER BY at LIMIT 10" | sed 's/^/#   /'
 
-# Expected next offset per partition: the number of messages produced to it.
+# The topic started empty, so each partition's high-water mark is the number of messages produced
+# to it (counted from the stream as produced).
 expected_offsets=$(awk -F'\t' '{n[$1]++} END {for (p in n) print p "|" n[p]}' "$STREAM" | sort -n | paste -sd' ')
 stored_offsets=$(q_try -c "SELECT partition || '|' || next_offset FROM cdc_sync.offsets
                            WHERE pipeline = '$PIPELINE' AND topic = '$TOPIC' ORDER BY partition" | paste -sd' ')
@@ -284,10 +286,14 @@ check "pipeline is running with no error" \
   is "$(q_try -c "SELECT state || '|' || coalesce(last_error, '<null>') FROM cdc_sync.status WHERE pipeline = '$PIPELINE'")" \
   "running|<null>"
 
-say "$FAULTS_MIDSTREAM of $((KILLS + RESTARTS)) faults hit while messages were still unapplied"
+say "$FAULTS_MIDSTREAM of $((KILLS + RESTARTS)) faults hit while messages were still unapplied;" \
+  "$(tail -c +"$((LOG_START + 1))" "$LOG" 2>/dev/null | grep -c 'Failed process was running: cdc_sync: applying batch')" \
+  "of the $KILLS SIGKILLs hit the worker inside a batch transaction"
 if [ "$FAILED" -gt 0 ]; then
-  echo "# server log since the test started (errors only):"
-  tail -c +"$((LOG_START + 1))" "$LOG" 2>/dev/null | grep -E 'ERROR|FATAL|PANIC|WARNING|cdc_sync' | tail -40 | sed 's/^/#   /'
+  echo "# server log since the test started (problems only):"
+  tail -c +"$((LOG_START + 1))" "$LOG" 2>/dev/null | grep -E 'ERROR|FATAL|PANIC|WARNING|exited|terminated' \
+    | grep -vE 'AUTOCREATE|not yet accepting connections|in recovery mode|due to administrator command|logical replication launcher' \
+    | tail -40 | sed 's/^/#   /'
 else
   q_try -c "SELECT cdc_sync.drop_pipeline('$PIPELINE')" >/dev/null
 fi

@@ -1,7 +1,7 @@
 -- Changes are applied as the pipeline's owner, not as superuser; Kafka trouble is visible in
 -- status and retried, never a crash loop.
 \set ON_ERROR_STOP 1
-SELECT plan(7);
+SELECT plan(9);
 
 CREATE ROLE t05_owner LOGIN;
 GRANT USAGE ON SCHEMA cdc_sync TO t05_owner;
@@ -29,6 +29,13 @@ SELECT cdc_test.produce('t05', $$SELECT 0, NULL, cdc_test.dbz('u', '{"id": 1, "v
 SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t05', '60 s')$$, '%permission denied for table t05%',
                    'no superuser fallback: missing UPDATE privilege fails the pipeline');
 SELECT is((SELECT v FROM t05 WHERE id = 1), 'a', 'the update was not applied');
+-- not the message's fault: even with on_error 'dead_letter' it stops instead of dead-lettering
+SELECT cdc_sync.alter_pipeline('t05', '{"on_error": "dead_letter"}');
+SELECT cdc_sync.start_pipeline('t05');
+SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t05', '60 s')$$, '%permission denied for table t05%',
+                   'a privilege error fails a dead_letter pipeline too');
+SELECT is((SELECT count(*) FROM cdc_sync.dead_letters WHERE pipeline = 't05'), 0::bigint,
+          'no message was dead-lettered for an environment error');
 
 -- brokers that do not answer: the pipeline keeps running, retries, and says why in status
 SELECT cdc_sync.create_pipeline('t05down', '127.0.0.1:1', ARRAY['t05']);
