@@ -64,7 +64,7 @@ stop_kafka() {
 # Creates a throwaway cluster with cdc_sync preloaded, pointed at the mock Kafka.
 start_pg() {
   BROKERS=${BROKERS:-$(cat "$RUN_DIR/kafka/bootstrap" 2>/dev/null)}
-  rm -rf "$RUN_DIR/pgdata"
+  rm -rf "$RUN_DIR/pgdata" "$RUN_DIR/postgres.log"
   mkdir -p "$RUN_DIR/pgdata" "$PGHOST"
   chown -R postgres: "$RUN_DIR"
   as_postgres "$PGBIN/initdb" -D "$RUN_DIR/pgdata" -A trust -U postgres --no-sync >"$RUN_DIR/initdb.log" 2>&1
@@ -85,8 +85,10 @@ max_wal_size = 4GB
 cdc_test.brokers = '${BROKERS:-}'
 cdc_test.run_dir = '$RUN_DIR'
 CONF
+  # Create the pipelines' database before the server (and so the launcher) starts.
+  echo "CREATE DATABASE $E2E_DB;" |
+    as_postgres "$PGBIN/postgres" --single -D "$RUN_DIR/pgdata" postgres >"$RUN_DIR/single.log" 2>&1
   as_postgres "$PGBIN/pg_ctl" -D "$RUN_DIR/pgdata" -l "$RUN_DIR/postgres.log" -w start >/dev/null
-  tpsql -d postgres -c "CREATE DATABASE $E2E_DB" >/dev/null
 }
 
 stop_pg() {
