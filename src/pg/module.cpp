@@ -10,6 +10,7 @@ extern "C" {
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "utils/array.h"
+#include "commands/dbcommands.h"
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
@@ -17,6 +18,7 @@ PG_MODULE_MAGIC;
 
 void _PG_init(void);
 PG_FUNCTION_INFO_V1(cdc_sync_notify);
+PG_FUNCTION_INFO_V1(cdc_sync_warn_if_not_running_here);
 PG_FUNCTION_INFO_V1(cdc_sync_worker_status);
 PG_FUNCTION_INFO_V1(cdc_sync_is_known_format);
 PG_FUNCTION_INFO_V1(cdc_sync_check_kafka_property);
@@ -97,10 +99,22 @@ void _PG_init(void) {
 
 // SQL: cdc_sync._notify() -- wake the launcher and workers when this transaction commits.
 Datum cdc_sync_notify(PG_FUNCTION_ARGS) {
-  if (!shared())
-    ereport(WARNING, (errmsg("cdc_sync is not loaded by shared_preload_libraries: no pipeline will run"),
-                      errhint("add cdc_sync to shared_preload_libraries and restart the server")));
   notify_pending = true;
+  PG_RETURN_VOID();
+}
+
+// SQL: cdc_sync._warn_if_not_running_here(pipeline) -- pipelines only run in cdc_sync.database
+// (and only with shared_preload_libraries); say so where a user starts one elsewhere.
+Datum cdc_sync_warn_if_not_running_here(PG_FUNCTION_ARGS) {
+  const char* pipeline = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  if (!shared())
+    ereport(WARNING, (errmsg("cdc_sync is not loaded by shared_preload_libraries: pipeline \"%s\" will not run",
+                             pipeline),
+                      errhint("add cdc_sync to shared_preload_libraries and restart the server")));
+  else if (strcmp(get_database_name(MyDatabaseId), database_name) != 0)
+    ereport(WARNING, (errmsg("pipeline \"%s\" will not run: pipelines run in database \"%s\" only", pipeline,
+                             database_name),
+                      errhint("set cdc_sync.database to this database, or create the pipeline there")));
   PG_RETURN_VOID();
 }
 

@@ -234,6 +234,7 @@ BEGIN
     END IF;
     UPDATE cdc_sync.pipelines SET state = 'running', last_error = NULL, state_changed_at = now()
     WHERE name = p_name;
+    PERFORM cdc_sync._warn_if_not_running_here(p_name);
     PERFORM cdc_sync._notify();
 END $$;
 

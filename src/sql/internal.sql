@@ -14,4 +14,8 @@ CREATE FUNCTION cdc_sync._worker_status(
     OUT pipeline_id integer, OUT worker_pids integer[], OUT lag_messages bigint, OUT kafka_problem text)
 RETURNS SETOF record AS 'MODULE_PATHNAME', 'cdc_sync_worker_status' LANGUAGE C;
 
+-- Warns when a started pipeline cannot run in this database or server configuration.
+CREATE FUNCTION cdc_sync._warn_if_not_running_here(pipeline text) RETURNS void
+AS 'MODULE_PATHNAME', 'cdc_sync_warn_if_not_running_here' LANGUAGE C STRICT;
+
 REVOKE ALL ON FUNCTION cdc_sync._notify() FROM PUBLIC;
