@@ -14,6 +14,7 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "parser/parse_relation.h"
 #include "utils/acl.h"
+#include "utils/fmgrprotos.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -134,14 +135,30 @@ std::string update_list(const TableMeta& t, const std::vector<int>& cols) {
   return out;
 }
 
+constexpr size_t kAnalyzeMinRows = 100;
 constexpr const char* kIsDelete = "s._cdc_op OPERATOR(pg_catalog.=) 'd'";
 constexpr const char* kIsUpsert = "s._cdc_op OPERATOR(pg_catalog.<>) 'd'";
+
+// What a statement's row count means for the inserted/updated/deleted statistics.
+enum class Counts {
+  Deleted,             // rows deleted because their message was a delete
+  Updated,             // existing rows changed (or removed to be replaced)
+  Inserted,            // new rows
+  InsertedOrReplaced,  // rows inserted; those that replaced a removed row were counted as Updated
+  Merge,               // a MERGE: counts come from the table's transaction statistics
+};
 
 // The statements that apply one staged group, each with the SPI result code it must return.
 struct ApplyPlan {
   std::string truncate_stage;
-  std::string count;  // existing target rows among staged deletes and upserts
-  std::vector<std::pair<std::string, int>> steps;
+  std::string analyze_stage;   // once per session, so plans scale with the batch, not the target
+  std::string count;           // only for MERGE where transaction statistics cannot count
+  struct Step {
+    std::string sql;
+    int expected;
+    Counts counts;
+  };
+  std::vector<Step> steps;
 };
 
 // Builds the statements for a group: one MERGE, DELETE USING + INSERT for full rows or
@@ -156,32 +173,42 @@ ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
   const std::string insert_select = "INSERT INTO " + t.target_name + " (" + cols +
                                     ") OVERRIDING SYSTEM VALUE SELECT " + values + " FROM " + t.stage_name +
                                     " s WHERE " + kIsUpsert;
+  const std::string delete_using = "DELETE FROM " + t.target_name + " t USING " + t.stage_name + " s WHERE " + on;
   p.truncate_stage = "TRUNCATE " + t.stage_name;
-  p.count = "SELECT count(*) FILTER (WHERE " + std::string(kIsDelete) + "), count(*) FILTER (WHERE " + kIsUpsert +
-            ") FROM " + t.stage_name + " s JOIN " + t.target_name + " t ON " + on;
+  p.analyze_stage = "ANALYZE " + t.stage_name + " (" + column_list(t, t.key, "") + ")";
   if (!rows.replace && worker.use_merge) {
+    if (!t.merge_counts_from_stats)
+      p.count = "SELECT count(*) FILTER (WHERE " + std::string(kIsDelete) + "), count(*) FILTER (WHERE " + kIsUpsert +
+                ") FROM " + t.stage_name + " s JOIN " + t.target_name + " t ON " + on;
     std::string merge = "MERGE INTO " + t.target_name + " t USING " + t.stage_name + " s ON " + on +
                         " WHEN MATCHED AND " + kIsDelete + " THEN DELETE";
     if (!set.empty()) merge += " WHEN MATCHED THEN UPDATE SET " + set;
     merge += " WHEN NOT MATCHED AND " + std::string(kIsUpsert) + " THEN INSERT (" + cols +
              ") OVERRIDING SYSTEM VALUE VALUES (" + values + ")";
-    p.steps.emplace_back(merge, CDC_SPI_OK_MERGE);
+    p.steps.push_back({merge, CDC_SPI_OK_MERGE, Counts::Merge});
   } else if (rows.replace || rows.full) {
-    p.steps.emplace_back("DELETE FROM " + t.target_name + " t USING " + t.stage_name + " s WHERE " + on,
-                         SPI_OK_DELETE);
-    p.steps.emplace_back(insert_select, SPI_OK_INSERT);
+    p.steps.push_back({delete_using + " AND " + kIsDelete, SPI_OK_DELETE, Counts::Deleted});
+    p.steps.push_back({delete_using + " AND " + kIsUpsert, SPI_OK_DELETE, Counts::Updated});
+    p.steps.push_back({insert_select, SPI_OK_INSERT, Counts::InsertedOrReplaced});
   } else {
     if (!set.empty())
-      p.steps.emplace_back("UPDATE " + t.target_name + " t SET " + set + " FROM " + t.stage_name + " s WHERE " +
-                               on + " AND " + kIsUpsert,
-                           SPI_OK_UPDATE);
-    p.steps.emplace_back(
-        "DELETE FROM " + t.target_name + " t USING " + t.stage_name + " s WHERE " + on + " AND " + kIsDelete,
-        SPI_OK_DELETE);
-    p.steps.emplace_back(insert_select + " AND NOT EXISTS (SELECT 1 FROM " + t.target_name + " t WHERE " + on + ")",
-                         SPI_OK_INSERT);
+      p.steps.push_back({"UPDATE " + t.target_name + " t SET " + set + " FROM " + t.stage_name + " s WHERE " + on +
+                             " AND " + kIsUpsert,
+                         SPI_OK_UPDATE, Counts::Updated});
+    p.steps.push_back({delete_using + " AND " + kIsDelete, SPI_OK_DELETE, Counts::Deleted});
+    p.steps.push_back({insert_select + " AND NOT EXISTS (SELECT 1 FROM " + t.target_name + " t WHERE " + on + ")",
+                       SPI_OK_INSERT, Counts::Inserted});
   }
   return p;
+}
+
+// Rows inserted, updated and deleted in `rel` by this transaction so far (its pgstat counters).
+host::ApplyCounts xact_tuple_counts(Oid rel) {
+  host::ApplyCounts c;
+  c.inserted = DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_inserted, ObjectIdGetDatum(rel)));
+  c.updated = DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_updated, ObjectIdGetDatum(rel)));
+  c.deleted = DatumGetInt64(DirectFunctionCall1(pg_stat_get_xact_tuples_deleted, ObjectIdGetDatum(rel)));
+  return c;
 }
 
 // Builds the int4/int8/text arrays for the set-based progress statements.
@@ -303,6 +330,7 @@ void truncate_target(int table) {
 void apply_rows(int table, const StageRows& rows, ApplyCounts& counts) {
   TableMeta& t = worker.tables[table];
   const std::string create = t.stage_name.empty() ? create_stage_sql(t) : std::string();
+  if (!create.empty()) t.stage_analyzed = false;
   const ApplyPlan plan = plan_group(t, rows);
   guard([&]() {
     if (!create.empty() && SPI_execute(create.c_str(), false, 0) < 0)
@@ -310,16 +338,40 @@ void apply_rows(int table, const StageRows& rows, ApplyCounts& counts) {
     AsOwner owner;
     run_plan(t, plan.truncate_stage, SPI_OK_UTILITY);
     copy_into_stage(t, rows);
+    if (!t.stage_analyzed && rows.upserts + rows.deletes >= kAnalyzeMinRows) {
+      // TRUNCATE keeps pg_statistic: one ANALYZE teaches the planner that keys are unique.
+      run_plan(t, plan.analyze_stage, SPI_OK_UTILITY);
+      t.stage_analyzed = true;
+    }
     CommandCounterIncrement();
-    run_plan(t, plan.count, SPI_OK_SELECT);
-    bool isnull;
-    int64 deleted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    int64 updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-    for (const auto& step : plan.steps) run_plan(t, step.first, step.second);
+    int64 updated = 0;
+    if (!plan.count.empty()) {
+      run_plan(t, plan.count, SPI_OK_SELECT);
+      bool isnull;
+      counts.deleted += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+      updated = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+      counts.updated += updated;
+      counts.inserted += (int64)rows.upserts - updated;
+    }
+    for (const ApplyPlan::Step& step : plan.steps) {
+      ApplyCounts before = step.counts == Counts::Merge && plan.count.empty() ? xact_tuple_counts(t.target) : ApplyCounts();
+      int64 n = (int64)run_plan(t, step.sql, step.expected);
+      switch (step.counts) {
+        case Counts::Deleted: counts.deleted += n; break;
+        case Counts::Updated: counts.updated += n; updated += n; break;
+        case Counts::Inserted: counts.inserted += n; break;
+        case Counts::InsertedOrReplaced: counts.inserted += n - updated; break;
+        case Counts::Merge:
+          if (plan.count.empty()) {
+            ApplyCounts after = xact_tuple_counts(t.target);
+            counts.inserted += after.inserted - before.inserted;
+            counts.updated += after.updated - before.updated;
+            counts.deleted += after.deleted - before.deleted;
+          }
+          break;
+      }
+    }
     owner.restore();
-    counts.deleted += deleted;
-    counts.updated += updated;
-    counts.inserted += (int64)rows.upserts - updated;
   });
 }
 

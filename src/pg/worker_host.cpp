@@ -10,6 +10,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "utils/syscache.h"
 #include "pgstat.h"
@@ -121,6 +122,8 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     }
     meta.target_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(meta.target)),
                                                   get_rel_name(meta.target));
+    // pgstat counts a partitioned table's rows in its partitions, and nothing without track_counts.
+    meta.merge_counts_from_stats = pgstat_track_counts && get_rel_relkind(meta.target) == RELKIND_RELATION;
     tc.target = meta.target_name;
 
     Oid atypes[1] = {OIDOID};
@@ -249,13 +252,18 @@ bool lock_for_start(int64_t& position) {
   guard([&]() {
     Oid types[1] = {TEXTOID};
     Datum values[1] = {CStringGetTextDatum(worker.pipeline_name.c_str())};
+    // Lock first, decide after: the decision must see what the workers that held the lock
+    // before us committed (a statement that waited for the lock still has its old snapshot).
+    if (SPI_execute_with_args("SELECT 1 FROM cdc_sync.pipelines WHERE name = $1 FOR UPDATE", 1, types, values,
+                              nullptr, false, 0) != SPI_OK_SELECT)
+      elog(ERROR, "cdc_sync: locking pipeline failed");
     if (SPI_execute_with_args(
             "SELECT p.start_override IS NOT NULL "
             "    OR NOT EXISTS (SELECT 1 FROM cdc_sync.offsets o WHERE o.pipeline = p.name), "
             "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')) "
-            "FROM cdc_sync.pipelines p WHERE p.name = $1 FOR UPDATE",
+            "FROM cdc_sync.pipelines p WHERE p.name = $1",
             1, types, values, nullptr, false, 0) != SPI_OK_SELECT)
-      elog(ERROR, "cdc_sync: locking pipeline failed");
+      elog(ERROR, "cdc_sync: reading start position failed");
     if (SPI_processed == 1) {
       need = text_at(0, 1) == "t";
       pos = text_at(0, 2);

@@ -223,7 +223,9 @@ PipelineWorker::End PipelineWorker::consume() {
     size_t count = messages_.messages().size();
     bool full = (int64_t)count >= cfg_.batch_max_rows;
     bool due = count > 0 && now - batch_started_ms_ >= cfg_.batch_max_ms;
-    if (full || due) {
+    // Nothing more to wait for: every partition has been read up to its high-water mark.
+    bool drained = count > 0 && consumer_->queued() == 0 && at_end_of_log();
+    if (full || due || drained) {
       apply_batch();
       continue;
     }
@@ -233,6 +235,17 @@ PipelineWorker::End PipelineWorker::consume() {
     long timeout = count > 0 ? (long)(batch_started_ms_ + cfg_.batch_max_ms - now) : 1000;
     if (!host::wait(consumer_->wakeup_fd(), std::max(1L, timeout))) return End::Stop;
   }
+}
+
+// True when every assigned partition has been read up to its last known high-water mark.
+bool PipelineWorker::at_end_of_log() {
+  for (const auto& [tp, committed] : position_) {
+    auto it = batch_next_.find(tp);
+    int64_t next = it == batch_next_.end() ? committed : it->second;
+    kafka::Watermarks w;
+    if (!consumer_->cached_watermarks(tp.first, tp.second, w) || next < w.high) return false;
+  }
+  return true;
 }
 
 // Decodes and batches the messages appended since index `from`.

@@ -35,6 +35,7 @@ class PipelineWorker {
   void assign(const std::vector<kafka::TopicPartition>& all);
   End consume();
   bool config_changed(End& end);
+  bool at_end_of_log();
   void take_messages(size_t from);
   void take_message(const kafka::Message& m, size_t index);
   int route(std::string_view source);
