@@ -58,14 +58,10 @@ void PipelineWorker::run() {
 // One consumer with one configuration; ends on stop or when the configuration changed.
 PipelineWorker::End PipelineWorker::session() {
   decoder_ = make_decoder(cfg_.format);
-  tables_.clear();
-  for (const host::SyncTableConfig& t : cfg_.tables) tables_.emplace_back(TableShape{t.columns, t.key});
   routes_.clear();
-  last_route_ = -1;
-  last_source_.clear();
   if (!connect()) return host::stop_requested() ? End::Stop : End::Reload;
   End end = consume();
-  discard_batch();  // messages refer to the client: release them before it goes
+  fetcher_.reset();  // joins the thread and releases its messages before the client goes
   consumer_.reset();
   return end;
 }
@@ -184,6 +180,7 @@ bool PipelineWorker::config_changed(End& end) {
                  fresh.format != cfg_.format || fresh.kafka != cfg_.kafka || fresh.group_id != cfg_.group_id ||
                  fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge;
   cfg_ = fresh;
+  if (!restart && fetcher_) fetcher_->set_settings({cfg_.batch_max_rows, cfg_.batch_max_ms, cfg_.dead_letter});
   if (restart) {
     host::log(host::LogLevel::Log, "configuration changed; reconnecting");
     end = End::Reload;
@@ -191,121 +188,50 @@ bool PipelineWorker::config_changed(End& end) {
   return restart;
 }
 
-// The consume/apply loop.
+// The main loop: hand route questions to PostgreSQL, apply the batches the fetch thread fills.
 PipelineWorker::End PipelineWorker::consume() {
+  fetcher_ = std::make_unique<Fetcher>(*consumer_, cfg_, assigned_);
+  fetcher_->start();
   for (;;) {
     if (host::stop_requested()) return End::Stop;
     End end;
-    if (messages_.messages().empty() && config_changed(end)) return end;
-
-    consumer_->clear_wakeup();
-    size_t before = messages_.messages().size();
-    size_t room = (size_t)std::max<int64_t>(0, cfg_.batch_max_rows - (int64_t)before);
-    size_t got = room ? consumer_->poll(messages_, room, 0) : 0;
-    if (got) {
-      if (batch_started_ms_ < 0) batch_started_ms_ = host::now_ms();
+    if (config_changed(end)) return end;
+    fetcher_->clear_wakeup();
+    std::string source;
+    if (fetcher_->route_question(source)) fetcher_->answer_route(resolve_route(source));
+    std::string error = fetcher_->error();
+    if (!error.empty()) throw std::runtime_error(error);
+    if (std::unique_ptr<Batch> batch = fetcher_->take_ready()) {
+      if (!batch->failure.empty()) fail(batch->failure);
       if (!kafka_problem_.empty()) {
         kafka_problem_.clear();
         update_status(true);
       }
-      take_messages(before);
-    }
-    for (const kafka::PartitionError& e : messages_.errors()) {
-      fail("Kafka partition " + e.topic + "[" + std::to_string(e.partition) + "] at offset " +
-           std::to_string(e.offset) + ": " + e.message +
-           (e.code == 1 ? " (the offset is out of range: messages may have been deleted by retention; "
-                          "call cdc_sync.reset_offsets() to accept the loss)"
-                        : ""));
-    }
-    drain_kafka_events();
-
-    int64_t now = host::now_ms();
-    size_t count = messages_.messages().size();
-    bool full = (int64_t)count >= cfg_.batch_max_rows;
-    bool due = count > 0 && now - batch_started_ms_ >= cfg_.batch_max_ms;
-    // Nothing more to wait for: every partition has been read up to its high-water mark.
-    bool drained = count > 0 && consumer_->queued() == 0 && at_end_of_log();
-    if (full || due || drained) {
-      apply_batch();
+      apply_batch(*batch);
+      fetcher_->recycle(std::move(batch));
       continue;
     }
+    drain_kafka_events();
     update_status(false);
-    // The wakeup fd only fires when the queue goes from empty to non-empty: sleep only on empty.
-    if (consumer_->queued() > 0) continue;
-    long timeout = count > 0 ? (long)(batch_started_ms_ + cfg_.batch_max_ms - now) : 1000;
-    if (!host::wait(consumer_->wakeup_fd(), std::max(1L, timeout))) return End::Stop;
-  }
-}
-
-// True when every assigned partition has been read up to its last known high-water mark.
-bool PipelineWorker::at_end_of_log() {
-  for (const auto& [tp, committed] : position_) {
-    auto it = batch_next_.find(tp);
-    int64_t next = it == batch_next_.end() ? committed : it->second;
-    kafka::Watermarks w;
-    if (!consumer_->cached_watermarks(tp.first, tp.second, w) || next < w.high) return false;
-  }
-  return true;
-}
-
-// Decodes and batches the messages appended since index `from`.
-void PipelineWorker::take_messages(size_t from) {
-  const std::vector<kafka::Message>& all = messages_.messages();
-  message_state_.resize(all.size(), 0);
-  for (size_t i = from; i < all.size(); i++) take_message(all[i], i);
-}
-
-// Decodes one message into the batch of its sync table (or counts it skipped / dead-letters it).
-void PipelineWorker::take_message(const kafka::Message& m, size_t index) {
-  batch_next_[{std::string(m.topic), m.partition}] = m.offset + 1;
-  progress_.consumed++;
-  DecodeResult r = decoder_->decode(m.key, m.key_len, m.value, m.value_len, change_);
-  if (r.status == DecodeStatus::Skip) {
-    progress_.skipped++;
-    message_state_[index] = 1;
-    return;
-  }
-  if (r.status == DecodeStatus::Error) {
-    message_state_[index] = 2;
-    bad_message(m, r.reason);
-    return;
-  }
-  int t = route(change_.source);
-  if (t < 0) {
-    progress_.skipped++;
-    message_state_[index] = 1;
-    return;
-  }
-  std::string error;
-  if (!tables_[t].add(change_, error)) {
-    message_state_[index] = 2;
-    bad_message(m, error);
+    if (!host::wait(fetcher_->wakeup_fd(), 1000)) return End::Stop;
   }
 }
 
 // The sync table for a source name (exact name first, then patterns in creation order), or -1.
-int PipelineWorker::route(std::string_view source) {
-  if (!last_source_.empty() && source == last_source_) return last_route_;
-  std::string key(source);
-  auto it = routes_.find(key);
+int PipelineWorker::resolve_route(const std::string& source) {
+  auto it = routes_.find(source);
+  if (it != routes_.end()) return it->second;
   int found = -1;
-  if (it != routes_.end()) {
-    found = it->second;
-  } else {
-    for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
-      if (cfg_.tables[i].source == key) found = (int)i;
-    for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
-      if (host::source_matches(cfg_.tables[i].source, key)) found = (int)i;
-    routes_.emplace(key, found);
-  }
-  last_source_ = key;
-  last_route_ = found;
+  for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
+    if (cfg_.tables[i].source == source) found = (int)i;
+  for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
+    if (host::source_matches(cfg_.tables[i].source, source)) found = (int)i;
+  routes_.emplace(source, found);
   return found;
 }
 
-// A message that cannot be applied: a dead letter, or the end of the pipeline, by policy.
-void PipelineWorker::bad_message(const kafka::Message& m, const std::string& reason) {
-  if (!cfg_.dead_letter) fail("bad message at " + where(m.topic, m.partition, m.offset) + ": " + reason);
+// Dead-letters a message of `batch` (the message-by-message path found it bad).
+void dead_letter(Batch& batch, const kafka::Message& m, const std::string& reason) {
   host::DeadLetter d;
   d.topic = std::string(m.topic);
   d.partition = m.partition;
@@ -315,11 +241,11 @@ void PipelineWorker::bad_message(const kafka::Message& m, const std::string& rea
   d.value_null = m.value == nullptr;
   if (m.value) d.value.assign(m.value, m.value_len);
   d.error = reason;
-  progress_.dead_letters.push_back(std::move(d));
+  batch.progress.dead_letters.push_back(std::move(d));
 }
 
 // Neutral view of a staged group for the host.
-host::StageRows PipelineWorker::stage_rows(const StageGroup& g) const {
+host::StageRows stage_rows(const StageGroup& g) {
   host::StageRows rows;
   rows.columns = &g.columns;
   rows.full = g.full;
@@ -332,28 +258,29 @@ host::StageRows PipelineWorker::stage_rows(const StageGroup& g) const {
 
 // Applies the batch and its offsets in one transaction; on failure, by policy, fails the
 // pipeline or retries message by message so only the bad ones become dead letters.
-void PipelineWorker::apply_batch() {
-  progress_.offsets.clear();
-  for (const auto& [tp, next] : batch_next_) progress_.offsets.push_back({tp.first, tp.second, next});
+void PipelineWorker::apply_batch(Batch& batch) {
+  host::BatchProgress& progress = batch.progress;
+  progress.offsets.clear();
+  for (const auto& [tp, next] : batch.next) progress.offsets.push_back({tp.first, tp.second, next});
   for (int attempt = 1;; attempt++) {
-    progress_.tables.clear();
+    progress.tables.clear();
     try {
       host::begin_batch();
-      for (size_t i = 0; i < tables_.size(); i++) {
-        if (tables_[i].empty()) continue;
+      for (size_t i = 0; i < batch.tables.size(); i++) {
+        if (batch.tables[i].empty()) continue;
         host::TableProgress tp;
         tp.sync_table_id = cfg_.tables[i].id;
-        if (tables_[i].truncate_first()) host::truncate_target((int)i);
-        for (const StageGroup& g : tables_[i].groups()) host::apply_rows((int)i, stage_rows(g), tp.counts);
-        progress_.tables.push_back(tp);
+        if (batch.tables[i].truncate_first()) host::truncate_target((int)i);
+        for (const StageGroup& g : batch.tables[i].groups()) host::apply_rows((int)i, stage_rows(g), tp.counts);
+        progress.tables.push_back(tp);
       }
-      host::write_progress(progress_);
+      host::write_progress(progress);
       host::commit_batch();
       break;
     } catch (const host::HostError& e) {
       host::abort_batch();
       host::reset_apply_state();
-      std::string what = "applying " + std::to_string(messages_.messages().size()) + " messages failed: " + e.what();
+      std::string what = "applying " + std::to_string(batch.size()) + " messages failed: " + e.what();
       if (is_transient(e.sqlstate()) && attempt < kTransientRetries) {
         host::log(host::LogLevel::Warning, what + "; retrying");
         if (!host::wait(-1, 100L << std::min(attempt, 6))) throw EndWorker();  // stop requested
@@ -361,31 +288,33 @@ void PipelineWorker::apply_batch() {
       }
       if (!cfg_.dead_letter || !is_data_error(e.sqlstate())) fail(what);
       host::log(host::LogLevel::Warning, what + "; retrying message by message");
-      apply_one_by_one();
+      apply_one_by_one(batch);
       break;
     }
   }
-  finish_batch();
+  finish_batch(batch);
 }
 
 // The slow path for a failed batch: each message in its own subtransaction, in order.
-void PipelineWorker::apply_one_by_one() {
-  progress_.tables.clear();
-  std::vector<host::TableProgress> counts(tables_.size());
+void PipelineWorker::apply_one_by_one(Batch& batch) {
+  host::BatchProgress& progress = batch.progress;
+  progress.tables.clear();
+  std::vector<host::TableProgress> counts(cfg_.tables.size());
   std::vector<TableBatch> single;
   for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(TableShape{t.columns, t.key});
-  const std::vector<kafka::Message>& all = messages_.messages();
+  const std::vector<kafka::Message>& all = batch.messages.messages();
+  DecodedChange change;
   try {
     host::begin_batch();
     for (size_t i = 0; i < all.size(); i++) {
-      if (message_state_[i] != 0) continue;
+      if (batch.state[i] != Batch::kApply) continue;
       const kafka::Message& m = all[i];
-      if (decoder_->decode(m.key, m.key_len, m.value, m.value_len, change_).status != DecodeStatus::Change) continue;
-      int t = route(change_.source);
+      if (decoder_->decode(m.key, m.key_len, m.value, m.value_len, change).status != DecodeStatus::Change) continue;
+      int t = resolve_route(std::string(change.source));
       if (t < 0) continue;
       single[t].clear();
       std::string error;
-      if (!single[t].add(change_, error)) continue;
+      if (!single[t].add(change, error)) continue;
       host::begin_subtransaction();
       try {
         if (single[t].truncate_first()) host::truncate_target(t);
@@ -400,14 +329,14 @@ void PipelineWorker::apply_one_by_one() {
         host::reset_apply_state();
         if (!is_data_error(e.sqlstate()))
           throw host::HostError("message at " + where(m.topic, m.partition, m.offset) + ": " + e.what(), e.sqlstate());
-        bad_message(m, e.what());
+        dead_letter(batch, m, e.what());
       }
     }
-    for (size_t t = 0; t < tables_.size(); t++) {
+    for (size_t t = 0; t < counts.size(); t++) {
       counts[t].sync_table_id = cfg_.tables[t].id;
-      progress_.tables.push_back(counts[t]);
+      progress.tables.push_back(counts[t]);
     }
-    host::write_progress(progress_);
+    host::write_progress(progress);
     host::commit_batch();
   } catch (const host::HostError& e) {
     host::abort_batch();
@@ -415,26 +344,15 @@ void PipelineWorker::apply_one_by_one() {
   }
 }
 
-// After a commit: tell Kafka (for lag tools), remember positions, reset the batch.
-void PipelineWorker::finish_batch() {
+// After a commit: remember positions, ask the fetch thread to tell Kafka (for lag tools).
+void PipelineWorker::finish_batch(Batch& batch) {
   std::vector<kafka::TopicPartition> commit;
-  for (const host::StoredOffset& o : progress_.offsets) {
+  for (const host::StoredOffset& o : batch.progress.offsets) {
     commit.push_back({o.topic, o.partition, o.next_offset});
     position_[{o.topic, o.partition}] = o.next_offset;
   }
-  if (!cfg_.group_id.empty() && !commit.empty()) consumer_->commit_async(commit);
-  discard_batch();
+  if (!cfg_.group_id.empty() && !commit.empty()) fetcher_->commit_later(commit);
   update_status(true);
-}
-
-// Forgets the batch being built (applied, or abandoned on stop: its offsets were not stored).
-void PipelineWorker::discard_batch() {
-  messages_.clear();
-  message_state_.clear();
-  for (TableBatch& t : tables_) t.clear();
-  batch_next_.clear();
-  progress_ = host::BatchProgress();
-  batch_started_ms_ = -1;
 }
 
 // Logs what librdkafka reported and remembers client errors for the status view.

@@ -1,16 +1,17 @@
-// One pipeline worker's life: consume its partitions, decode, batch per key, apply, commit.
+// One pipeline worker's life: assign partitions, let the fetch thread decode and batch, apply each
+// batch with its offsets in one transaction, commit to Kafka afterwards.
 #pragma once
 
 #include "bridge/host.hpp"
 #include "core/batch.hpp"
 #include "core/change.hpp"
 #include "core/kafka_consumer.hpp"
+#include "worker/fetcher.hpp"
 
 #include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 namespace cdc::worker {
@@ -26,7 +27,6 @@ class PipelineWorker {
 
  private:
   enum class End { Stop, Reload };
-  using PartitionKey = std::pair<std::string, int32_t>;
 
   End session();
   bool connect();
@@ -35,40 +35,23 @@ class PipelineWorker {
   void assign(const std::vector<kafka::TopicPartition>& all);
   End consume();
   bool config_changed(End& end);
-  bool at_end_of_log();
-  void take_messages(size_t from);
-  void take_message(const kafka::Message& m, size_t index);
-  int route(std::string_view source);
-  void bad_message(const kafka::Message& m, const std::string& reason);
-  void apply_batch();
-  void apply_one_by_one();
-  void finish_batch();
-  void discard_batch();
+  int resolve_route(const std::string& source);
+  void apply_batch(Batch& batch);
+  void apply_one_by_one(Batch& batch);
+  void finish_batch(Batch& batch);
   void drain_kafka_events();
   void update_status(bool force);
   [[noreturn]] void fail(const std::string& error);
-  host::StageRows stage_rows(const StageGroup& g) const;
 
   host::Identity id_;
   host::PipelineConfig cfg_;
   uint64_t generation_ = 0;
-  std::unique_ptr<Decoder> decoder_;
+  std::unique_ptr<Decoder> decoder_;  // the main thread's own, for the message-by-message path
   std::unique_ptr<kafka::Consumer> consumer_;
+  std::unique_ptr<Fetcher> fetcher_;  // declared after consumer_: destroyed (joined) before it
   std::vector<kafka::TopicPartition> assigned_;
   std::map<PartitionKey, int64_t> position_;  // committed next offset per assigned partition
-
-  // The batch being built.
-  kafka::MessageBatch messages_;
-  std::vector<TableBatch> tables_;
-  std::vector<uint8_t> message_state_;  // per message: 0 apply, 1 skipped, 2 dead letter
-  std::map<PartitionKey, int64_t> batch_next_;
-  host::BatchProgress progress_;
-  int64_t batch_started_ms_ = -1;
-  DecodedChange change_;
-
   std::unordered_map<std::string, int> routes_;
-  std::string last_source_;
-  int last_route_ = -1;
 
   std::string kafka_problem_;
   int64_t kafka_problem_ms_ = 0;

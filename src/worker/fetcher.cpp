@@ -1,0 +1,307 @@
+// The fetch thread (see fetcher.hpp).
+#include "worker/fetcher.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+namespace cdc::worker {
+
+namespace {
+constexpr int kPollMs = 50;
+
+// "topic[partition]@offset", how messages are named in errors.
+std::string where(std::string_view topic, int32_t partition, int64_t offset) {
+  return std::string(topic) + "[" + std::to_string(partition) + "]@" + std::to_string(offset);
+}
+}  // namespace
+
+void Batch::clear() {
+  messages.clear();
+  state.clear();
+  for (TableBatch& t : tables) t.clear();
+  next.clear();
+  progress = host::BatchProgress();
+  failure.clear();
+  started = Clock::time_point();
+}
+
+Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
+                 const std::vector<kafka::TopicPartition>& assigned)
+    : consumer_(consumer), decoder_(make_decoder(config.format)) {
+  for (const host::SyncTableConfig& t : config.tables) shapes_.push_back(TableShape{t.columns, t.key});
+  for (const kafka::TopicPartition& tp : assigned) fetched_[{tp.topic, tp.partition}] = tp.offset;
+  settings_ = {config.batch_max_rows, config.batch_max_ms, config.dead_letter};
+  if (pipe2(pipe_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("cannot create the fetcher's wakeup pipe");
+}
+
+Fetcher::~Fetcher() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  ready_.reset();
+  spare_.clear();
+  for (int fd : pipe_)
+    if (fd >= 0) close(fd);
+}
+
+void Fetcher::start() {
+  // The thread must never run the host's signal handlers: it starts with every signal blocked.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+void Fetcher::clear_wakeup() {
+  char buf[64];
+  while (read(pipe_[0], buf, sizeof buf) > 0) {
+  }
+}
+
+// Wakes the main thread.
+void Fetcher::signal() {
+  char b = 1;
+  (void)!write(pipe_[1], &b, 1);
+}
+
+std::unique_ptr<Batch> Fetcher::take_ready() {
+  std::unique_ptr<Batch> b;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    b = std::move(ready_);
+  }
+  cv_.notify_all();
+  return b;
+}
+
+void Fetcher::recycle(std::unique_ptr<Batch> batch) {
+  batch->clear();
+  std::lock_guard<std::mutex> lock(mutex_);
+  spare_.push_back(std::move(batch));
+}
+
+bool Fetcher::route_question(std::string& source) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!asked_) return false;
+  source = question_;
+  return true;
+}
+
+void Fetcher::answer_route(int table) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    answer_ = table;
+    answered_ = true;
+    asked_ = false;
+  }
+  cv_.notify_all();
+}
+
+void Fetcher::commit_later(const std::vector<kafka::TopicPartition>& offsets) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  commits_.insert(commits_.end(), offsets.begin(), offsets.end());
+}
+
+void Fetcher::set_settings(const Settings& settings) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  settings_ = settings;
+}
+
+std::string Fetcher::error() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return error_;
+}
+
+// A cleared batch: a recycled one when there is one.
+std::unique_ptr<Batch> Fetcher::fresh_batch() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!spare_.empty()) {
+    std::unique_ptr<Batch> b = std::move(spare_.back());
+    spare_.pop_back();
+    return b;
+  }
+  auto b = std::make_unique<Batch>();
+  for (const TableShape& s : shapes_) b->tables.emplace_back(s);
+  return b;
+}
+
+// The thread: fill a batch until it is full, due, or Kafka has nothing more; hand it over; repeat.
+void Fetcher::run() {
+  try {
+    std::unique_ptr<Batch> batch = fresh_batch();
+    for (;;) {
+      Settings settings;
+      std::vector<kafka::TopicPartition> commits;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stop_) return;
+        settings = settings_;
+        commits.swap(commits_);
+      }
+      if (!commits.empty()) consumer_.commit_async(commits);
+      fill(*batch, settings);
+      size_t n = batch->size();
+      bool full = (int64_t)n >= settings.max_rows;
+      bool due = n > 0 && Clock::now() - batch->started >= std::chrono::milliseconds(settings.max_ms);
+      // Nothing more to wait for: every partition has been read up to its high-water mark.
+      bool drained = n > 0 && consumer_.queued() == 0 && at_end_of_log();
+      if (full || due || drained || !batch->failure.empty()) {
+        bool failed = !batch->failure.empty();
+        if (!hand_over(batch)) return;
+        if (failed) {  // the pipeline stops: wait to be stopped
+          std::unique_lock<std::mutex> lock(mutex_);
+          cv_.wait(lock, [this] { return stop_; });
+          return;
+        }
+        batch = fresh_batch();
+      }
+    }
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error_ = std::string("fetch thread: ") + e.what();
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error_ = "fetch thread: unknown exception";
+  }
+  signal();
+}
+
+// Waits until the main thread took the previous batch, then hands this one over; false on stop.
+bool Fetcher::hand_over(std::unique_ptr<Batch>& batch) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [this] { return stop_ || !ready_; });
+    if (stop_) return false;
+    ready_ = std::move(batch);
+  }
+  signal();
+  return true;
+}
+
+// Polls once (waiting at most until the batch is due) and decodes what arrived into the batch.
+void Fetcher::fill(Batch& batch, const Settings& settings) {
+  size_t before = batch.size();
+  size_t room = settings.max_rows > (int64_t)before ? (size_t)(settings.max_rows - (int64_t)before) : 0;
+  if (room == 0 || !batch.failure.empty()) return;
+  int timeout = kPollMs;
+  if (before > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        batch.started + std::chrono::milliseconds(settings.max_ms) - Clock::now());
+    timeout = (int)std::max<int64_t>(0, std::min<int64_t>(kPollMs, left.count()));
+  }
+  size_t got = consumer_.poll(batch.messages, room, timeout);
+  if (got && before == 0) batch.started = Clock::now();
+  const std::vector<kafka::Message>& all = batch.messages.messages();
+  batch.state.resize(all.size(), Batch::kApply);
+  for (size_t i = before; i < all.size() && batch.failure.empty(); i++) take_message(batch, all[i], i, settings);
+  for (const kafka::PartitionError& e : batch.messages.errors()) {
+    if (!batch.failure.empty()) break;
+    batch.failure = "Kafka partition " + e.topic + "[" + std::to_string(e.partition) + "] at offset " +
+                    std::to_string(e.offset) + ": " + e.message +
+                    (e.code == 1 ? " (the offset is out of range: messages may have been deleted by retention; "
+                                   "call cdc_sync.reset_offsets() to accept the loss)"
+                                 : "");
+  }
+}
+
+// Decodes one message into the batch of its sync table (or counts it skipped / dead-letters it).
+void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, const Settings& settings) {
+  PartitionKey key{std::string(m.topic), m.partition};
+  batch.next[key] = m.offset + 1;
+  fetched_[key] = m.offset + 1;
+  batch.progress.consumed++;
+  DecodeResult r = decoder_->decode(m.key, m.key_len, m.value, m.value_len, change_);
+  if (r.status == DecodeStatus::Skip) {
+    batch.progress.skipped++;
+    batch.state[index] = Batch::kSkipped;
+    return;
+  }
+  if (r.status == DecodeStatus::Error) {
+    batch.state[index] = Batch::kDeadLetter;
+    bad_message(batch, m, r.reason, settings);
+    return;
+  }
+  int t = route(change_.source);
+  if (t < 0) {
+    batch.progress.skipped++;
+    batch.state[index] = Batch::kSkipped;
+    return;
+  }
+  std::string error;
+  if (!batch.tables[t].add(change_, error)) {
+    batch.state[index] = Batch::kDeadLetter;
+    bad_message(batch, m, error, settings);
+  }
+}
+
+// A message that cannot be applied: a dead letter, or the end of the pipeline, by policy.
+void Fetcher::bad_message(Batch& batch, const kafka::Message& m, const std::string& reason,
+                          const Settings& settings) {
+  if (!settings.dead_letter) {
+    batch.failure = "bad message at " + where(m.topic, m.partition, m.offset) + ": " + reason;
+    return;
+  }
+  host::DeadLetter d;
+  d.topic = std::string(m.topic);
+  d.partition = m.partition;
+  d.offset = m.offset;
+  d.key_null = m.key == nullptr;
+  if (m.key) d.key.assign(m.key, m.key_len);
+  d.value_null = m.value == nullptr;
+  if (m.value) d.value.assign(m.value, m.value_len);
+  d.error = reason;
+  batch.progress.dead_letters.push_back(std::move(d));
+}
+
+// The sync table of a source name; a name seen for the first time is asked of the main thread.
+int Fetcher::route(std::string_view source) {
+  if (!last_source_.empty() && source == last_source_) return last_route_;
+  std::string key(source);
+  auto it = routes_.find(key);
+  int found;
+  if (it != routes_.end()) {
+    found = it->second;
+  } else {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      question_ = key;
+      asked_ = true;
+      answered_ = false;
+    }
+    signal();
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [this] { return stop_ || answered_; });
+    if (stop_) throw std::runtime_error("stopped while routing");
+    found = answer_;
+    answered_ = false;
+    lock.unlock();
+    routes_.emplace(key, found);
+  }
+  last_source_ = key;
+  last_route_ = found;
+  return found;
+}
+
+// True when every assigned partition has been read up to its last known high-water mark.
+bool Fetcher::at_end_of_log() const {
+  for (const auto& [tp, next] : fetched_) {
+    kafka::Watermarks w;
+    if (!consumer_.cached_watermarks(tp.first, tp.second, w) || next < w.high) return false;
+  }
+  return true;
+}
+
+}  // namespace cdc::worker

@@ -1,0 +1,110 @@
+// The fetch thread: polls Kafka, decodes and batches per key while the main thread applies the
+// previous batch, so decoding overlaps with PostgreSQL work. It never calls PostgreSQL: the one
+// thing it needs from it (matching a new source name against the sync tables' patterns) it asks
+// of the main thread.
+#pragma once
+
+#include "bridge/host.hpp"
+#include "core/batch.hpp"
+#include "core/change.hpp"
+#include "core/kafka_consumer.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace cdc::worker {
+
+using PartitionKey = std::pair<std::string, int32_t>;
+using Clock = std::chrono::steady_clock;
+
+// One batch: filled by the fetch thread, applied by the main thread.
+struct Batch {
+  kafka::MessageBatch messages;
+  std::vector<uint8_t> state;            // per message: kApply, kSkipped, kDeadLetter
+  std::vector<TableBatch> tables;        // one per sync table
+  std::map<PartitionKey, int64_t> next;  // next offset per partition once this batch is applied
+  host::BatchProgress progress;          // consumed, skipped, and dead letters found while decoding
+  std::string failure;                   // set: the pipeline must fail (bad message under 'fail', partition error)
+  Clock::time_point started;             // when the first message arrived
+
+  static constexpr uint8_t kApply = 0, kSkipped = 1, kDeadLetter = 2;
+  size_t size() const { return messages.messages().size(); }
+  void clear();
+};
+
+class Fetcher {
+ public:
+  struct Settings {
+    int64_t max_rows = 10000;
+    int64_t max_ms = 500;
+    bool dead_letter = false;
+  };
+
+  Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
+          const std::vector<kafka::TopicPartition>& assigned);
+  ~Fetcher();  // stops and joins the thread; batches are released before the consumer goes
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+
+  void start();
+  // Readable when a batch is ready, a route is asked, or the thread failed.
+  int wakeup_fd() const { return pipe_[0]; }
+  void clear_wakeup();
+
+  // The next full batch, or nullptr. Give it back with recycle() once applied.
+  std::unique_ptr<Batch> take_ready();
+  void recycle(std::unique_ptr<Batch> batch);
+  // A source name the thread needs routed (true), answered with answer_route().
+  bool route_question(std::string& source);
+  void answer_route(int table);
+  // Offsets to commit to the consumer group (after PostgreSQL committed them).
+  void commit_later(const std::vector<kafka::TopicPartition>& offsets);
+  void set_settings(const Settings& settings);
+  // What killed the thread, if it died.
+  std::string error();
+
+ private:
+  void run();
+  void fill(Batch& batch, const Settings& settings);
+  void take_message(Batch& batch, const kafka::Message& m, size_t index, const Settings& settings);
+  void bad_message(Batch& batch, const kafka::Message& m, const std::string& reason, const Settings& settings);
+  int route(std::string_view source);
+  bool at_end_of_log() const;
+  bool hand_over(std::unique_ptr<Batch>& batch);
+  std::unique_ptr<Batch> fresh_batch();
+  void signal();
+
+  kafka::Consumer& consumer_;
+  std::unique_ptr<Decoder> decoder_;
+  std::vector<TableShape> shapes_;
+  DecodedChange change_;
+  std::map<PartitionKey, int64_t> fetched_;  // next offset after the last message taken
+  std::unordered_map<std::string, int> routes_;
+  std::string last_source_;
+  int last_route_ = -1;
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::unique_ptr<Batch> ready_;
+  std::vector<std::unique_ptr<Batch>> spare_;
+  std::string question_;
+  bool asked_ = false;
+  bool answered_ = false;
+  int answer_ = -1;
+  std::vector<kafka::TopicPartition> commits_;
+  Settings settings_;
+  std::string error_;
+  int pipe_[2] = {-1, -1};
+  std::thread thread_;
+};
+
+}  // namespace cdc::worker
