@@ -2,6 +2,7 @@
 #include "core/batch.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace cdc {
@@ -47,8 +48,19 @@ std::string_view copy_value(Arena& arena, const FieldValue& value) {
   return {p, n};
 }
 
+std::string_view copy_value(Arena& arena, const FieldValue& value, const ColumnType& type,
+                            std::string& scratch) {
+  scratch.clear();
+  if (!convert_for_column(value, type, scratch)) return copy_value(arena, value);
+  return copy_value(arena, FieldValue{value.name, ValueKind::Text, scratch});
+}
+
 TableBatch::TableBatch(TableShape shape) : shape_(std::move(shape)), ncols_(shape_.columns.size()) {
   for (size_t i = 0; i < ncols_; ++i) column_index_.emplace(shape_.columns[i], static_cast<int>(i));
+  // Types that do not line up with the columns would convert the wrong values.
+  if (!shape_.types.empty() && shape_.types.size() != ncols_) {
+    throw std::invalid_argument("cdc::TableShape: types must be empty or one per column");
+  }
 }
 
 // Builds the escaped key of `image` (or of `fallback` for columns `image` lacks) into key_scratch_.
@@ -82,8 +94,15 @@ void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>&
   for (const FieldValue& f : image) {
     auto it = column_index_.find(f.name);
     if (it == column_index_.end()) continue;  // no such target column: ignored
-    slots_[first_slot + it->second] = copy_value(arena_, f);
+    slots_[first_slot + it->second] =
+        shape_.types.empty() ? copy_value(arena_, f)
+                             : copy_value(arena_, f, shape_.types[it->second], convert_scratch_);
   }
+}
+
+bool TableBatch::check(const DecodedChange& change, std::string& error) {
+  if (change.op == Op::Truncate) return true;
+  return key_of(change.op == Op::Delete ? change.before : change.after, &change.key, error);
 }
 
 bool TableBatch::add(const DecodedChange& change, std::string& error) {
@@ -103,13 +122,9 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
     slots_.resize(slots_.size() + ncols_);
     rows_.push_back(row);
     by_key_.emplace(arena_.store(key_scratch_), static_cast<uint32_t>(rows_.size() - 1));
-    if (is_delete) {
-      // A delete needs only its key; take it from the image it was found in.
-      set_columns(row.first_slot, change.key);
-      set_columns(row.first_slot, change.before);
-    } else {
-      set_columns(row.first_slot, change.after);
-    }
+    // The Kafka key first, so key columns found only there are staged too; the row image wins.
+    set_columns(row.first_slot, change.key);
+    set_columns(row.first_slot, is_delete ? change.before : change.after);
     return true;
   }
 
@@ -123,6 +138,7 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
     std::fill(slots_.begin() + row.first_slot, slots_.begin() + row.first_slot + ncols_, std::string_view());
     row.is_delete = false;
     row.replace = true;
+    set_columns(row.first_slot, change.key);
   }
   set_columns(row.first_slot, change.after);
   return true;

@@ -4,11 +4,13 @@
 
 #include "core/arena.hpp"
 #include "core/change.hpp"
+#include "core/column_type.hpp"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace cdc {
@@ -17,6 +19,15 @@ namespace cdc {
 struct TableShape {
   std::vector<std::string> columns;  // target column names, in table order
   std::vector<int> key;              // indices into `columns`
+  // Optional: the type of each column (same length as `columns`), from
+  // column_type_from_name(format_type(atttypid, atttypmod)). When given, values that came
+  // without a schema are converted by column type (see convert_for_column); empty: never.
+  std::vector<ColumnType> types;
+
+  TableShape() = default;
+  TableShape(std::vector<std::string> cols, std::vector<int> key_cols,
+             std::vector<ColumnType> col_types = {})
+      : columns(std::move(cols)), key(std::move(key_cols)), types(std::move(col_types)) {}
 };
 
 // Rows that share the same present columns, ready to be streamed into a staging table with
@@ -38,6 +49,8 @@ class TableBatch {
 
   // Adds one change. Returns false and sets `error` when the change cannot be keyed.
   bool add(const DecodedChange& change, std::string& error);
+  // Whether add() would accept the change (it can be keyed), without adding it.
+  bool check(const DecodedChange& change, std::string& error);
   // A truncate of the source table: forget the batch's rows and truncate the target first.
   void truncate();
 
@@ -71,6 +84,7 @@ class TableBatch {
   std::unordered_map<std::string_view, uint32_t> by_key_;
   std::string key_scratch_;
   Arena arena_;
+  std::string convert_scratch_;  // convert_for_column output, reused
   bool truncate_first_ = false;
 };
 
@@ -79,5 +93,10 @@ void append_copy_escaped(std::string& out, std::string_view text);
 
 // The COPY text form of one field value (`\N` for null), stored in `arena`.
 std::string_view copy_value(Arena& arena, const FieldValue& value);
+
+// The COPY text form of a value for a column of type `type`: converted first when it came
+// without a schema (see convert_for_column). `scratch` is reused working space.
+std::string_view copy_value(Arena& arena, const FieldValue& value, const ColumnType& type,
+                            std::string& scratch);
 
 }  // namespace cdc

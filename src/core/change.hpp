@@ -21,6 +21,8 @@ enum class ValueKind : uint8_t {
   Number,  // text: the number literal exactly as written (no float round trip)
   Bool,    // text: "true" or "false"
   Json,    // text: the raw JSON of an object or array
+  Text,    // text: already PostgreSQL input text (a decoder converted it, e.g. by its schema);
+           // the batch hands it to the input function without any further conversion
 };
 
 // One field of a row image. Views point into the decoder's buffers.
@@ -33,7 +35,8 @@ struct FieldValue {
 // One decoded change. All views stay valid until the decoder's next decode() call.
 struct DecodedChange {
   Op op = Op::Insert;
-  std::string_view source;         // "db.table" (Debezium MySQL) or "schema.table" (PostgreSQL)
+  std::string_view source;         // "db.table" (Debezium MySQL) or "schema.table" (PostgreSQL);
+                                   // empty when the format names no table (the topic decides)
   bool has_before = false;
   bool has_after = false;
   std::vector<FieldValue> before;  // row image before the change (may be partial or absent)
@@ -61,13 +64,25 @@ struct DecodeResult {
   std::string reason;
 };
 
-// Turns raw Kafka messages of one format into DecodedChange. Not thread-safe; one per worker.
+// Turns raw Kafka messages of one format into DecodedChange. Not thread-safe; one per thread.
 class Decoder {
  public:
   virtual ~Decoder() = default;
-  // key/value may be null (absent); a null value is a tombstone.
+  // Decodes a message that carries one change. key/value may be null (absent); a null value is a
+  // tombstone. Formats that batch rows (Canal, Maxwell's bootstrap) return their first change here.
   virtual DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
                               DecodedChange& out) = 0;
+  // Decodes a message into all the changes it carries, in order (Canal puts several rows in one
+  // message): out[0 .. count) on return. `out` only grows, so its elements (and their vectors'
+  // capacity) are reused across calls. Status Change means count >= 1.
+  virtual DecodeResult decode_all(const char* key, size_t key_len, const char* value, size_t value_len,
+                                  std::vector<DecodedChange>& out, size_t& count) {
+    if (out.empty()) out.resize(1);
+    out[0].clear();
+    DecodeResult r = decode(key, key_len, value, value_len, out[0]);
+    count = r.status == DecodeStatus::Change ? 1 : 0;
+    return r;
+  }
 };
 
 // The decoder for a pipeline format name ("debezium", ...); throws std::invalid_argument for an unknown one.

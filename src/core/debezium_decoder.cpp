@@ -4,6 +4,11 @@
 // into that copy (numbers, nested JSON), into the parsers' string buffers (unescaped strings) or
 // into source_ (the composed table name); all of them are rewritten only by the next decode().
 // The key gets its own parser and buffer so the value's strings survive parsing it.
+//
+// With the schema envelope, each field's logical type (io.debezium.time.Date, Decimal, Bits, ...)
+// turns its encoded value into PostgreSQL text (kind Text) held in converter_; the schemas are
+// parsed once per distinct text (SchemaCache). Without a schema values stay as written, and the
+// batch converts them by target column type instead.
 #include "core/debezium_decoder.hpp"
 
 #include <string>
@@ -11,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/debezium_schema.hpp"
 #include "core/json_util.hpp"
 
 namespace cdc {
@@ -77,6 +83,7 @@ struct RootScan {
   Pick used = Pick::Auto;   // the side whose members were read (Auto: none yet)
   bool side_failed = false; // the used side hit `deferred`; read nothing more
   Step deferred;            // first problem of the used side in an Auto pass
+  std::string_view schema;  // raw JSON of the top-level "schema" object (empty if none)
   EventFields ev;
 
   bool envelope() const { return saw_schema && saw_payload; }
@@ -247,6 +254,19 @@ Step read_payload(ondemand::value value, RootScan& scan, DecodedChange& out) {
   return {};
 }
 
+// Keeps the raw text of a "schema" member that is an object (skipped, not validated: it is only
+// a cache key until a miss parses it).
+Step read_schema_text(ondemand::value value, std::string_view& text) {
+  ondemand::json_type type;
+  CDC_JSON_TRY(value.type().get(type));
+  if (type != ondemand::json_type::object) return {};
+  ondemand::object obj;
+  CDC_JSON_TRY(value.get_object().get(obj));
+  CDC_JSON_TRY(obj.raw_json().get(text));
+  text = json::trim_right(text);
+  return {};
+}
+
 // One pass over the top-level members, reading the side(s) `pick` selects.
 Step scan_root(ondemand::object root, Pick pick, RootScan& scan, DecodedChange& out) {
   for (auto field : root) {
@@ -256,6 +276,7 @@ Step scan_root(ondemand::object root, Pick pick, RootScan& scan, DecodedChange& 
     CDC_JSON_TRY(field.value().get(value));
     if (key == "schema") {
       scan.saw_schema = true;
+      CDC_STEP_TRY(read_schema_text(value, scan.schema));
       continue;
     }
     bool is_payload = key == "payload";
@@ -301,10 +322,12 @@ class DebeziumDecoder final : public Decoder {
 
  private:
   DecodeResult parse_value(const char* value, size_t len, RootScan& scan, DecodedChange& out);
+  bool parse_known_envelope(std::string_view json, RootScan& scan, DecodedChange& out);
   Step scan_document(RootScan& scan, DecodedChange& out);
   Step scan_pass(Pick pick, RootScan& scan, DecodedChange& out);
   Step check_end();
   DecodeResult finish(const EventFields& ev, DecodedChange& out);
+  DecodeResult convert_values(const debezium::MessageSchema* value_schema, DecodedChange& out);
   bool read_key(const char* key, size_t len, std::vector<FieldValue>& dst);
   error_code read_key_pass(bool payload_only, bool& schema, bool& payload,
                            std::vector<FieldValue>& dst);
@@ -316,18 +339,37 @@ class DebeziumDecoder final : public Decoder {
   ondemand::document value_doc_;
   ondemand::document key_doc_;
   std::string source_;  // out.source points here
+  std::string_view key_schema_;  // raw JSON of the key envelope's "schema" (empty if none)
+  debezium::SchemaCache value_schemas_;
+  debezium::SchemaCache key_schemas_;
+  debezium::ImageConverter converter_;  // converted values point here
+  const debezium::MessageSchema* known_schema_ = nullptr;  // set by parse_known_envelope()
+  std::string convert_error_;
 };
 
 DecodeResult DebeziumDecoder::decode(const char* key, size_t key_len, const char* value,
                                      size_t value_len, DecodedChange& out) {
   out.clear();
+  converter_.reset();
+  key_schema_ = {};
+  known_schema_ = nullptr;
   // librdkafka hands a tombstone over as a null payload; an empty one carries no event either.
   if (value == nullptr || value_len == 0) return skip("tombstone");
   RootScan scan;
   DecodeResult result = parse_value(value, value_len, scan, out);
   if (result.status == DecodeStatus::Change) {
-    if (key != nullptr && key_len > 0 && !read_key(key, key_len, out.key)) out.key.clear();
+    if (key != nullptr && key_len > 0 && !read_key(key, key_len, out.key)) {
+      out.key.clear();
+      key_schema_ = {};
+    }
     result = finish(scan.ev, out);
+  }
+  if (result.status == DecodeStatus::Change) {
+    const debezium::MessageSchema* schema = known_schema_;
+    if (schema == nullptr && scan.envelope() && !scan.schema.empty()) {
+      schema = value_schemas_.find(scan.schema);
+    }
+    result = convert_values(schema, out);
   }
   if (result.status != DecodeStatus::Change) out.clear();  // nothing half-decoded leaks out
   return result;
@@ -338,6 +380,10 @@ DecodeResult DebeziumDecoder::parse_value(const char* value, size_t len, RootSca
                                           DecodedChange& out) {
   std::string_view json = value_buf_.assign(value, len);
   if (is_json_null(json)) return skip("tombstone");  // how some producers write a tombstone
+  if (parse_known_envelope(json, scan, out)) {
+    if (scan.tombstone) return skip("tombstone");
+    return {};
+  }
   auto parsed = value_parser_.iterate(json.data(), json.size(), value_buf_.capacity());
   if (error_code err = std::move(parsed).get(value_doc_)) {
     return error(json::describe_error("malformed JSON in value", err, json, nullptr));
@@ -349,6 +395,42 @@ DecodeResult DebeziumDecoder::parse_value(const char* value, size_t len, RootSca
   }
   if (scan.tombstone) return skip("tombstone");
   return {};
+}
+
+// Fast path for {"schema":<a schema seen recently>,"payload":<event>}, JsonConverter's compact
+// layout in which a table's schema repeats byte for byte: only the payload is parsed. Anything
+// else (other layout, new schema, malformed or invalid payload) returns false, and the full
+// parse then decides, so results and error messages are exactly those of the full parse.
+bool DebeziumDecoder::parse_known_envelope(std::string_view json, RootScan& scan,
+                                           DecodedChange& out) {
+  constexpr std::string_view kHead = "{\"schema\":";
+  constexpr std::string_view kMiddle = ",\"payload\":";
+  if (json.substr(0, kHead.size()) != kHead) return false;
+  std::string_view rest = json.substr(kHead.size());
+  size_t schema_len = 0;
+  const debezium::MessageSchema* schema = value_schemas_.match_prefix(rest, ',', schema_len);
+  if (schema == nullptr || rest.substr(schema_len, kMiddle.size()) != kMiddle) return false;
+  std::string_view payload = json::trim_right(rest.substr(schema_len + kMiddle.size()));
+  if (payload.empty() || payload.back() != '}') return false;
+  payload.remove_suffix(1);  // the envelope's closing brace
+  if (is_json_null(payload)) {
+    scan.tombstone = true;
+    return true;
+  }
+  // The payload is followed by the rest of the padded buffer, so the parser may read past it.
+  size_t allocated = value_buf_.capacity() - size_t(payload.data() - json.data());
+  if (value_parser_.iterate(payload.data(), payload.size(), allocated).get(value_doc_)) return false;
+  Step step = scan_document(scan, out);
+  if (step.failed() || scan.tombstone || scan.saw_schema || scan.saw_payload) {
+    out.clear();
+    scan = RootScan{};
+    return false;
+  }
+  scan.saw_schema = scan.saw_payload = true;
+  scan.used = Pick::Payload;
+  scan.schema = rest.substr(0, schema_len);
+  known_schema_ = schema;
+  return true;
 }
 
 // Scans the whole document: the Auto pass, a second pass if it guessed wrong, trailing check.
@@ -411,6 +493,26 @@ DecodeResult DebeziumDecoder::finish(const EventFields& ev, DecodedChange& out) 
   return {};
 }
 
+// Converts the images by the value's schema and the key by the key's (when they have one).
+DecodeResult DebeziumDecoder::convert_values(const debezium::MessageSchema* value_schema,
+                                             DecodedChange& out) {
+  if (value_schema != nullptr) {
+    if (!converter_.convert(value_schema->before, out.before, convert_error_) ||
+        !converter_.convert(value_schema->after, out.after, convert_error_)) {
+      return error(convert_error_);
+    }
+  }
+  if (!key_schema_.empty()) {
+    if (const debezium::MessageSchema* schema = key_schemas_.find(key_schema_)) {
+      if (!converter_.convert(schema->row, out.key, convert_error_)) {
+        return error("key " + convert_error_);
+      }
+    }
+  }
+  converter_.finish();
+  return {};
+}
+
 // Decodes a JSON-object key (bare, or in a schema/payload envelope); false if it is anything else.
 bool DebeziumDecoder::read_key(const char* key, size_t len, std::vector<FieldValue>& dst) {
   std::string_view json = key_buf_.assign(key, len);
@@ -422,6 +524,10 @@ bool DebeziumDecoder::read_key(const char* key, size_t len, std::vector<FieldVal
   bool payload = false;
   if (read_key_pass(false, schema, payload, dst)) return false;
   if (schema && payload) {
+    // The first pass read the envelope's members as values: "schema" holds its raw JSON.
+    for (const FieldValue& f : dst) {
+      if (f.name == "schema" && f.kind == ValueKind::Json) key_schema_ = f.text;
+    }
     key_doc_.rewind();
     dst.clear();
     if (read_key_pass(true, schema, payload, dst)) return false;

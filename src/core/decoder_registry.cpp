@@ -2,8 +2,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/canal_decoder.hpp"
 #include "core/change.hpp"
 #include "core/debezium_decoder.hpp"
+#include "core/maxwell_decoder.hpp"
+#include "core/dms_decoder.hpp"
+#include "core/flink_debezium_decoder.hpp"
+#include "core/json_decoder.hpp"
 
 namespace cdc {
 namespace {
@@ -17,6 +22,11 @@ struct FormatEntry {
 // Every format create_pipeline accepts; add new decoders here.
 constexpr FormatEntry kFormats[] = {
     {"debezium", &make_debezium_decoder},
+    {"canal", &make_canal_decoder},
+    {"maxwell", &make_maxwell_decoder},
+    {"dms", &make_dms_decoder},
+    {"flink-debezium", &make_flink_debezium_decoder},
+    {"json", &make_json_decoder},
 };
 
 // The entry for `format`, or null.

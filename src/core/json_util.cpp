@@ -213,4 +213,276 @@ std::string describe_error(std::string_view what, error_code code, std::string_v
   return msg;
 }
 
+bool is_null_document(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  return begin != std::string_view::npos && trim_right(text.substr(begin)) == "null";
+}
+
+error_code read_null(ondemand::value value) { return check_null(value); }
+
+error_code read_string_array(ondemand::value value, std::vector<std::string_view>& dst) {
+  dst.clear();
+  ondemand::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  if (type == ondemand::json_type::null) return check_null(value);
+  ondemand::array arr;
+  SIMDJSON_TRY(value.get_array().get(arr));
+  for (auto element : arr) {
+    std::string_view s;
+    SIMDJSON_TRY(element.get_string().get(s));
+    dst.push_back(s);
+  }
+  return simdjson::SUCCESS;
+}
+
+std::string printable(std::string_view text) {
+  std::string r;
+  for (char c : text.substr(0, 32)) r += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (text.size() > 32) r += "...";
+  return r;
+}
+
+namespace {
+
+// ASCII lower case of one byte.
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+
+// ASCII case-insensitive equality.
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// ASCII case-insensitive prefix test.
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Mutable twin of find_field.
+FieldValue* find_mutable(std::vector<FieldValue>& row, std::string_view name) {
+  for (FieldValue& f : row) {
+    if (iequals(f.name, name)) return &f;
+  }
+  return nullptr;
+}
+
+// True when one of the key columns has a previous value (in `old`) other than its value in `row`.
+// Compared by value, not presence: some writers (Flink CDC's canal-json) put every column in old.
+bool key_changed(const std::vector<FieldValue>& row, const std::vector<FieldValue>& old,
+                 const std::vector<std::string_view>& key_names) {
+  for (std::string_view name : key_names) {
+    const FieldValue* was = find_field(old, name);
+    if (was == nullptr) continue;
+    const FieldValue* now = find_field(row, name);
+    if (now == nullptr || now->kind != was->kind || now->text != was->text) return true;
+  }
+  return false;
+}
+
+// The next element of `out` to fill, cleared; grows `out` only when all elements are in use.
+DecodedChange& next_change(std::vector<DecodedChange>& out, size_t& count) {
+  if (count == out.size()) out.emplace_back();
+  DecodedChange& c = out[count++];
+  c.clear();
+  return c;
+}
+
+}  // namespace
+
+const FieldValue* find_field(const std::vector<FieldValue>& row, std::string_view name) {
+  for (const FieldValue& f : row) {
+    if (iequals(f.name, name)) return &f;
+  }
+  return nullptr;
+}
+
+void overlay_fields(std::vector<FieldValue>& image, const std::vector<FieldValue>& changes) {
+  for (const FieldValue& change : changes) {
+    if (FieldValue* f = find_mutable(image, change.name)) {
+      f->kind = change.kind;
+      f->text = change.text;
+    } else {
+      image.push_back(change);
+    }
+  }
+}
+
+bool is_mysql_zero_date(std::string_view s) {
+  constexpr std::string_view kDate = "0000-00-00";
+  constexpr std::string_view kTime = " 00:00:00";
+  if (s.substr(0, kDate.size()) != kDate) return false;
+  s.remove_prefix(kDate.size());
+  if (s.empty()) return true;
+  if (s.substr(0, kTime.size()) != kTime) return false;
+  s.remove_prefix(kTime.size());
+  if (s.empty()) return true;
+  if (s[0] != '.' || s.size() == 1) return false;
+  return s.find_first_not_of('0', 1) == std::string_view::npos;
+}
+
+bool is_mysql_date_type(std::string_view mysql_type) {
+  return istarts_with(mysql_type, "date") || istarts_with(mysql_type, "timestamp");
+}
+
+void append_row_changes(const RowChangeInput& in, std::vector<DecodedChange>& out, size_t& count) {
+  const std::vector<FieldValue>& row = *in.row;
+  if (in.op != Op::Update) {
+    DecodedChange& c = next_change(out, count);
+    c.op = in.op;
+    c.source = in.source;
+    bool is_delete = in.op == Op::Delete;
+    (is_delete ? c.before : c.after).assign(row.begin(), row.end());
+    (is_delete ? c.has_before : c.has_after) = true;
+    return;
+  }
+  DecodedChange& c = next_change(out, count);
+  c.op = Op::Update;
+  c.source = in.source;
+  c.before.assign(row.begin(), row.end());
+  if (in.old != nullptr) overlay_fields(c.before, *in.old);
+  c.has_before = true;
+  bool split = in.split_key_change && in.old != nullptr && in.key_names != nullptr &&
+               key_changed(row, *in.old, *in.key_names);
+  if (!split) {
+    c.after.assign(row.begin(), row.end());
+    c.has_after = true;
+    return;
+  }
+  c.op = Op::Delete;  // of the old key; the batch then ends with exactly the new row
+  DecodedChange& insert = next_change(out, count);
+  insert.op = Op::Insert;
+  insert.source = in.source;
+  insert.after.assign(row.begin(), row.end());
+  insert.has_after = true;
+}
+
+}  // namespace cdc::json
+
+// ---------------------------------------------------------------- helpers of the dms,
+// flink-debezium and json decoders (see the matching part of json_util.hpp).
+
+namespace cdc::json {
+
+namespace ondemand = simdjson::ondemand;
+
+namespace {
+
+// The status for a value of the wrong type: `bad_type`, unless the value is malformed JSON (type()
+// only looks at the first byte, so "nul" would otherwise read as "not a string").
+ReadStatus wrong_type(ondemand::value value, const char* bad_type) {
+  FieldValue scratch;
+  if (simdjson::error_code err = read_value(value, scratch)) return malformed(err);
+  return invalid(bad_type);
+}
+
+}  // namespace
+
+ReadStatus read_string(ondemand::value value, std::string_view& out, const char* bad_type) {
+  ondemand::json_type type;
+  if (simdjson::error_code err = value.type().get(type)) return malformed(err);
+  if (type != ondemand::json_type::string) return wrong_type(value, bad_type);
+  return malformed(value.get_string().get(out));
+}
+
+ReadStatus read_image(ondemand::value value, std::vector<FieldValue>& dst, ImageState& state,
+                      const char* bad_type) {
+  dst.clear();  // a repeated member replaces the earlier one
+  state = ImageState::Absent;
+  ondemand::json_type type;
+  if (simdjson::error_code err = value.type().get(type)) return malformed(err);
+  if (type == ondemand::json_type::null) {
+    if (simdjson::error_code err = read_null(value)) return malformed(err);
+    state = ImageState::Null;
+    return {};
+  }
+  if (type != ondemand::json_type::object) return wrong_type(value, bad_type);
+  if (simdjson::error_code err = read_fields(value, dst)) return malformed(err);
+  state = ImageState::Object;
+  return {};
+}
+
+simdjson::error_code read_object_fields(ondemand::object obj, std::vector<FieldValue>& dst) {
+  for (auto field : obj) {
+    FieldValue fv;
+    SIMDJSON_TRY(field.unescaped_key().get(fv.name));
+    ondemand::value child;
+    SIMDJSON_TRY(field.value().get(child));
+    SIMDJSON_TRY(read_value(child, fv));
+    dst.push_back(fv);
+  }
+  return simdjson::SUCCESS;
+}
+
+namespace {
+
+// "an array", "a string", ...: what a non-object root is, for the Error reason.
+const char* json_type_name(ondemand::json_type type) {
+  switch (type) {
+    case ondemand::json_type::array: return "the value is not a JSON object but an array";
+    case ondemand::json_type::string: return "the value is not a JSON object but a string";
+    case ondemand::json_type::number: return "the value is not a JSON object but a number";
+    case ondemand::json_type::boolean: return "the value is not a JSON object but a boolean";
+    default: return "the value is not a JSON object";
+  }
+}
+
+// An Error DecodeResult.
+DecodeResult error_result(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
+
+}  // namespace
+
+DecodeResult ValueDocument::open(const char* data, size_t len, ondemand::object& root) {
+  // librdkafka hands a tombstone over as a null payload; an empty one carries no row either.
+  if (data == nullptr || len == 0) return {DecodeStatus::Skip, "tombstone"};
+  json_ = buf_.assign(data, len);
+  if (is_null_document(json_)) return {DecodeStatus::Skip, "tombstone"};
+  auto parsed = parser_.iterate(json_.data(), json_.size(), buf_.capacity());
+  if (simdjson::error_code err = std::move(parsed).get(doc_)) {
+    return error_result(describe_error("malformed JSON in value", err, json_, nullptr));
+  }
+  ondemand::json_type type;
+  if (simdjson::error_code err = doc_.type().get(type)) return failure(malformed(err));
+  // A lone JSON null was caught above, so any other 'n' is malformed.
+  if (type == ondemand::json_type::null) return failure(malformed(simdjson::N_ATOM_ERROR));
+  if (type != ondemand::json_type::object) return error_result(json_type_name(type));
+  if (simdjson::error_code err = doc_.get_object().get(root)) return failure(malformed(err));
+  return {};
+}
+
+ReadStatus ValueDocument::finish() {
+  const char* rest = nullptr;
+  // A location exists only while unread tokens remain: past the root object, that is trailing junk.
+  if (doc_.current_location().get(rest) == simdjson::SUCCESS) {
+    return malformed(simdjson::TRAILING_CONTENT);
+  }
+  return {};
+}
+
+DecodeResult ValueDocument::failure(const ReadStatus& status) {
+  if (status.problem != nullptr) return error_result(status.problem);
+  return error_result(describe_error("malformed JSON in value", status.code, json_, &doc_));
+}
+
+void ObjectKeyReader::read(const char* key, size_t len, std::vector<FieldValue>& dst) {
+  dst.clear();
+  if (key == nullptr || len == 0) return;
+  std::string_view text(key, len);
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  // Most keys are not objects (DMS, plain ids): skip the parse for them.
+  if (begin == std::string_view::npos || text[begin] != '{') return;
+  std::string_view json = buf_.assign(key, len);
+  auto parsed = parser_.iterate(json.data(), json.size(), buf_.capacity());
+  if (std::move(parsed).get(doc_)) return;
+  ondemand::object obj;
+  if (doc_.get_object().get(obj) || read_object_fields(obj, dst)) {
+    dst.clear();
+    return;
+  }
+  const char* rest = nullptr;
+  if (doc_.current_location().get(rest) == simdjson::SUCCESS) dst.clear();  // trailing content
+}
+
 }  // namespace cdc::json

@@ -52,4 +52,120 @@ simdjson::error_code read_fields(simdjson::ondemand::value value, std::vector<Fi
 std::string describe_error(std::string_view what, simdjson::error_code code, std::string_view input,
                            simdjson::ondemand::document* doc);
 
+// True when `text` is the JSON literal null, whitespace aside (some producers' tombstone).
+bool is_null_document(std::string_view text);
+
+// Consumes a value whose type() is null, checking that it really is `null`.
+simdjson::error_code read_null(simdjson::ondemand::value value);
+
+// Reads an array of strings (or null: no strings) into `dst`, which is cleared first.
+// INCORRECT_TYPE for anything else.
+simdjson::error_code read_string_array(simdjson::ondemand::value value,
+                                       std::vector<std::string_view>& dst);
+
+// A short, printable-ASCII rendering of message text for use inside an error reason.
+std::string printable(std::string_view text);
+
+// ---- Row images of the MySQL-sourced formats (Canal, Maxwell) ----
+
+// The field named `name` (ASCII case-insensitive, as MySQL column names are), or null.
+const FieldValue* find_field(const std::vector<FieldValue>& row, std::string_view name);
+
+// Writes the fields of `changes` over the same-named fields of `image` (appending unknown ones):
+// turns a row and the previous values of its changed columns into the row's before image.
+void overlay_fields(std::vector<FieldValue>& image, const std::vector<FieldValue>& changes);
+
+// True for MySQL's zero date or datetime: "0000-00-00", optionally followed by " 00:00:00" and
+// a fraction of zeros. PostgreSQL has no such value and rejects it.
+bool is_mysql_zero_date(std::string_view text);
+
+// True when a MySQL column type ("datetime(3)", "DATE", "timestamp") can hold a zero date.
+bool is_mysql_date_type(std::string_view mysql_type);
+
+// One row of a MySQL-format message, ready to become change(s).
+struct RowChangeInput {
+  Op op = Op::Insert;                 // Insert, Update or Delete
+  std::string_view source;            // "db.table"
+  const std::vector<FieldValue>* row = nullptr;  // the row: after image, or a delete's before image
+  const std::vector<FieldValue>* old = nullptr;  // update: previous values of changed columns
+  const std::vector<std::string_view>* key_names = nullptr;  // primary key columns, if known
+  bool split_key_change = true;       // key change -> Delete(old key) + Insert(new row)
+};
+
+// Appends the change(s) of one row at out[count], growing `out` only when it is too short.
+// An update whose `old` changes a key column's value is a key change: the batch layer keys an
+// update by its after image, so unless split it would leave the old key's row behind.
+void append_row_changes(const RowChangeInput& in, std::vector<DecodedChange>& out, size_t& count);
+
+}  // namespace cdc::json
+
+// ---------------------------------------------------------------- helpers of the dms,
+// flink-debezium and json decoders: opening a message, reading row images, JSON-object keys.
+
+namespace cdc::json {
+
+// Outcome of reading part of a message: success, malformed JSON (`code`), or well-formed JSON
+// that breaks the format's rules (`problem`, a static string that becomes the Error reason).
+struct ReadStatus {
+  simdjson::error_code code = simdjson::SUCCESS;
+  const char* problem = nullptr;
+
+  bool failed() const { return code != simdjson::SUCCESS || problem != nullptr; }
+};
+
+// A ReadStatus for a simdjson error code (SUCCESS means success).
+inline ReadStatus malformed(simdjson::error_code code) { return ReadStatus{code, nullptr}; }
+
+// A ReadStatus for a message that is valid JSON but not valid in its format.
+inline ReadStatus invalid(const char* problem) { return ReadStatus{simdjson::SUCCESS, problem}; }
+
+// Reads a member that must be a string into `out`; any other well-formed value is the problem
+// `bad_type`.
+ReadStatus read_string(simdjson::ondemand::value value, std::string_view& out,
+                       const char* bad_type);
+
+// What a row image member ("before", "after", "data", ...) held.
+enum class ImageState : uint8_t { Absent, Null, Object };
+
+// Reads a row image: an object (its fields replace `dst`) or null; anything else is `bad_type`.
+ReadStatus read_image(simdjson::ondemand::value value, std::vector<FieldValue>& dst,
+                      ImageState& state, const char* bad_type);
+
+// Appends one FieldValue per member of the opened object `obj` to `dst`.
+simdjson::error_code read_object_fields(simdjson::ondemand::object obj,
+                                        std::vector<FieldValue>& dst);
+
+// A message value opened for one On-Demand pass: its padded copy, parser and document. Views
+// read from it stay valid until the next open(). Allocates nothing once warmed up.
+class ValueDocument {
+ public:
+  // Copies and parses `data`. Change: it is a JSON object and `root` is ready to iterate.
+  // Skip "tombstone": absent, empty or JSON null. Error: malformed, or not an object.
+  DecodeResult open(const char* data, size_t len, simdjson::ondemand::object& root);
+  // Checks, once the root object was read to its end, that nothing follows it.
+  ReadStatus finish();
+  // The Error result for a failed read: the problem, or "malformed JSON in value at byte N: ...".
+  DecodeResult failure(const ReadStatus& status);
+
+ private:
+  PaddedBuffer buf_;
+  simdjson::ondemand::parser parser_;
+  simdjson::ondemand::document doc_;
+  std::string_view json_;  // the current message inside buf_
+};
+
+// Decodes Kafka message keys that are one JSON object into fields; any other key gives none
+// (e.g. AWS DMS's "schema.table.pk" strings). Own parser, so value views survive a key read.
+class ObjectKeyReader {
+ public:
+  // Replaces `dst` with the key's members; empty when the key is absent, malformed or not an
+  // object.
+  void read(const char* key, size_t len, std::vector<FieldValue>& dst);
+
+ private:
+  PaddedBuffer buf_;
+  simdjson::ondemand::parser parser_;
+  simdjson::ondemand::document doc_;
+};
+
 }  // namespace cdc::json

@@ -1,0 +1,416 @@
+// Decodes Canal flat messages into DecodedChange (see canal_decoder.hpp).
+//
+// One pass of simdjson On-Demand over a padded copy of the message. Members may come in any order
+// ("type" often follows "data"), so the rows of "data" and "old" are read into reusable buffers
+// first and turned into changes once the whole message is known. "mysqlType" only serves the
+// zero-date rule, so it is skipped and parsed (by a second parser) only when a row holds a zero
+// date: reading it every time cost a third of the decode time. Views point into the padded copy
+// (numbers), into the parsers' string buffers (unescaped strings) or into source_; all of them are
+// rewritten only by the next decode.
+#include "core/canal_decoder.hpp"
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/json_util.hpp"
+
+namespace cdc {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+using simdjson::error_code;
+using Rows = std::vector<std::vector<FieldValue>>;
+
+// What the scan found besides the rows (views into the parser's buffers).
+struct FlatMessage {
+  std::string_view type, database, table;
+  bool has_type = false;
+  bool is_ddl = false;
+  bool has_data = false;           // "data" was an array (possibly empty), not null or absent
+  size_t data_rows = 0;            // rows read into data_
+  size_t old_rows = 0;             // entries read into old_
+  const char* types_at = nullptr;  // where the "mysqlType" object starts in the padded copy
+};
+
+// A Skip result.
+DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
+
+// An Error result.
+DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
+
+// Maps the Canal event types that carry rows; false for all others.
+bool row_op(std::string_view type, Op& op) {
+  if (type == "INSERT") {
+    op = Op::Insert;
+  } else if (type == "UPDATE") {
+    op = Op::Update;
+  } else if (type == "DELETE") {
+    op = Op::Delete;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Length of the JSON object or array at the start of `text`, by bracket matching outside
+// strings; 0 when it does not close.
+size_t balanced_length(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+// Canal's event types that change no rows (schema changes, statements, markers), plus TiCDC's
+// watermark. TRUNCATE is not here: it empties the table.
+bool is_non_data_type(std::string_view type) {
+  static constexpr std::string_view kTypes[] = {
+      "CREATE", "ALTER", "ERASE",    "QUERY",      "RENAME",     "CINDEX",
+      "DINDEX", "GTID",  "XACOMMIT", "XAROLLBACK", "MHEARTBEAT", "TIDB_WATERMARK",
+  };
+  for (std::string_view t : kTypes) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
+class CanalDecoder final : public Decoder {
+ public:
+  explicit CanalDecoder(const CanalOptions& options) : options_(options) {}
+
+  DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
+                      DecodedChange& out) override;
+  DecodeResult decode_all(const char* key, size_t key_len, const char* value, size_t value_len,
+                          std::vector<DecodedChange>& out, size_t& count) override;
+
+ private:
+  DecodeResult run(const char* value, size_t len, bool split, std::vector<DecodedChange>& out,
+                   size_t& count);
+  error_code scan(FlatMessage& msg);
+  error_code scan_member(std::string_view key, ondemand::value value, FlatMessage& msg);
+  error_code read_name(ondemand::value value, std::string_view& out, const char* bad_type);
+  error_code read_rows(ondemand::value value, Rows& rows, size_t& n, bool& present,
+                       bool null_rows_ok, const char* bad_type, const char* bad_row);
+  error_code load_types(const FlatMessage& msg);
+  error_code fail(const char* problem);
+  DecodeResult finish(const FlatMessage& msg, bool split, std::vector<DecodedChange>& out,
+                      size_t& count);
+  DecodeResult truncate(const FlatMessage& msg, std::vector<DecodedChange>& out, size_t& count);
+  bool compose_source(const FlatMessage& msg);
+  error_code null_zero_dates(std::vector<FieldValue>& row, const FlatMessage& msg);
+  std::string_view mysql_type_of(std::string_view column) const;
+
+  CanalOptions options_;
+  json::PaddedBuffer buf_;
+  std::string_view json_;  // the padded copy of this message
+  ondemand::parser parser_;
+  ondemand::document doc_;
+  Rows data_;                               // rows of "data"; only grows
+  Rows old_;                                // entries of "old"; only grows
+  std::vector<std::string_view> pk_names_;  // "pkNames"
+  json::PaddedBuffer types_buf_;            // a copy of "mysqlType", parsed on demand
+  ondemand::parser types_parser_;
+  ondemand::document types_doc_;
+  std::vector<FieldValue> types_;     // "mysqlType": name = column, text = MySQL type
+  bool types_loaded_ = false;         // types_ holds this message's "mysqlType"
+  std::vector<DecodedChange> first_;  // decode()'s scratch
+  std::string source_;                // DecodedChange::source points here
+  const char* problem_ = nullptr;     // why a well-formed message is invalid
+};
+
+DecodeResult CanalDecoder::decode(const char* key, size_t key_len, const char* value,
+                                  size_t value_len, DecodedChange& out) {
+  size_t count = 0;
+  // Unsplit: a lone change must carry the whole row change, so a key change stays one Update.
+  DecodeResult r = run(value, value_len, false, first_, count);
+  out.clear();
+  if (r.status != DecodeStatus::Change) return r;
+  const DecodedChange& first = first_[0];
+  out.op = first.op;
+  out.source = first.source;
+  out.has_before = first.has_before;
+  out.has_after = first.has_after;
+  out.before = first.before;  // copy-assignment reuses out's capacity
+  out.after = first.after;
+  return r;
+}
+
+DecodeResult CanalDecoder::decode_all(const char* key, size_t key_len, const char* value,
+                                      size_t value_len, std::vector<DecodedChange>& out,
+                                      size_t& count) {
+  count = 0;
+  DecodeResult r = run(value, value_len, true, out, count);
+  if (r.status != DecodeStatus::Change) count = 0;
+  return r;
+}
+
+// Parses and scans one message, then turns it into changes at out[0 .. count).
+DecodeResult CanalDecoder::run(const char* value, size_t len, bool split,
+                               std::vector<DecodedChange>& out, size_t& count) {
+  // A null value carries no event (Canal writes none, but a compacted topic may hold them).
+  if (value == nullptr || len == 0) return skip("tombstone");
+  std::string_view json = buf_.assign(value, len);
+  if (json::is_null_document(json)) return skip("tombstone");
+  json_ = json;
+  types_loaded_ = false;
+  auto parsed = parser_.iterate(json.data(), json.size(), buf_.capacity());
+  if (error_code err = std::move(parsed).get(doc_)) {
+    return error(json::describe_error("malformed JSON in value", err, json, nullptr));
+  }
+  problem_ = nullptr;
+  FlatMessage msg;
+  error_code err = scan(msg);
+  if (problem_ != nullptr) return error(problem_);
+  if (err) return error(json::describe_error("malformed JSON in value", err, json, &doc_));
+  return finish(msg, split, out, count);
+}
+
+// Records a problem of a well-formed message and stops the scan.
+error_code CanalDecoder::fail(const char* problem) {
+  problem_ = problem;
+  return simdjson::INCORRECT_TYPE;
+}
+
+// Scans the top-level object, then checks that nothing follows it.
+error_code CanalDecoder::scan(FlatMessage& msg) {
+  ondemand::json_type type;
+  SIMDJSON_TRY(doc_.type().get(type));
+  // A lone JSON null was caught before parsing, so any other 'n' is malformed.
+  if (type == ondemand::json_type::null) return simdjson::N_ATOM_ERROR;
+  if (type != ondemand::json_type::object) return fail("the value is not a JSON object");
+  ondemand::object root;
+  SIMDJSON_TRY(doc_.get_object().get(root));
+  for (auto field : root) {
+    std::string_view key;
+    SIMDJSON_TRY(field.unescaped_key().get(key));
+    ondemand::value value;
+    SIMDJSON_TRY(field.value().get(value));
+    SIMDJSON_TRY(scan_member(key, value, msg));
+  }
+  const char* rest = nullptr;
+  if (doc_.current_location().get(rest) == simdjson::SUCCESS) return simdjson::TRAILING_CONTENT;
+  return simdjson::SUCCESS;
+}
+
+// Handles one top-level member; members Canal writes for information only are skipped.
+error_code CanalDecoder::scan_member(std::string_view key, ondemand::value value,
+                                     FlatMessage& msg) {
+  if (key == "data") {
+    return read_rows(value, data_, msg.data_rows, msg.has_data, false,
+                     "'data' is neither an array nor null", "a row of 'data' is not an object");
+  }
+  if (key == "old") {
+    bool present = false;
+    return read_rows(value, old_, msg.old_rows, present, true, "'old' is neither an array nor null",
+                     "an entry of 'old' is not an object");
+  }
+  if (key == "type") {
+    ondemand::json_type type;
+    SIMDJSON_TRY(value.type().get(type));
+    if (type != ondemand::json_type::string) return fail("'type' is not a string");
+    msg.has_type = true;
+    return value.get_string().get(msg.type);
+  }
+  if (key == "isDdl") {
+    ondemand::json_type type;
+    SIMDJSON_TRY(value.type().get(type));
+    if (type == ondemand::json_type::null) return json::read_null(value);
+    if (type != ondemand::json_type::boolean) return fail("'isDdl' is not a boolean");
+    return value.get_bool().get(msg.is_ddl);
+  }
+  if (key == "database") return read_name(value, msg.database, "'database' is not a string");
+  if (key == "table") return read_name(value, msg.table, "'table' is not a string");
+  if (key == "pkNames") {
+    error_code err = json::read_string_array(value, pk_names_);
+    return err == simdjson::INCORRECT_TYPE ? fail("'pkNames' is not an array of strings") : err;
+  }
+  if (key == "mysqlType") {
+    ondemand::json_type type;
+    SIMDJSON_TRY(value.type().get(type));
+    if (type == ondemand::json_type::null) return json::read_null(value);
+    if (type != ondemand::json_type::object)
+      return fail("'mysqlType' is neither an object nor null");
+    msg.types_at = value.raw_json_token().data();  // left unread: see load_types
+    return simdjson::SUCCESS;
+  }
+  return simdjson::SUCCESS;
+}
+
+// Reads a string-or-null member (null leaves it empty).
+error_code CanalDecoder::read_name(ondemand::value value, std::string_view& out,
+                                   const char* bad_type) {
+  ondemand::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  out = {};
+  if (type == ondemand::json_type::null) return json::read_null(value);
+  if (type != ondemand::json_type::string) return fail(bad_type);
+  return value.get_string().get(out);
+}
+
+// Reads an array of row objects (or null) into rows[0 .. n). A repeated member replaces the
+// earlier one. `null_rows_ok`: a null element reads as an empty row (TiCDC writes them in "old").
+error_code CanalDecoder::read_rows(ondemand::value value, Rows& rows, size_t& n, bool& present,
+                                   bool null_rows_ok, const char* bad_type, const char* bad_row) {
+  n = 0;
+  present = false;
+  ondemand::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  if (type == ondemand::json_type::null) return json::read_null(value);
+  if (type != ondemand::json_type::array) return fail(bad_type);
+  ondemand::array arr;
+  SIMDJSON_TRY(value.get_array().get(arr));
+  for (auto element : arr) {
+    ondemand::value row;
+    SIMDJSON_TRY(element.get(row));
+    SIMDJSON_TRY(row.type().get(type));
+    if (n == rows.size()) rows.emplace_back();
+    std::vector<FieldValue>& dst = rows[n++];
+    dst.clear();
+    if (type == ondemand::json_type::null && null_rows_ok) {
+      SIMDJSON_TRY(json::read_null(row));
+    } else if (type != ondemand::json_type::object) {
+      return fail(bad_row);
+    } else {
+      SIMDJSON_TRY(json::read_fields(row, dst));
+    }
+  }
+  present = true;
+  return simdjson::SUCCESS;
+}
+
+// Reads "mysqlType" ({"column": "varchar(255)", ...}) into types_ with its own parser, so the
+// rows' views into the main parser stay valid. Non-string types are ignored.
+error_code CanalDecoder::load_types(const FlatMessage& msg) {
+  types_.clear();
+  types_loaded_ = true;
+  if (msg.types_at == nullptr) return simdjson::SUCCESS;
+  std::string_view rest(msg.types_at, size_t(json_.data() + json_.size() - msg.types_at));
+  size_t len = balanced_length(rest);
+  if (len == 0) return simdjson::TAPE_ERROR;
+  std::string_view text = types_buf_.assign(rest.data(), len);
+  SIMDJSON_TRY(
+      types_parser_.iterate(text.data(), text.size(), types_buf_.capacity()).get(types_doc_));
+  ondemand::object obj;
+  SIMDJSON_TRY(types_doc_.get_object().get(obj));
+  for (auto field : obj) {
+    FieldValue fv;
+    SIMDJSON_TRY(field.unescaped_key().get(fv.name));
+    ondemand::value member;
+    SIMDJSON_TRY(field.value().get(member));
+    SIMDJSON_TRY(json::read_value(member, fv));
+    if (fv.kind == ValueKind::String) types_.push_back(fv);
+  }
+  const char* trailing = nullptr;
+  if (types_doc_.current_location().get(trailing) == simdjson::SUCCESS)
+    return simdjson::TRAILING_CONTENT;
+  return simdjson::SUCCESS;
+}
+
+// Turns the scanned message into changes, or says why it is skipped or rejected.
+DecodeResult CanalDecoder::finish(const FlatMessage& msg, bool split,
+                                  std::vector<DecodedChange>& out, size_t& count) {
+  if (!msg.has_type) return error("no 'type' field: not a Canal flat message");
+  // Canal marks TRUNCATE as DDL, but it empties the table: data, not schema.
+  if (msg.type == "TRUNCATE") return truncate(msg, out, count);
+  Op op;
+  bool rows = row_op(msg.type, op);
+  if (msg.is_ddl) return skip("Canal " + json::printable(msg.type) + " message: DDL is not data");
+  if (!rows) {
+    if (is_non_data_type(msg.type)) {
+      return skip("Canal " + json::printable(msg.type) + " message: not a row change");
+    }
+    return error("unknown Canal type '" + json::printable(msg.type) + "'");
+  }
+  if (!compose_source(msg)) return error("no 'database' or 'table': cannot name the table");
+  if (!msg.has_data || msg.data_rows == 0) {
+    return error(std::string(msg.type) + " message without rows in 'data'");
+  }
+  if (options_.zero_date_as_null) {
+    error_code err = simdjson::SUCCESS;
+    for (size_t i = 0; !err && i < msg.data_rows; ++i) err = null_zero_dates(data_[i], msg);
+    for (size_t i = 0; !err && i < msg.old_rows; ++i) err = null_zero_dates(old_[i], msg);
+    if (err)
+      return error(json::describe_error("malformed JSON in value ('mysqlType')", err, {}, nullptr));
+  }
+  json::RowChangeInput in;
+  in.op = op;
+  in.source = source_;
+  in.key_names = &pk_names_;
+  in.split_key_change = split;
+  size_t rows_wanted = split ? msg.data_rows : 1;
+  for (size_t i = 0; i < rows_wanted; ++i) {
+    in.row = &data_[i];
+    // "old" lines up with "data"; an update row without an entry changed nothing known.
+    in.old = (op == Op::Update && i < msg.old_rows) ? &old_[i] : nullptr;
+    json::append_row_changes(in, out, count);
+  }
+  return {};
+}
+
+// A TRUNCATE message: one Truncate change of its table.
+DecodeResult CanalDecoder::truncate(const FlatMessage& msg, std::vector<DecodedChange>& out,
+                                    size_t& count) {
+  if (!compose_source(msg)) return error("TRUNCATE without 'database' or 'table'");
+  if (out.empty()) out.emplace_back();
+  DecodedChange& c = out[0];
+  c.clear();
+  c.op = Op::Truncate;
+  c.source = source_;
+  count = 1;
+  return {};
+}
+
+// source_ = "database.table"; false when either is missing.
+bool CanalDecoder::compose_source(const FlatMessage& msg) {
+  if (msg.database.empty() || msg.table.empty()) return false;
+  source_.assign(msg.database);
+  source_ += '.';
+  source_ += msg.table;
+  return true;
+}
+
+// Makes zero dates NULL in columns typed as dates (or untyped: Flink's writer omits mysqlType).
+error_code CanalDecoder::null_zero_dates(std::vector<FieldValue>& row, const FlatMessage& msg) {
+  for (FieldValue& f : row) {
+    if (f.kind != ValueKind::String || !json::is_mysql_zero_date(f.text)) continue;
+    if (!types_loaded_) SIMDJSON_TRY(load_types(msg));
+    std::string_view type = mysql_type_of(f.name);
+    if (!type.empty() && !json::is_mysql_date_type(type)) continue;  // e.g. a varchar: keep it
+    f.kind = ValueKind::Null;
+    f.text = {};
+  }
+  return simdjson::SUCCESS;
+}
+
+// The MySQL type "mysqlType" gives `column`, or empty.
+std::string_view CanalDecoder::mysql_type_of(std::string_view column) const {
+  const FieldValue* f = json::find_field(types_, column);
+  return f != nullptr ? f->text : std::string_view();
+}
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_canal_decoder() { return make_canal_decoder(CanalOptions{}); }
+
+std::unique_ptr<Decoder> make_canal_decoder(const CanalOptions& options) {
+  return std::make_unique<CanalDecoder>(options);
+}
+
+}  // namespace cdc

@@ -1,0 +1,289 @@
+// PostgreSQL type names -> ColumnType, and the schema-less conversions by target column type.
+#include "core/column_type.hpp"
+
+#include <cstring>
+
+#include "core/value_convert.hpp"
+
+namespace cdc {
+namespace {
+
+using convert::TimeUnit;
+
+// A type name lower-cased, without "pg_catalog." and with its "(...)" modifier cut out:
+// "time(3) without time zone" -> name "time without time zone", modifier "3".
+struct SplitName {
+  char name[96];
+  size_t len = 0;
+  std::string_view modifier;
+  bool ok = false;
+
+  std::string_view view() const { return {name, len}; }
+};
+
+// Lower-cases and trims `text` and cuts out its parenthesized modifier.
+SplitName split_type_name(std::string_view text) {
+  SplitName s;
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  constexpr std::string_view kCatalog = "pg_catalog.";
+  if (text.size() > kCatalog.size() && text.substr(0, kCatalog.size()) == kCatalog) {
+    text.remove_prefix(kCatalog.size());
+  }
+  size_t open = text.find('(');
+  size_t close = open == std::string_view::npos ? open : text.find(')', open);
+  if (open != std::string_view::npos) {
+    if (close == std::string_view::npos) return s;
+    s.modifier = text.substr(open + 1, close - open - 1);
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (open != std::string_view::npos && i >= open && i <= close) continue;
+    if (s.len == sizeof s.name) return s;
+    char c = text[i];
+    s.name[s.len++] = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+  }
+  s.ok = true;
+  return s;
+}
+
+// Parses a non-negative decimal integer; false for anything else.
+bool parse_small(std::string_view text, int32_t& value) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  int64_t v = 0;
+  if (!convert::parse_int64(text, v) || v < 0 || v > INT32_MAX) return false;
+  value = int32_t(v);
+  return true;
+}
+
+// The scale of a numeric modifier "p,s" ("p" alone means scale 0); -1 when absent or odd.
+int32_t numeric_scale(std::string_view modifier) {
+  if (modifier.empty()) return -1;
+  size_t comma = modifier.find(',');
+  int32_t scale = 0;
+  if (comma == std::string_view::npos) return parse_small(modifier, scale) ? 0 : -1;
+  return parse_small(modifier.substr(comma + 1), scale) ? scale : -1;
+}
+
+// True when `name` is one of `names`.
+bool any_of(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (std::string_view n : names) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+// The ColumnKind of a normalised type name without modifier.
+ColumnKind kind_of(std::string_view n) {
+  if (n == "date") return ColumnKind::Date;
+  if (any_of(n, {"time", "time without time zone"})) return ColumnKind::Time;
+  if (any_of(n, {"timetz", "time with time zone"})) return ColumnKind::TimeTz;
+  if (any_of(n, {"timestamp", "timestamp without time zone"})) return ColumnKind::Timestamp;
+  if (any_of(n, {"timestamptz", "timestamp with time zone"})) return ColumnKind::TimestampTz;
+  if (n == "interval" || n.substr(0, 9) == "interval ") return ColumnKind::Interval;
+  if (n == "bytea") return ColumnKind::Bytea;
+  if (n == "bit") return ColumnKind::Bit;
+  if (any_of(n, {"bit varying", "varbit"})) return ColumnKind::VarBit;
+  if (any_of(n, {"numeric", "decimal"})) return ColumnKind::Numeric;
+  if (any_of(n, {"smallint", "integer", "bigint", "int", "int2", "int4", "int8"})) {
+    return ColumnKind::Integer;
+  }
+  if (n == "uuid") return ColumnKind::Uuid;
+  return ColumnKind::Other;
+}
+
+// Epoch bounds of years 1..9999 in milliseconds: the range MySQL/Oracle DATETIME values live in.
+constexpr int64_t kMinMillis = -62135596800000LL;   // 0001-01-01
+constexpr int64_t kEndMillis = 253402300800000LL;   // 10000-01-01
+
+// The unit of a schema-less epoch number, told by magnitude (see column_type.hpp).
+TimeUnit epoch_unit(int64_t n) {
+  if (n >= kMinMillis && n < kEndMillis) return TimeUnit::Millis;
+  if (n >= kMinMillis * 1000 && n < kEndMillis * 1000) return TimeUnit::Micros;
+  return TimeUnit::Nanos;
+}
+
+// Debezium's PostgreSQL infinity sentinels (us or ms) -> 'infinity'/'-infinity', else null.
+// Checked before the unit is guessed: by magnitude they would read as nanoseconds.
+const char* infinity_of(int64_t n) {
+  using convert::kPgInfinityMicros;
+  using convert::kPgNegInfinityMicros;
+  if (n == kPgInfinityMicros || n == kPgInfinityMicros / 1000) return "infinity";
+  if (n == kPgNegInfinityMicros || n == kPgNegInfinityMicros / 1000) return "-infinity";
+  return nullptr;
+}
+
+// floor(a / b) for b > 0.
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+// A schema-less number into a date column.
+void date_from_number(int64_t n, std::string& out) {
+  if (n > -10000000 && n < 10000000) {
+    convert::append_date(n, out);
+    return;
+  }
+  TimeUnit unit = epoch_unit(n);
+  int64_t per_day = unit == TimeUnit::Millis ? 86400000LL
+                    : unit == TimeUnit::Micros ? 86400000000LL : 86400000000000LL;
+  convert::append_date(floor_div(n, per_day), out);
+}
+
+// A schema-less epoch number into a timestamptz column: the instant it names, in UTC.
+void timestamptz_from_number(int64_t n, std::string& out) {
+  size_t at = out.size();
+  convert::append_timestamp(n, epoch_unit(n), out);
+  std::string_view text(out.data() + at, out.size() - at);
+  bool bc = text.size() > 3 && text.substr(text.size() - 3) == " BC";
+  if (bc) out.resize(out.size() - 3);
+  out.append(bc ? "+00 BC" : "+00");
+}
+
+// A schema-less JSON number for a column of kind `kind`.
+bool from_number(std::string_view text, ColumnKind kind, std::string& out) {
+  int64_t n = 0;
+  if (!convert::parse_int64(text, n)) return false;
+  const char* infinity = infinity_of(n);
+  if (infinity != nullptr && (kind == ColumnKind::Timestamp || kind == ColumnKind::TimestampTz)) {
+    out.append(infinity);
+    return true;
+  }
+  switch (kind) {
+    case ColumnKind::Date:
+      date_from_number(n, out);
+      return true;
+    case ColumnKind::Timestamp:
+      convert::append_timestamp(n, epoch_unit(n), out);
+      return true;
+    case ColumnKind::TimestampTz:
+      timestamptz_from_number(n, out);
+      return true;
+    case ColumnKind::Time:
+      convert::append_time(n, TimeUnit::Micros, out);
+      return true;
+    case ColumnKind::Interval:
+      convert::append_interval_micros(n, out);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// True for text PostgreSQL numeric input reads as a number (decimal.handling.mode=string).
+bool is_numeric_literal(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  if (s == "NaN" || s == "Infinity" || s == "inf" || s == "infinity") return true;
+  size_t i = 0, digits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t exp_digits = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++exp_digits;
+    if (exp_digits == 0) return false;
+  }
+  return i == s.size();
+}
+
+// True for a non-empty string of only '0' and '1' (already bit string input).
+bool is_bit_string(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c != '0' && c != '1') return false;
+  }
+  return true;
+}
+
+// 16 raw bytes -> 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'.
+void append_uuid(const uint8_t* b, std::string& out) {
+  static const char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0xf]);
+  }
+}
+
+// base64 of exactly 16 bytes (MySQL BINARY(16)) into a uuid column.
+bool uuid_from_base64(std::string_view text, std::string& out) {
+  if (text.size() != 24 || !convert::is_base64(text)) return false;
+  size_t at = out.size();
+  convert::append_base64_decoded(text, out);
+  if (out.size() - at != 16) {
+    out.resize(at);
+    return false;
+  }
+  uint8_t raw[16];
+  std::memcpy(raw, out.data() + at, 16);
+  out.resize(at);
+  append_uuid(raw, out);
+  return true;
+}
+
+// A schema-less JSON string for a column of type `type`.
+bool from_string(std::string_view text, const ColumnType& type, std::string& out) {
+  switch (type.kind) {
+    case ColumnKind::Bytea:
+      if (text.size() >= 2 && text[0] == '\\' && text[1] == 'x') return false;
+      return convert::append_bytea_from_base64(text, out);
+    case ColumnKind::Bit:
+    case ColumnKind::VarBit:
+      if (is_bit_string(text)) return false;
+      return convert::append_bits_from_base64(text, type.length, out);
+    case ColumnKind::Numeric:
+      if (type.scale < 0 || is_numeric_literal(text)) return false;
+      return convert::append_decimal_from_base64(text, type.scale, out);
+    case ColumnKind::Integer:
+      if (is_numeric_literal(text)) return false;
+      return convert::append_decimal_from_base64(text, 0, out);
+    case ColumnKind::Uuid:
+      return uuid_from_base64(text, out);
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+ColumnType column_type_from_name(std::string_view format_type_name) {
+  SplitName s = split_type_name(format_type_name);
+  if (!s.ok) return {};
+  std::string_view name = s.view();
+  if (name.size() >= 2 && name.substr(name.size() - 2) == "[]") return {};  // arrays
+  ColumnKind kind = kind_of(name);
+  ColumnType type(kind);
+  int32_t n = 0;
+  if ((kind == ColumnKind::Bit || kind == ColumnKind::VarBit) && parse_small(s.modifier, n)) {
+    type.length = n;
+  }
+  if (kind == ColumnKind::Numeric) type.scale = numeric_scale(s.modifier);
+  return type;
+}
+
+bool convert_for_column(const FieldValue& value, const ColumnType& type, std::string& out) {
+  if (type.kind == ColumnKind::Other) return false;
+  switch (value.kind) {
+    case ValueKind::Number:
+      return from_number(value.text, type.kind, out);
+    case ValueKind::String:
+      return from_string(value.text, type, out);
+    case ValueKind::Bool:
+      if (type.kind != ColumnKind::Bit && type.kind != ColumnKind::VarBit) return false;
+      out.push_back(value.text == "true" ? '1' : '0');
+      return true;
+    case ValueKind::Json:
+      return type.kind == ColumnKind::Numeric &&
+             convert::append_variable_scale_decimal(value.text, out);
+    default:
+      return false;
+  }
+}
+
+}  // namespace cdc

@@ -1,0 +1,263 @@
+// Decodes AWS DMS records (Kafka target endpoint, JSON) into DecodedChange.
+//
+// The record, per the AWS DMS User Guide ("Using Apache Kafka as a target", message format;
+// "Before image task settings"):
+//   {"data": {column: value, ...},
+//    "metadata": {"timestamp", "record-type": "data"|"control",
+//                 "operation": "load"|"insert"|"update"|"delete" (data records) or
+//                              "create-table"|"drop-table"|"truncate-table"|"add-column"|...
+//                              (control records),
+//                 "partition-key-type", "schema-name", "table-name", "transaction-id", ...},
+//    "before-image": {column: value, ...}}      <- updates only, when BeforeImageSettings is on
+//
+// Data records: load/insert -> Insert (after = data); update -> Update (after = data, before =
+// before-image when it holds anything); delete -> Delete (before = data: the deleted row's
+// values, or only its key columns). Control records: truncate-table -> Truncate; all others
+// (table and column DDL, task events) are skipped: schema changes are not data and are never
+// applied as data. The source is "schema-name.table-name". Values keep their JSON kinds.
+//
+// One On-Demand pass in whatever member order DMS used: "data" is read into out.after and moved
+// to out.before once the operation turns out to be a delete.
+#include "core/dms_decoder.hpp"
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/json_util.hpp"
+
+namespace cdc {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+using json::ImageState;
+using json::ReadStatus;
+
+// Returns the ReadStatus from the enclosing function when it failed.
+#define CDC_READ_TRY(expr)                         \
+  do {                                             \
+    ReadStatus cdc_status_ = (expr);               \
+    if (cdc_status_.failed()) return cdc_status_;  \
+  } while (0)
+
+// What a record held besides its row images (those go straight into DecodedChange).
+struct DmsRecord {
+  std::string_view record_type, operation, schema, table;
+  bool has_metadata = false;
+  bool has_record_type = false;
+  bool has_operation = false;
+  ImageState data = ImageState::Absent;
+  ImageState before = ImageState::Absent;
+  // First problem in "data"/"before-image": it only matters once the record is known to be a data
+  // record (control records may carry anything there).
+  const char* image_problem = nullptr;
+};
+
+// A Skip result.
+DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
+
+// An Error result.
+DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
+
+// Reads a string-or-null member (null leaves `out` empty): DMS writes "" or null for no schema.
+ReadStatus read_name(ondemand::value value, std::string_view& out, const char* bad_type) {
+  ondemand::json_type type;
+  if (simdjson::error_code err = value.type().get(type)) return json::malformed(err);
+  if (type != ondemand::json_type::null) return json::read_string(value, out, bad_type);
+  out = {};
+  return json::malformed(json::read_null(value));
+}
+
+// Reads the members of "metadata" that say what the record is and which table it belongs to.
+ReadStatus read_metadata(ondemand::value value, DmsRecord& rec) {
+  ondemand::json_type type;
+  if (simdjson::error_code err = value.type().get(type)) return json::malformed(err);
+  if (type != ondemand::json_type::object) return json::invalid("'metadata' is not an object");
+  ondemand::object obj;
+  if (simdjson::error_code err = value.get_object().get(obj)) return json::malformed(err);
+  for (auto field : obj) {
+    std::string_view key;
+    if (simdjson::error_code err = field.unescaped_key().get(key)) return json::malformed(err);
+    ondemand::value member;
+    if (simdjson::error_code err = field.value().get(member)) return json::malformed(err);
+    if (key == "record-type") {
+      CDC_READ_TRY(json::read_string(member, rec.record_type,
+                                     "'metadata.record-type' is not a string"));
+      rec.has_record_type = true;
+    } else if (key == "operation") {
+      CDC_READ_TRY(json::read_string(member, rec.operation,
+                                     "'metadata.operation' is not a string"));
+      rec.has_operation = true;
+    } else if (key == "schema-name") {
+      CDC_READ_TRY(read_name(member, rec.schema, "'metadata.schema-name' is not a string"));
+    } else if (key == "table-name") {
+      CDC_READ_TRY(read_name(member, rec.table, "'metadata.table-name' is not a string"));
+    }
+  }
+  rec.has_metadata = true;
+  return {};
+}
+
+// Reads a row image member; malformed JSON is fatal, a wrong type only noted (see image_problem).
+ReadStatus read_row(ondemand::value value, ImageState& state, std::vector<FieldValue>& dst,
+                    const char* bad_type, DmsRecord& rec) {
+  ReadStatus status = json::read_image(value, dst, state, bad_type);
+  if (status.code != simdjson::SUCCESS) return status;
+  if (status.problem != nullptr && rec.image_problem == nullptr) rec.image_problem = status.problem;
+  return {};
+}
+
+// Handles one top-level member of a record.
+ReadStatus record_field(std::string_view key, ondemand::value value, DmsRecord& rec,
+                        DecodedChange& out) {
+  if (key == "metadata") return read_metadata(value, rec);
+  if (key == "data") {
+    return read_row(value, rec.data, out.after, "'data' is neither an object nor null", rec);
+  }
+  if (key == "before-image") {
+    return read_row(value, rec.before, out.before, "'before-image' is neither an object nor null",
+                    rec);
+  }
+  return {};  // "control" (table definitions) and anything newer DMS versions add
+}
+
+// One pass over the top-level members.
+ReadStatus scan_record(ondemand::object root, DmsRecord& rec, DecodedChange& out) {
+  for (auto field : root) {
+    std::string_view key;
+    if (simdjson::error_code err = field.unescaped_key().get(key)) return json::malformed(err);
+    ondemand::value value;
+    if (simdjson::error_code err = field.value().get(value)) return json::malformed(err);
+    CDC_READ_TRY(record_field(key, value, rec, out));
+  }
+  return {};
+}
+
+// Maps a data record's operation; false for an unknown one.
+bool map_data_operation(std::string_view operation, Op& op) {
+  if (operation == "load" || operation == "insert") {
+    op = Op::Insert;  // "load": a row copied by the full load phase
+  } else if (operation == "update") {
+    op = Op::Update;
+  } else if (operation == "delete") {
+    op = Op::Delete;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// True for DMS's own bookkeeping tables (awsdms_apply_exceptions, ...), which have no schema.
+bool is_dms_internal_table(const DmsRecord& rec) {
+  return rec.schema.empty() && rec.table.substr(0, 7) == "awsdms_";
+}
+
+// "schema.table" for a reason, or "(no table)".
+std::string table_for_reason(const DmsRecord& rec) {
+  if (rec.table.empty()) return "(no table)";
+  return json::printable(rec.schema) + "." + json::printable(rec.table);
+}
+
+class DmsDecoder final : public Decoder {
+ public:
+  DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
+                      DecodedChange& out) override;
+
+ private:
+  DecodeResult finish(const DmsRecord& rec, DecodedChange& out);
+  DecodeResult finish_data(const DmsRecord& rec, DecodedChange& out);
+  DecodeResult finish_control(const DmsRecord& rec, DecodedChange& out);
+  const char* set_source(const DmsRecord& rec, DecodedChange& out);
+
+  json::ValueDocument value_;
+  json::ObjectKeyReader key_;
+  std::string source_;  // out.source points here
+};
+
+DecodeResult DmsDecoder::decode(const char* key, size_t key_len, const char* value,
+                                size_t value_len, DecodedChange& out) {
+  out.clear();
+  ondemand::object root;
+  DecodeResult result = value_.open(value, value_len, root);
+  if (result.status == DecodeStatus::Change) {
+    DmsRecord rec;
+    ReadStatus status = scan_record(root, rec, out);
+    if (!status.failed()) status = value_.finish();
+    result = status.failed() ? value_.failure(status) : finish(rec, out);
+  }
+  if (result.status == DecodeStatus::Change) {
+    key_.read(key, key_len, out.key);  // DMS keys are "schema.table.pk" strings: usually none
+  } else {
+    out.clear();  // nothing half-decoded leaks out
+  }
+  return result;
+}
+
+// Checks the scanned record and fills op/source/images.
+DecodeResult DmsDecoder::finish(const DmsRecord& rec, DecodedChange& out) {
+  if (!rec.has_metadata) return error("no 'metadata' field: not an AWS DMS record");
+  if (!rec.has_record_type) return error("'metadata.record-type' is missing");
+  if (!rec.has_operation) return error("'metadata.operation' is missing");
+  if (rec.record_type == "control") return finish_control(rec, out);
+  if (rec.record_type != "data") {
+    return error("unknown record-type '" + json::printable(rec.record_type) + "'");
+  }
+  return finish_data(rec, out);
+}
+
+// A data record: a row inserted (or loaded), updated or deleted.
+DecodeResult DmsDecoder::finish_data(const DmsRecord& rec, DecodedChange& out) {
+  Op op;
+  if (!map_data_operation(rec.operation, op)) {
+    return error("unknown operation '" + json::printable(rec.operation) + "' in a data record");
+  }
+  if (is_dms_internal_table(rec)) {
+    return skip("record of AWS DMS's own table '" + json::printable(rec.table) + "': not applied");
+  }
+  if (rec.image_problem != nullptr) return error(rec.image_problem);
+  if (rec.data != ImageState::Object) return error("data record without a 'data' object");
+  if (const char* why = set_source(rec, out)) return error(why);
+  out.op = op;
+  if (op == Op::Delete) {
+    // DMS puts the deleted row (or its key columns) in "data": that is the before image.
+    out.before.swap(out.after);
+    out.after.clear();
+    out.has_before = true;
+    return {};
+  }
+  out.has_after = true;
+  // PostgreSQL sources leave the before image empty unless the key changed: empty = nothing known.
+  out.has_before = op == Op::Update && rec.before == ImageState::Object && !out.before.empty();
+  if (!out.has_before) out.before.clear();
+  return {};
+}
+
+// A control record: a truncate is applied, everything else (DDL, task events) skipped.
+DecodeResult DmsDecoder::finish_control(const DmsRecord& rec, DecodedChange& out) {
+  // "truncate-table" is what DMS writes; "TruncateTable" is the spelling of the user guide.
+  if (rec.operation == "truncate-table" || rec.operation == "TruncateTable") {
+    if (const char* why = set_source(rec, out)) return error(why);
+    out.op = Op::Truncate;
+    return {};
+  }
+  return skip("AWS DMS control record '" + json::printable(rec.operation) + "' on " +
+              table_for_reason(rec) + ": not applied (schema changes are not data)");
+}
+
+// Points out.source at "schema.table"; returns why it cannot (null when it can).
+const char* DmsDecoder::set_source(const DmsRecord& rec, DecodedChange& out) {
+  if (rec.table.empty()) return "'metadata.table-name' is missing or empty";
+  if (rec.schema.empty()) return "'metadata.schema-name' is missing or empty";
+  source_.assign(rec.schema);
+  source_ += '.';
+  source_ += rec.table;
+  out.source = source_;
+  return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_dms_decoder() { return std::make_unique<DmsDecoder>(); }
+
+}  // namespace cdc
