@@ -20,6 +20,8 @@ SHLIB_LINK = -lrdkafka -lsimdjson -lstdc++ -lpthread
 
 # Bitcode for JIT is not worth a clang++ dependency for this extension.
 override with_llvm = no
+# Track header dependencies (.deps/): a header change must rebuild every object that includes it.
+autodepend = yes
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -52,6 +52,12 @@ SET ROLE regress_cdc_alice;
 SELECT cdc_sync.create_pipeline('alice_p', 'b:9092', ARRAY['a.t'], 'debezium',
     '{"kafka": {"sasl.username": "alice", "sasl.password": "s3cret"}}');
 SELECT cdc_sync.add_sync_table('alice_p', 'a.t', 'alice_t');
+-- properties that name commands, plugins or files are for superusers' pipelines only
+SELECT cdc_sync.alter_pipeline('alice_p', '{"kafka": {"sasl.kerberos.kinit.cmd": "id > /tmp/x"}}');
+SELECT cdc_sync.alter_pipeline('alice_p', '{"kafka": {"plugin.library.paths": "/tmp/evil.so"}}');
+SELECT cdc_sync.alter_pipeline('alice_p', '{"kafka": {"ssl.ca.location": "/etc/passwd"}}');
+SELECT cdc_sync.alter_pipeline('alice_p', '{"kafka": {"ssl.ca.pem": "-----BEGIN CERTIFICATE-----"}}');
+SELECT cdc_sync._check_kafka_property('plugin.library.paths', '/tmp/evil.so');
 SELECT cdc_sync.add_sync_table('alice_p', 'a.secret', 'secret_t');
 SELECT name, owner FROM cdc_sync.pipelines ORDER BY name;
 SELECT pipeline FROM cdc_sync.status ORDER BY pipeline;

@@ -32,6 +32,8 @@ SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka"
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"no.such.property": "1"}}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"session.timeout.ms": "soon"}}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"client.id": {"a": 1}}}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"truncate": "sometimes"}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"topic_sources": {"t": 1}}');
 
 -- a valid pipeline, then a duplicate
 SELECT cdc_sync.create_pipeline('p', 'b1:9092,b2:9092', ARRAY['shop.items', 'shop.other'], 'debezium',

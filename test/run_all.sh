@@ -28,7 +28,7 @@ fi
 
 echo "== end-to-end tests (pgTAP)"
 tpsql -d "$E2E_DB" -f test/pgtap/helpers.sql >/dev/null
-as_postgres env PGHOST="$PGHOST" PGPORT="$PGPORT" pg_prove -d "$E2E_DB" --timer test/pgtap/[0-9]*.sql
+pg_prove -U postgres -h "$PGHOST" -p "$PGPORT" -d "$E2E_DB" --timer test/pgtap/[0-9]*.sql
 
 echo "== fault tests"
 for t in test/fault/[0-9]*.sh; do

@@ -37,6 +37,7 @@ struct SyncTableConfig {
   std::string source;                 // regular expression over "db.table"
   std::string target;                 // qualified, quoted target name (for messages)
   std::vector<std::string> columns;   // writable target columns, in table order
+  std::vector<std::string> column_types;  // format_type() of each column's base type
   std::vector<int> key;               // indices into columns
 };
 
@@ -57,6 +58,9 @@ struct PipelineConfig {
   int parallelism = 1;
   std::string group_id;
   std::map<std::string, std::string> kafka;
+  std::map<std::string, std::string> topic_sources;  // source name of formats that carry none
+  bool apply_truncate = true;         // truncate events empty the target ('apply') or are skipped
+  bool reset_pending = false;         // reset_offsets() was called: the start position must be resolved again
   std::vector<SyncTableConfig> tables;
 };
 

@@ -270,6 +270,7 @@ struct Consumer::Committer {
   rd_kafka_queue_t* results = nullptr;
   bool in_flight = false;
   std::map<std::pair<std::string, int32_t>, int64_t> pending;  // latest offset per partition
+  std::mutex mutex;  // poll() may run on one thread while commit_async()/drain_events() run on another
 };
 
 Consumer::Consumer(const Config& config) : events_(new EventQueue) {
@@ -503,7 +504,10 @@ void Consumer::clear_wakeup() {
 void Consumer::commit_async(const std::vector<TopicPartition>& offsets) {
   // Without a real group there is nobody to commit for.
   if (committer_ == nullptr) return;
-  for (const auto& tp : offsets) committer_->pending[{tp.topic, tp.partition}] = tp.offset;
+  {
+    std::lock_guard<std::mutex> lock(committer_->mutex);
+    for (const auto& tp : offsets) committer_->pending[{tp.topic, tp.partition}] = tp.offset;
+  }
   serve_commits();
 }
 
@@ -538,6 +542,7 @@ void report_commit_result(rd_kafka_event_t* ev, Consumer::EventQueue* events) {
 
 void Consumer::serve_commits() {
   if (committer_ == nullptr) return;
+  std::lock_guard<std::mutex> lock(committer_->mutex);
   while (rd_kafka_event_t* ev = rd_kafka_queue_poll(committer_->results, 0)) {
     report_commit_result(ev, events_);
     rd_kafka_event_destroy(ev);

@@ -15,6 +15,7 @@ extern "C" {
 #include "parser/parse_relation.h"
 #include "utils/acl.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -41,15 +42,22 @@ int copy_read(void* outbuf, int minread, int maxread) {
   return (int)n;
 }
 
-// Runs SPI statements as the pipeline owner (changes are applied with the owner's rights).
+// Runs SPI statements as the pipeline owner (changes are applied with the owner's rights), in a
+// security-restricted operation: the owner's triggers cannot queue deferred triggers (which would
+// fire at commit, as superuser) nor change the session; any GUC they set is undone on restore.
 struct AsOwner {
   Oid saved_user;
   int saved_context;
+  int guc_level;
   AsOwner() {
     GetUserIdAndSecContext(&saved_user, &saved_context);
-    SetUserIdAndSecContext(worker.owner, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+    guc_level = NewGUCNestLevel();
+    SetUserIdAndSecContext(worker.owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
   }
-  void restore() { SetUserIdAndSecContext(saved_user, saved_context); }
+  void restore() {
+    AtEOXact_GUC(false, guc_level);
+    SetUserIdAndSecContext(saved_user, saved_context);
+  }
 };
 
 // Executes a statement, prepared on first use and kept; returns rows processed.
@@ -267,6 +275,10 @@ void begin_batch() {
     StartTransactionCommand();
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
+    // Deferrable constraints of the targets are checked at once, inside the owner's section,
+    // so nothing the owner controls is left to run at commit (as the worker's superuser).
+    if (SPI_execute("SET CONSTRAINTS ALL IMMEDIATE", false, 0) != SPI_OK_UTILITY)
+      elog(ERROR, "cdc_sync: SET CONSTRAINTS failed");
     pgstat_report_activity(STATE_RUNNING, "cdc_sync: applying batch");
   });
 }

@@ -25,9 +25,16 @@ template <typename F>
 void guard(F&& fn) {
   MemoryContext mcx = CurrentMemoryContext;
   bool failed = false;
+  // A C++ exception (bad_alloc, ...) must not leave PG_TRY by unwinding: PostgreSQL's exception
+  // stack would keep pointing into this frame. Catch it inside, rethrow after PG_END_TRY.
+  std::exception_ptr cpp_error;
   PG_TRY();
   {
-    fn();
+    try {
+      fn();
+    } catch (...) {
+      cpp_error = std::current_exception();
+    }
   }
   PG_CATCH();
   {
@@ -35,6 +42,7 @@ void guard(F&& fn) {
   }
   PG_END_TRY();
   if (failed) throw take_error(mcx);
+  if (cpp_error) std::rethrow_exception(cpp_error);
 }
 
 // Reports a caught C++ exception as a PostgreSQL ERROR (never returns).

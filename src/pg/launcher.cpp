@@ -187,7 +187,7 @@ void reconcile(const WantedPipeline* wanted, int count) {
       if (free_slot < 0) {
         ereport(WARNING, (errmsg("cdc_sync: no free worker slot for pipeline \"%s\"", w.name),
                           errhint("raise cdc_sync.max_workers")));
-        return;
+        break;
       }
       bool same_worker = st->slots[free_slot].pipeline_id == w.id && st->slots[free_slot].worker_index == index;
       if (!same_worker) local[free_slot].failures = 0;
@@ -210,6 +210,24 @@ long next_timeout() {
   return timeout;
 }
 
+// Sends SIGTERM to workers a previous launcher started and waits (up to 60 s) until they exit.
+void stop_orphaned_workers(SharedState* st) {
+  for (int round = 0; round < 600; round++) {
+    int alive = 0;
+    LWLockAcquire(st->lock, LW_SHARED);
+    for (int s = 0; s < st->nslots; s++) {
+      pid_t pid = st->slots[s].pid;
+      if (pid > 0 && kill(pid, round == 0 ? SIGTERM : 0) == 0) alive++;
+    }
+    LWLockRelease(st->lock);
+    if (alive == 0) return;
+    if (round == 0) ereport(LOG, (errmsg("cdc_sync launcher: waiting for %d workers of a previous launcher to exit", alive)));
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+  }
+}
+
 }  // namespace
 
 // Background worker entry point of the launcher.
@@ -221,7 +239,9 @@ void cdc_sync_launcher_main(Datum) {
   SharedState* st = shared();
   if (!st) elog(ERROR, "cdc_sync launcher: shared memory not initialised");
   local = (LocalSlot*)MemoryContextAllocZero(TopMemoryContext, sizeof(LocalSlot) * st->nslots);
-  // Slots left over from before a crash restart describe workers that no longer exist.
+  // A previous launcher's workers may still run (this launcher was restarted alone): we have no
+  // handles for them, so stop them and wait, then start from empty slots.
+  stop_orphaned_workers(st);
   LWLockAcquire(st->lock, LW_EXCLUSIVE);
   for (int s = 0; s < st->nslots; s++) {
     st->slots[s].in_use = false;

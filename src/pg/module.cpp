@@ -11,6 +11,7 @@ extern "C" {
 #include "storage/ipc.h"
 #include "utils/array.h"
 #include "commands/dbcommands.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
@@ -147,6 +148,7 @@ Datum cdc_sync_worker_status(PG_FUNCTION_ARGS) {
 
   for (int i = 0; i < n; i++) {
     if (!copy[i].in_use || copy[i].pipeline_id < 0) continue;
+    if (!has_privs_of_role(GetUserId(), copy[i].owner)) continue;  // others' pipelines stay private
     int pid = copy[i].pipeline_id;
     bool seen = false;
     for (int j = 0; j < i; j++)

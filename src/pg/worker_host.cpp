@@ -43,10 +43,13 @@ void detach_slot(int, Datum arg) {
   SharedState* st = shared();
   int s = DatumGetInt32(arg);
   LWLockAcquire(st->lock, LW_EXCLUSIVE);
-  st->slots[s].pid = 0;
-  st->slots[s].latch = nullptr;
+  if (st->slots[s].pid == MyProcPid) {  // a newer worker may own the slot by now
+    st->slots[s].pid = 0;
+    st->slots[s].latch = nullptr;
+  }
   LWLockRelease(st->lock);
 }
+
 
 // Runs `fn` in its own transaction with SPI connected and a snapshot; aborts on error.
 template <typename F>
@@ -85,9 +88,7 @@ std::string text_at(uint64 row, int col) {
 // `OPERATOR(schema.=)` for the equality operator of a type, safe under any search_path.
 std::string equality_operator(Oid type) {
   TypeCacheEntry* tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
-  if (!OidIsValid(tc->eq_opr))
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
-                    errmsg("key column type %s has no equality operator", format_type_be(type))));
+  if (!OidIsValid(tc->eq_opr)) return std::string();  // add_sync_table refuses such keys
   HeapTuple optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
   if (!HeapTupleIsValid(optup)) elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
   char* nsp = get_namespace_name(((Form_pg_operator)GETSTRUCT(optup))->oprnamespace);
@@ -128,9 +129,13 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
 
     Oid atypes[1] = {OIDOID};
     Datum avalues[1] = {ObjectIdGetDatum(meta.target)};
-    if (SPI_execute_with_args("SELECT attname, atttypid FROM pg_catalog.pg_attribute "
-                              "WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = '' "
-                              "ORDER BY attnum",
+    // The base type (through domains) decides how schema-less values convert.
+    if (SPI_execute_with_args("SELECT a.attname, a.atttypid, "
+                              "  CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) "
+                              "       ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END "
+                              "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+                              "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+                              "ORDER BY a.attnum",
                               1, atypes, avalues, nullptr, true, 0) != SPI_OK_SELECT)
       elog(ERROR, "cdc_sync: reading columns failed");
     std::vector<Oid> col_types;
@@ -139,6 +144,7 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       tc.columns.push_back(name);
       meta.columns.push_back(quote_identifier(name));
       meta.raw_columns.push_back(name);
+      tc.column_types.push_back(SPI_getvalue(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 3));
       col_types.push_back(DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 2, &isnull)));
     }
     size_t start = 0;
@@ -156,6 +162,10 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       tc.key.push_back(index);
       meta.key.push_back(index);
       meta.key_eq.push_back(equality_operator(col_types[index]));
+      if (meta.key_eq.back().empty()) {
+        problem = "key column \"" + col + "\" of " + meta.target_name + " has no equality operator";
+        return;
+      }
       start = end + 1;
     }
     cfg.tables.push_back(std::move(tc));
@@ -191,7 +201,7 @@ PipelineConfig load_config() {
         "coalesce(p.options->>'apply_strategy', 'auto'), "
         "coalesce((p.options->>'parallelism')::int, 1), "
         "coalesce(p.options->>'group_id', 'cdc_sync.' || p.name), "
-        "p.state "
+        "p.state, coalesce(p.options->>'truncate', 'apply') = 'apply', p.start_override IS NOT NULL "
         "FROM cdc_sync.pipelines p WHERE p.id = $1",
         worker.pipeline_id);
     if (SPI_processed == 0) return;
@@ -207,6 +217,8 @@ PipelineConfig load_config() {
     cfg.parallelism = std::stoi(text_at(0, 8));
     cfg.group_id = text_at(0, 9);
     state = text_at(0, 10);
+    cfg.apply_truncate = text_at(0, 11) == "t";
+    cfg.reset_pending = text_at(0, 12) == "t";
     cfg.use_merge = strategy == "merge" || (strategy == "auto" && CDC_HAVE_MERGE);
     if (strategy == "merge" && !CDC_HAVE_MERGE) problem = "apply_strategy \"merge\" is not available on this server";
 
@@ -217,6 +229,11 @@ PipelineConfig load_config() {
         "jsonb_each(coalesce(p.options->'kafka', '{}')) e WHERE p.id = $1",
         worker.pipeline_id);
     for (uint64 i = 0; i < SPI_processed; i++) cfg.kafka[text_at(i, 1)] = text_at(i, 2);
+    query_with_id(
+        "SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
+        "jsonb_each(coalesce(p.options->'topic_sources', '{}')) e WHERE p.id = $1",
+        worker.pipeline_id);
+    for (uint64 i = 0; i < SPI_processed; i++) cfg.topic_sources[text_at(i, 1)] = text_at(i, 2);
     worker.pipeline_name = cfg.name;
     worker.owner_name = quote_identifier(GetUserNameFromId(worker.owner, false));
     worker.use_merge = cfg.use_merge;
@@ -296,9 +313,14 @@ void write_start_offsets(const std::vector<StoredOffset>& offsets) {
 bool source_matches(const std::string& pattern, const std::string& source) {
   bool match = false;
   guard([&]() {
+    // Called outside transactions: allocate in the batch context, not TopMemoryContext.
+    MemoryContext old = MemoryContextSwitchTo(worker.batch_context);
     text* re = cstring_to_text(psprintf("^(?:%s)$", pattern.c_str()));
     text* s = cstring_to_text(source.c_str());
     match = DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, PointerGetDatum(s), PointerGetDatum(re)));
+    pfree(re);
+    pfree(s);
+    MemoryContextSwitchTo(old);
   });
   return match;
 }
@@ -306,7 +328,7 @@ bool source_matches(const std::string& pattern, const std::string& source) {
 uint64_t config_generation() { return pg_atomic_read_u64(&shared()->config_generation); }
 
 bool wait(int fd, long timeout_ms) {
-  if (ProcDiePending) return false;
+  if (ShutdownRequestPending || ProcDiePending) return false;
   guard([&]() {
     int events = WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | WL_TIMEOUT;
     if (fd >= 0) events |= WL_SOCKET_READABLE;
@@ -316,12 +338,12 @@ bool wait(int fd, long timeout_ms) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);
     }
-    if (!ProcDiePending) CHECK_FOR_INTERRUPTS();
+    CHECK_FOR_INTERRUPTS();
   });
-  return !ProcDiePending;
+  return !(ShutdownRequestPending || ProcDiePending);
 }
 
-bool stop_requested() { return ProcDiePending; }
+bool stop_requested() { return ShutdownRequestPending || ProcDiePending; }
 
 int64_t now_ms() { return GetCurrentTimestamp() / 1000; }
 
@@ -355,10 +377,32 @@ void set_live_status(const LiveStatus& status) {
 
 }  // namespace cdc::host
 
+namespace {
+
+// Takes a session advisory lock on (pipeline, worker index); false when another process has it.
+// Two workers for the same partitions would apply the same offsets twice.
+bool claim_worker_identity() {
+  bool got = false;
+  int64 key = ((int64)0x43444353 << 32) | ((int64)worker.pipeline_id << 8) | worker.worker_index;
+  in_transaction([&]() {
+    Oid types[1] = {INT8OID};
+    Datum values[1] = {Int64GetDatum(key)};
+    if (SPI_execute_with_args("SELECT pg_catalog.pg_try_advisory_lock($1)", 1, types, values, nullptr, false, 0) !=
+        SPI_OK_SELECT)
+      elog(ERROR, "cdc_sync: taking the worker lock failed");
+    got = text_at(0, 1) == "t";
+  });
+  return got;
+}
+
+}  // namespace
+
 // Background worker entry point of a pipeline worker; the slot index is the argument.
 void cdc_sync_worker_main(Datum arg) {
+  // SIGTERM asks for a clean exit at the next wait (the fetch thread is joined and the Kafka
+  // client closed); a batch being applied finishes or rolls back first.
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
-  pqsignal(SIGTERM, die);
+  pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
   BackgroundWorkerUnblockSignals();
 
   SharedState* st = shared();
@@ -381,9 +425,14 @@ void cdc_sync_worker_main(Datum arg) {
   worker.batch_context = AllocSetContextCreate(TopMemoryContext, "cdc_sync batch", ALLOCSET_DEFAULT_SIZES);
   pgstat_report_appname("cdc_sync worker");
 
-  entry([]() -> Datum {
-    cdc::runtime::run_worker();
+  bool claimed = false;
+  entry([&]() -> Datum {
+    claimed = claim_worker_identity();
+    if (claimed) cdc::runtime::run_worker();
     return (Datum)0;
   });
+  if (!claimed)
+    ereport(LOG, (errmsg("cdc_sync: another process is already worker %d of pipeline %d; exiting",
+                         worker.worker_index, worker.pipeline_id)));
   proc_exit(0);
 }

@@ -46,13 +46,36 @@ BEGIN
     END IF;
 END $$;
 
--- Validates the `kafka` object of librdkafka properties.
-CREATE FUNCTION cdc_sync._validate_kafka_options(kafka jsonb) RETURNS void
+-- librdkafka properties a pipeline owner who is not a superuser may set. Everything else (file
+-- paths, plugins, kinit commands, OpenSSL engines and providers...) would let the server run
+-- code or read files as its OS user, so only superusers may set it.
+CREATE FUNCTION cdc_sync._kafka_properties_for_everyone() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY[
+        'security.protocol', 'sasl.mechanism', 'sasl.mechanisms', 'sasl.username', 'sasl.password',
+        'sasl.oauthbearer.method', 'sasl.oauthbearer.client.id', 'sasl.oauthbearer.client.secret',
+        'sasl.oauthbearer.scope', 'sasl.oauthbearer.extensions', 'sasl.oauthbearer.token.endpoint.url',
+        'ssl.ca.pem', 'ssl.certificate.pem', 'ssl.key.pem', 'ssl.key.password',
+        'ssl.endpoint.identification.algorithm', 'enable.ssl.certificate.verification',
+        'ssl.cipher.suites', 'ssl.curves.list', 'ssl.sigalgs.list',
+        'client.id', 'client.rack', 'socket.timeout.ms', 'socket.keepalive.enable',
+        'socket.connection.setup.timeout.ms', 'connections.max.idle.ms', 'socket.send.buffer.bytes',
+        'socket.receive.buffer.bytes', 'reconnect.backoff.ms', 'reconnect.backoff.max.ms', 'retry.backoff.ms',
+        'metadata.max.age.ms', 'topic.metadata.refresh.interval.ms', 'fetch.wait.max.ms', 'fetch.min.bytes',
+        'fetch.max.bytes', 'max.partition.fetch.bytes', 'fetch.message.max.bytes', 'fetch.error.backoff.ms',
+        'receive.message.max.bytes', 'queued.min.messages', 'queued.max.messages.kbytes', 'isolation.level',
+        'check.crcs', 'api.version.request', 'api.version.request.timeout.ms', 'broker.version.fallback',
+        'session.timeout.ms', 'debug']
+$$;
+
+-- Validates the `kafka` object of librdkafka properties for a pipeline owned by `owner`.
+CREATE FUNCTION cdc_sync._validate_kafka_options(kafka jsonb, owner oid) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     k text;
     v jsonb;
     problem text;
+    privileged boolean := (SELECT rolsuper FROM pg_authid WHERE oid = owner);
 BEGIN
     IF jsonb_typeof(kafka) <> 'object' THEN
         RAISE EXCEPTION 'option "kafka" must be an object of librdkafka properties'
@@ -64,6 +87,12 @@ BEGIN
             RAISE EXCEPTION 'kafka property "%" is managed by cdc_sync', k
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'brokers and group_id are pipeline settings; offsets are kept in cdc_sync.offsets';
+        END IF;
+        IF NOT coalesce(privileged, false) AND NOT k = ANY (cdc_sync._kafka_properties_for_everyone()) THEN
+            RAISE EXCEPTION 'kafka property "%" may only be set for pipelines owned by a superuser', k
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'properties that name files, commands or plugins run with the server''s rights; '
+                             'use the *.pem properties for certificates';
         END IF;
         IF jsonb_typeof(v) NOT IN ('string', 'number', 'boolean') THEN
             RAISE EXCEPTION 'kafka property "%" must be a string, number or boolean', k
@@ -78,7 +107,7 @@ BEGIN
 END $$;
 
 -- Validates a whole pipeline options object.
-CREATE FUNCTION cdc_sync._validate_pipeline_options(options jsonb) RETURNS void
+CREATE FUNCTION cdc_sync._validate_pipeline_options(options jsonb, owner oid) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     k text;
@@ -109,12 +138,19 @@ BEGIN
                 RAISE EXCEPTION 'option "group_id" must be a non-empty string'
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
-        WHEN 'kafka' THEN PERFORM cdc_sync._validate_kafka_options(v);
+        WHEN 'kafka' THEN PERFORM cdc_sync._validate_kafka_options(v, owner);
+        WHEN 'truncate' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['apply', 'ignore']);
+        WHEN 'topic_sources' THEN
+            IF jsonb_typeof(v) <> 'object'
+               OR EXISTS (SELECT 1 FROM jsonb_each(v) e WHERE jsonb_typeof(e.value) <> 'string' OR e.value #>> '{}' = '') THEN
+                RAISE EXCEPTION 'option "topic_sources" must map topic names to source names, e.g. {"orders": "shop.orders"}'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
         ELSE
             RAISE EXCEPTION 'unknown pipeline option "%"', k
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'valid options: batch_max_rows, batch_max_ms, start_from, on_error, '
-                             'apply_strategy, parallelism, group_id, kafka';
+                             'apply_strategy, parallelism, group_id, kafka, truncate, topic_sources';
         END CASE;
     END LOOP;
 END $$;
@@ -175,7 +211,7 @@ BEGIN
         RAISE EXCEPTION 'unknown format "%"', p_format USING ERRCODE = 'invalid_parameter_value',
             HINT = 'supported formats: debezium';
     END IF;
-    PERFORM cdc_sync._validate_pipeline_options(p_options);
+    PERFORM cdc_sync._validate_pipeline_options(p_options, caller);
     IF EXISTS (SELECT 1 FROM cdc_sync.pipelines WHERE name = p_name) THEN
         RAISE EXCEPTION 'pipeline "%" already exists', p_name USING ERRCODE = 'duplicate_object';
     END IF;
@@ -204,7 +240,7 @@ BEGIN
         END IF;
     END IF;
     merged := jsonb_strip_nulls(merged);
-    PERFORM cdc_sync._validate_pipeline_options(merged);
+    PERFORM cdc_sync._validate_pipeline_options(merged, p.owner);
     UPDATE cdc_sync.pipelines SET options = merged WHERE name = p_name;
     PERFORM cdc_sync._notify();
 END $$;
@@ -316,6 +352,17 @@ BEGIN
             RAISE EXCEPTION 'column "%" of primary_key is a generated column', col
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_operator o
+                         ON o.oprname = '=' AND o.oprleft = a.atttypid AND o.oprright = a.atttypid AND o.oprcanhash
+                       WHERE a.attrelid = t AND a.attname = col)
+           AND NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_opclass c
+                             ON c.opcintype = a.atttypid AND c.opcdefault
+                           JOIN pg_am m ON m.oid = c.opcmethod AND m.amname = 'btree'
+                           WHERE a.attrelid = t AND a.attname = col) THEN
+            RAISE EXCEPTION 'column "%" of primary_key has type %, which has no equality operator', col,
+                (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = t AND attname = col)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
     END LOOP;
     FOREACH priv IN ARRAY ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] LOOP
         IF NOT has_table_privilege(p.owner, t, priv) THEN
@@ -369,7 +416,8 @@ END $$;
 REVOKE ALL ON FUNCTION cdc_sync._create_pipeline, cdc_sync._alter_pipeline, cdc_sync._drop_pipeline,
     cdc_sync._start_pipeline, cdc_sync._stop_pipeline, cdc_sync._add_sync_table,
     cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for,
-    cdc_sync._drop_stage_tables FROM PUBLIC;
+    cdc_sync._drop_stage_tables, cdc_sync._validate_pipeline_options, cdc_sync._validate_kafka_options,
+    cdc_sync._check_kafka_property, cdc_sync._warn_if_not_running_here FROM PUBLIC;
 
 -- Public entry points -----------------------------------------------------------------------------
 

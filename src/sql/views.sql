@@ -1,7 +1,8 @@
 -- User-facing views. Each filters on pg_has_role(owner, 'MEMBER'), evaluated as the caller,
--- because a view reads its tables with its owner's rights (and RLS of the owner).
+-- because a view reads its tables with its owner's rights (and RLS of the owner); security_barrier
+-- keeps a caller's leaky functions from seeing rows before that filter.
 
-CREATE VIEW cdc_sync.status AS
+CREATE VIEW cdc_sync.status WITH (security_barrier) AS
 SELECT p.name AS pipeline,
        p.state,
        coalesce(w.worker_pids, '{}') AS worker_pids,
@@ -29,7 +30,7 @@ LEFT JOIN (SELECT s.pipeline,
 LEFT JOIN cdc_sync._worker_status() w ON w.pipeline_id = p.id
 WHERE pg_catalog.pg_has_role(p.owner, 'MEMBER');
 
-CREATE VIEW cdc_sync.table_stats AS
+CREATE VIEW cdc_sync.table_stats WITH (security_barrier) AS
 SELECT s.pipeline,
        s.source,
        s.target,

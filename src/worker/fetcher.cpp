@@ -19,6 +19,13 @@ std::string where(std::string_view topic, int32_t partition, int64_t offset) {
 }
 }  // namespace
 
+TableShape shape_of(const host::SyncTableConfig& table, const std::string& format) {
+  std::vector<ColumnType> types;
+  if (format == "debezium" || format == "flink-debezium")
+    for (const std::string& name : table.column_types) types.push_back(column_type_from_name(name));
+  return TableShape(table.columns, table.key, std::move(types));
+}
+
 void Batch::clear() {
   messages.clear();
   state.clear();
@@ -32,8 +39,10 @@ void Batch::clear() {
 Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
                  const std::vector<kafka::TopicPartition>& assigned)
     : consumer_(consumer), decoder_(make_decoder(config.format)) {
-  for (const host::SyncTableConfig& t : config.tables) shapes_.push_back(TableShape{t.columns, t.key});
+  for (const host::SyncTableConfig& t : config.tables) shapes_.push_back(shape_of(t, config.format));
   for (const kafka::TopicPartition& tp : assigned) fetched_[{tp.topic, tp.partition}] = tp.offset;
+  topic_sources_ = config.topic_sources;
+  apply_truncate_ = config.apply_truncate;
   settings_ = {config.batch_max_rows, config.batch_max_ms, config.dead_letter};
   if (pipe2(pipe_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("cannot create the fetcher's wakeup pipe");
 }
@@ -217,34 +226,50 @@ void Fetcher::fill(Batch& batch, const Settings& settings) {
   }
 }
 
-// Decodes one message into the batch of its sync table (or counts it skipped / dead-letters it).
+// Decodes one message into the batches of its sync tables (or counts it skipped / dead-letters
+// it). A message carrying several rows is taken whole or not at all.
 void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, const Settings& settings) {
   PartitionKey key{std::string(m.topic), m.partition};
   batch.next[key] = m.offset + 1;
   fetched_[key] = m.offset + 1;
   batch.progress.consumed++;
-  DecodeResult r = decoder_->decode(m.key, m.key_len, m.value, m.value_len, change_);
-  if (r.status == DecodeStatus::Skip) {
-    batch.progress.skipped++;
-    batch.state[index] = Batch::kSkipped;
-    return;
-  }
+  size_t count = 0;
+  DecodeResult r = decoder_->decode_all(m.key, m.key_len, m.value, m.value_len, changes_, count);
   if (r.status == DecodeStatus::Error) {
     batch.state[index] = Batch::kDeadLetter;
     bad_message(batch, m, r.reason, settings);
     return;
   }
-  int t = route(change_.source);
-  if (t < 0) {
+  // Route and check every row first, then add them.
+  routed_.assign(count, -1);
+  bool any = false;
+  std::string error;
+  for (size_t c = 0; c < count && r.status == DecodeStatus::Change; c++) {
+    if (changes_[c].op == Op::Truncate && !apply_truncate_) continue;
+    int t = route(source_of(changes_[c], m.topic));
+    if (t < 0) continue;
+    if (!batch.tables[t].check(changes_[c], error)) {
+      batch.state[index] = Batch::kDeadLetter;
+      bad_message(batch, m, error, settings);
+      return;
+    }
+    routed_[c] = t;
+    any = true;
+  }
+  if (!any) {
     batch.progress.skipped++;
     batch.state[index] = Batch::kSkipped;
     return;
   }
-  std::string error;
-  if (!batch.tables[t].add(change_, error)) {
-    batch.state[index] = Batch::kDeadLetter;
-    bad_message(batch, m, error, settings);
-  }
+  for (size_t c = 0; c < count; c++)
+    if (routed_[c] >= 0) batch.tables[routed_[c]].add(changes_[c], error);
+}
+
+// The source name of a change; formats without one take it from the topic (topic_sources).
+std::string_view Fetcher::source_of(const DecodedChange& change, std::string_view topic) {
+  if (!change.source.empty()) return change.source;
+  auto it = topic_sources_.find(std::string(topic));
+  return it != topic_sources_.end() ? std::string_view(it->second) : topic;
 }
 
 // A message that cannot be applied: a dead letter, or the end of the pipeline, by policy.
@@ -288,7 +313,7 @@ int Fetcher::route(std::string_view source) {
     found = answer_;
     answered_ = false;
     lock.unlock();
-    routes_.emplace(key, found);
+    if (routes_.size() < 10000) routes_.emplace(key, found);  // source names are untrusted: bounded
   }
   last_source_ = key;
   last_route_ = found;

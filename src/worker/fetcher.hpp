@@ -7,6 +7,7 @@
 #include "bridge/host.hpp"
 #include "core/batch.hpp"
 #include "core/change.hpp"
+#include "core/column_type.hpp"
 #include "core/kafka_consumer.hpp"
 
 #include <chrono>
@@ -39,6 +40,11 @@ struct Batch {
   size_t size() const { return messages.messages().size(); }
   void clear();
 };
+
+// The batch's view of a sync table. Values of formats that follow Debezium's JSON encoding (epoch
+// numbers, base64 bytes) convert by the target column's type when no schema said what they are;
+// other formats' values go to the input functions as they are.
+TableShape shape_of(const host::SyncTableConfig& table, const std::string& format);
 
 class Fetcher {
  public:
@@ -77,6 +83,7 @@ class Fetcher {
   void take_message(Batch& batch, const kafka::Message& m, size_t index, const Settings& settings);
   void bad_message(Batch& batch, const kafka::Message& m, const std::string& reason, const Settings& settings);
   int route(std::string_view source);
+  std::string_view source_of(const DecodedChange& change, std::string_view topic);
   bool at_end_of_log() const;
   bool hand_over(std::unique_ptr<Batch>& batch);
   std::unique_ptr<Batch> fresh_batch();
@@ -85,7 +92,10 @@ class Fetcher {
   kafka::Consumer& consumer_;
   std::unique_ptr<Decoder> decoder_;
   std::vector<TableShape> shapes_;
-  DecodedChange change_;
+  std::map<std::string, std::string> topic_sources_;
+  bool apply_truncate_ = true;
+  std::vector<DecodedChange> changes_;
+  std::vector<int> routed_;  // sync table per change of the current message
   std::map<PartitionKey, int64_t> fetched_;  // next offset after the last message taken
   std::unordered_map<std::string, int> routes_;
   std::string last_source_;

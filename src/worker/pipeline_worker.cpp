@@ -17,7 +17,9 @@ constexpr int64_t kProblemForgetMs = 30000;
 // a dead letter. Any other error (missing table, privileges, ...) is the environment's fault and
 // must stop the pipeline rather than dead-letter every message.
 bool is_data_error(const std::string& sqlstate) {
-  return sqlstate.compare(0, 2, "22") == 0 || sqlstate.compare(0, 2, "23") == 0;
+  // 21000: MERGE met one key twice in a batch (the same key written two ways, e.g. 1 and 1.0);
+  // message by message it resolves itself.
+  return sqlstate.compare(0, 2, "22") == 0 || sqlstate.compare(0, 2, "23") == 0 || sqlstate == "21000";
 }
 
 // Errors that go away by themselves: retry the same batch after a pause.
@@ -26,6 +28,7 @@ bool is_transient(const std::string& sqlstate) {
 }
 
 constexpr int kTransientRetries = 10;
+constexpr size_t kMaxCachedRoutes = 10000;
 
 // "topic[partition]@offset", how messages are named in errors.
 std::string where(std::string_view topic, int32_t partition, int64_t offset) {
@@ -175,10 +178,13 @@ bool PipelineWorker::config_changed(End& end) {
   bool tables_same = fresh.tables.size() == cfg_.tables.size();
   for (size_t i = 0; tables_same && i < fresh.tables.size(); i++)
     tables_same = fresh.tables[i].id == cfg_.tables[i].id && fresh.tables[i].columns == cfg_.tables[i].columns &&
+                  fresh.tables[i].column_types == cfg_.tables[i].column_types &&
                   fresh.tables[i].key == cfg_.tables[i].key && fresh.tables[i].source == cfg_.tables[i].source;
   bool restart = !tables_same || fresh.brokers != cfg_.brokers || fresh.topics != cfg_.topics ||
                  fresh.format != cfg_.format || fresh.kafka != cfg_.kafka || fresh.group_id != cfg_.group_id ||
-                 fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge;
+                 fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge ||
+                 fresh.topic_sources != cfg_.topic_sources || fresh.apply_truncate != cfg_.apply_truncate ||
+                 fresh.reset_pending;  // stop, reset_offsets, start faster than we noticed the stop
   cfg_ = fresh;
   if (!restart && fetcher_) fetcher_->set_settings({cfg_.batch_max_rows, cfg_.batch_max_ms, cfg_.dead_letter});
   if (restart) {
@@ -209,6 +215,7 @@ PipelineWorker::End PipelineWorker::consume() {
       }
       apply_batch(*batch);
       fetcher_->recycle(std::move(batch));
+      drain_kafka_events();  // also under sustained load, when we never get to wait
       continue;
     }
     drain_kafka_events();
@@ -226,8 +233,15 @@ int PipelineWorker::resolve_route(const std::string& source) {
     if (cfg_.tables[i].source == source) found = (int)i;
   for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
     if (host::source_matches(cfg_.tables[i].source, source)) found = (int)i;
-  routes_.emplace(source, found);
+  if (routes_.size() < kMaxCachedRoutes) routes_.emplace(source, found);  // source names are untrusted
   return found;
+}
+
+// The source name of a change; formats without one take it from the topic (topic_sources).
+std::string_view PipelineWorker::source_of(const DecodedChange& change, std::string_view topic) const {
+  if (!change.source.empty()) return change.source;
+  auto it = cfg_.topic_sources.find(std::string(topic));
+  return it != cfg_.topic_sources.end() ? std::string_view(it->second) : topic;
 }
 
 // Dead-letters a message of `batch` (the message-by-message path found it bad).
@@ -301,29 +315,39 @@ void PipelineWorker::apply_one_by_one(Batch& batch) {
   progress.tables.clear();
   std::vector<host::TableProgress> counts(cfg_.tables.size());
   std::vector<TableBatch> single;
-  for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(TableShape{t.columns, t.key});
+  for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(shape_of(t, cfg_.format));
   const std::vector<kafka::Message>& all = batch.messages.messages();
-  DecodedChange change;
+  std::vector<DecodedChange> changes;
   try {
     host::begin_batch();
     for (size_t i = 0; i < all.size(); i++) {
       if (batch.state[i] != Batch::kApply) continue;
       const kafka::Message& m = all[i];
-      if (decoder_->decode(m.key, m.key_len, m.value, m.value_len, change).status != DecodeStatus::Change) continue;
-      int t = resolve_route(std::string(change.source));
-      if (t < 0) continue;
-      single[t].clear();
+      size_t count = 0;
+      if (decoder_->decode_all(m.key, m.key_len, m.value, m.value_len, changes, count).status != DecodeStatus::Change)
+        continue;
+      // The fetch thread checked this message: every row it routes can be keyed.
+      for (TableBatch& t : single) t.clear();
       std::string error;
-      if (!single[t].add(change, error)) continue;
+      for (size_t c = 0; c < count; c++) {
+        if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
+        int t = resolve_route(std::string(source_of(changes[c], m.topic)));
+        if (t >= 0) single[t].add(changes[c], error);
+      }
       host::begin_subtransaction();
       try {
-        if (single[t].truncate_first()) host::truncate_target(t);
-        host::ApplyCounts c;
-        for (const StageGroup& g : single[t].groups()) host::apply_rows(t, stage_rows(g), c);
+        std::vector<host::ApplyCounts> message_counts(single.size());
+        for (size_t t = 0; t < single.size(); t++) {
+          if (single[t].empty()) continue;
+          if (single[t].truncate_first()) host::truncate_target((int)t);
+          for (const StageGroup& g : single[t].groups()) host::apply_rows((int)t, stage_rows(g), message_counts[t]);
+        }
         host::commit_subtransaction();
-        counts[t].counts.inserted += c.inserted;
-        counts[t].counts.updated += c.updated;
-        counts[t].counts.deleted += c.deleted;
+        for (size_t t = 0; t < single.size(); t++) {
+          counts[t].counts.inserted += message_counts[t].inserted;
+          counts[t].counts.updated += message_counts[t].updated;
+          counts[t].counts.deleted += message_counts[t].deleted;
+        }
       } catch (const host::HostError& e) {
         host::rollback_subtransaction();
         host::reset_apply_state();

@@ -15,9 +15,10 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# psql against the test server as the postgres superuser.
+# psql against the test server as the postgres superuser. Clients run as the invoking user (the
+# socket allows it), so they can read files in a checkout that the postgres user cannot.
 tpsql() {
-  as_postgres env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -X -v ON_ERROR_STOP=1 -q "$@"
+  psql -X -U postgres -h "$PGHOST" -p "$PGPORT" -v ON_ERROR_STOP=1 -q "$@"
 }
 
 # Copies the test tools and the shared samples where the postgres user can read them.
@@ -88,7 +89,8 @@ CONF
   # Create the pipelines' database before the server (and so the launcher) starts.
   echo "CREATE DATABASE $E2E_DB;" |
     as_postgres "$PGBIN/postgres" --single -D "$RUN_DIR/pgdata" postgres >"$RUN_DIR/single.log" 2>&1
-  as_postgres "$PGBIN/pg_ctl" -D "$RUN_DIR/pgdata" -l "$RUN_DIR/postgres.log" -w start >/dev/null
+  # -c: a crashing backend leaves a core file in the data directory, for gdb
+  as_postgres "$PGBIN/pg_ctl" -D "$RUN_DIR/pgdata" -l "$RUN_DIR/postgres.log" -c -w start >/dev/null
 }
 
 stop_pg() {
