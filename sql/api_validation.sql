@@ -34,6 +34,8 @@ SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka"
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka": {"client.id": {"a": 1}}}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"truncate": "sometimes"}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"topic_sources": {"t": 1}}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'canal', '{"zero_dates": "zero"}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"unavailable_value": ""}');
 
 -- a valid pipeline, then a duplicate
 SELECT cdc_sync.create_pipeline('p', 'b1:9092,b2:9092', ARRAY['shop.items', 'shop.other'], 'debezium',
@@ -53,10 +55,15 @@ SELECT cdc_sync.add_sync_table('p', 'db.nokey', 'nokey', ARRAY['nope']);
 SELECT cdc_sync.add_sync_table('p', 'db.nokey', 'nokey', ARRAY['id', 'id']);
 SELECT cdc_sync.add_sync_table('p', 'db.nokey', 'nokey', ARRAY[]::text[]);
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', ARRAY['g']);
-SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"append": true}');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"bogus": true}');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"append": "yes"}');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"op_field": ""}');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"append": true, "op_field": "op"}');
+-- an append table needs no key
+SELECT cdc_sync.add_sync_table('p', 'db.events', 'nokey', NULL, '{"append": true}');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'items');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'public.items');
-SELECT cdc_sync.add_sync_table('p', 'db\.nokey_[0-9]+', 'nokey', ARRAY['id']);
+SELECT cdc_sync.add_sync_table('p', 'db\.nokey_[0-9]+', 'nokey', ARRAY['id'], '{"op_field": "op"}');
 SELECT pipeline, source, target, primary_key, options FROM cdc_sync.sync_tables ORDER BY id;
 
 -- positions

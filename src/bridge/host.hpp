@@ -38,7 +38,9 @@ struct SyncTableConfig {
   std::string target;                 // qualified, quoted target name (for messages)
   std::vector<std::string> columns;   // writable target columns, in table order
   std::vector<std::string> column_types;  // format_type() of each column's base type
-  std::vector<int> key;               // indices into columns
+  std::vector<int> key;               // indices into columns (empty for append tables)
+  bool append = false;                // sync table option: every message is a new row
+  std::string op_field;               // sync table option: field whose 'd'/'delete' means delete
 };
 
 // Special values of PipelineConfig::start_position.
@@ -60,7 +62,9 @@ struct PipelineConfig {
   std::map<std::string, std::string> kafka;
   std::map<std::string, std::string> topic_sources;  // source name of formats that carry none
   bool apply_truncate = true;         // truncate events empty the target ('apply') or are skipped
-  bool reset_pending = false;         // reset_offsets() was called: the start position must be resolved again
+  bool reset_pending = false;
+  std::string unavailable_value;      // placeholder for values the source did not send
+  bool zero_dates_null = true;        // zero_dates = 'null' (else 'error')         // reset_offsets() was called: the start position must be resolved again
   std::vector<SyncTableConfig> tables;
 };
 
@@ -81,6 +85,7 @@ struct StageRows {
   const std::vector<int>* columns = nullptr;  // indices into SyncTableConfig::columns
   bool full = false;
   bool replace = false;
+  bool append = false;                        // plain inserts
   const std::string* copy_text = nullptr;     // "op\tv...\n" lines
   size_t upserts = 0;
   size_t deletes = 0;

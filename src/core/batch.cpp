@@ -55,8 +55,51 @@ std::string_view copy_value(Arena& arena, const FieldValue& value, const ColumnT
   return copy_value(arena, FieldValue{value.name, ValueKind::Text, scratch});
 }
 
+namespace {
+// Standard base64 of `raw` (for recognising a placeholder sent as bytes).
+std::string base64_of(std::string_view raw) {
+  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < raw.size(); i += 3) {
+    uint32_t v = (uint8_t)raw[i] << 16 | (uint8_t)raw[i + 1] << 8 | (uint8_t)raw[i + 2];
+    for (int s = 18; s >= 0; s -= 6) out.push_back(chars[(v >> s) & 63]);
+  }
+  if (i < raw.size()) {
+    uint32_t v = (uint8_t)raw[i] << 16 | (i + 1 < raw.size() ? (uint8_t)raw[i + 1] << 8 : 0);
+    out.push_back(chars[(v >> 18) & 63]);
+    out.push_back(chars[(v >> 12) & 63]);
+    out.push_back(i + 1 < raw.size() ? chars[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+// PostgreSQL's bytea hex text of `raw`.
+std::string bytea_hex_of(std::string_view raw) {
+  static const char* digits = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : raw) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+// Case-insensitive equality with a lower-case ASCII word.
+bool equals_word(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (size_t i = 0; i < text.size(); i++)
+    if (std::tolower((unsigned char)text[i]) != lower[i]) return false;
+  return true;
+}
+}  // namespace
+
 TableBatch::TableBatch(TableShape shape) : shape_(std::move(shape)), ncols_(shape_.columns.size()) {
   for (size_t i = 0; i < ncols_; ++i) column_index_.emplace(shape_.columns[i], static_cast<int>(i));
+  if (!shape_.unavailable_value.empty())
+    unavailable_forms_ = {shape_.unavailable_value, base64_of(shape_.unavailable_value),
+                          bytea_hex_of(shape_.unavailable_value)};
   // Types that do not line up with the columns would convert the wrong values.
   if (!shape_.types.empty() && shape_.types.size() != ncols_) {
     throw std::invalid_argument("cdc::TableShape: types must be empty or one per column");
@@ -90,10 +133,29 @@ bool TableBatch::key_of(const std::vector<FieldValue>& image, const std::vector<
 }
 
 // Stores the values of the fields of `image` that name target columns into the row's slots.
+// True when `value` is the source's placeholder for a value it did not send.
+bool TableBatch::is_unavailable(const FieldValue& value) const {
+  if (value.kind != ValueKind::String && value.kind != ValueKind::Text) return false;
+  for (const std::string& form : unavailable_forms_)
+    if (value.text == form) return true;
+  return false;
+}
+
+// True when the change's op_field says its row is deleted.
+bool TableBatch::marked_deleted(const DecodedChange& change) const {
+  if (shape_.op_field.empty()) return false;
+  for (const FieldValue& f : change.after)
+    if (f.name == shape_.op_field)
+      return (f.kind == ValueKind::String || f.kind == ValueKind::Text) &&
+             (equals_word(f.text, "d") || equals_word(f.text, "delete"));
+  return false;
+}
+
 void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>& image) {
   for (const FieldValue& f : image) {
     auto it = column_index_.find(f.name);
     if (it == column_index_.end()) continue;  // no such target column: ignored
+    if (!unavailable_forms_.empty() && is_unavailable(f)) continue;  // keep the target's value
     slots_[first_slot + it->second] =
         shape_.types.empty() ? copy_value(arena_, f)
                              : copy_value(arena_, f, shape_.types[it->second], convert_scratch_);
@@ -101,17 +163,32 @@ void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>&
 }
 
 bool TableBatch::check(const DecodedChange& change, std::string& error) {
-  if (change.op == Op::Truncate) return true;
+  if (change.op == Op::Truncate || shape_.append) return true;
   return key_of(change.op == Op::Delete ? change.before : change.after, &change.key, error);
 }
 
+// Append mode: the change's row image becomes a new row, whatever its key.
+void TableBatch::add_appended(const DecodedChange& change) {
+  Row row;
+  row.first_slot = static_cast<uint32_t>(slots_.size());
+  slots_.resize(slots_.size() + ncols_);
+  rows_.push_back(row);
+  set_columns(row.first_slot, change.op == Op::Delete ? change.before : change.after);
+}
+
 bool TableBatch::add(const DecodedChange& change, std::string& error) {
-  bool is_delete = change.op == Op::Delete;
   if (change.op == Op::Truncate) {
     truncate();
     return true;
   }
-  const std::vector<FieldValue>& image = is_delete ? change.before : change.after;
+  if (shape_.append) {
+    add_appended(change);
+    return true;
+  }
+  // A delete carries its row in `before`; a row marked by op_field carries it in `after`.
+  bool marked = change.op != Op::Delete && marked_deleted(change);
+  bool is_delete = change.op == Op::Delete || marked;
+  const std::vector<FieldValue>& image = change.op == Op::Delete ? change.before : change.after;
   if (!key_of(image, &change.key, error)) return false;
 
   auto found = by_key_.find(std::string_view(key_scratch_));
@@ -124,7 +201,7 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
     by_key_.emplace(arena_.store(key_scratch_), static_cast<uint32_t>(rows_.size() - 1));
     // The Kafka key first, so key columns found only there are staged too; the row image wins.
     set_columns(row.first_slot, change.key);
-    set_columns(row.first_slot, is_delete ? change.before : change.after);
+    set_columns(row.first_slot, image);
     return true;
   }
 
@@ -198,6 +275,7 @@ std::vector<StageGroup> TableBatch::groups() const {
         if (mask[c]) g.columns.push_back(static_cast<int>(c));
       g.full = full;
       g.replace = row.replace && !full;
+      g.append = shape_.append;
       it = by_mask.emplace(mask, groups.size()).first;
       groups.push_back(std::move(g));
     }

@@ -23,6 +23,15 @@ struct TableShape {
   // column_type_from_name(format_type(atttypid, atttypmod)). When given, values that came
   // without a schema are converted by column type (see convert_for_column); empty: never.
   std::vector<ColumnType> types;
+  // A placeholder the source writes for a value it did not send (Debezium's PostgreSQL connector:
+  // '__debezium_unavailable_value' for unchanged TOASTed columns). Such a column counts as absent,
+  // so the target keeps its value. Empty: none.
+  std::string unavailable_value;
+  // Every message becomes a new row (its after image, or its before image for a delete): no key,
+  // no last-change-per-key, plain inserts.
+  bool append = false;
+  // A field whose value 'd' or 'delete' (any case) makes the message a delete of its row.
+  std::string op_field;
 
   TableShape() = default;
   TableShape(std::vector<std::string> cols, std::vector<int> key_cols,
@@ -36,6 +45,7 @@ struct StageGroup {
   std::vector<int> columns;   // indices into TableShape::columns, in table order, key columns included
   bool full = false;          // every column of the table is present
   bool replace = false;       // rows must replace the old row (absent columns get defaults, not old values)
+  bool append = false;        // rows are plain inserts (TableShape::append)
   std::string copy_text;      // "op\tv1\tv2...\n" per row, op 'u' (upsert) or 'd' (delete)
   size_t upserts = 0;
   size_t deletes = 0;
@@ -73,6 +83,9 @@ class TableBatch {
   bool key_of(const std::vector<FieldValue>& image, const std::vector<FieldValue>* fallback,
               std::string& error);
   void set_columns(uint32_t first_slot, const std::vector<FieldValue>& image);
+  bool is_unavailable(const FieldValue& value) const;
+  bool marked_deleted(const DecodedChange& change) const;
+  void add_appended(const DecodedChange& change);
   void mask_of(const Row& row, std::string& mask) const;
   void append_row(std::string& out, const Row& row, const std::vector<int>& columns, bool as_delete) const;
 
@@ -86,6 +99,7 @@ class TableBatch {
   Arena arena_;
   std::string convert_scratch_;  // convert_for_column output, reused
   bool truncate_first_ = false;
+  std::vector<std::string> unavailable_forms_;  // the placeholder as text, base64 and bytea hex
 };
 
 // Appends `text` to `out` escaped for COPY text format (backslash, tab, newline, carriage return).

@@ -85,8 +85,15 @@ class Decoder {
   }
 };
 
+// Choices a pipeline makes about how values are decoded.
+struct DecoderOptions {
+  // MySQL zero dates ('0000-00-00', '0000-00-00 00:00:00') that Canal and Maxwell pass through:
+  // NULL (true), or kept as they are, so PostgreSQL rejects them as a bad message (false).
+  bool zero_date_as_null = true;
+};
+
 // The decoder for a pipeline format name ("debezium", ...); throws std::invalid_argument for an unknown one.
-std::unique_ptr<Decoder> make_decoder(std::string_view format);
+std::unique_ptr<Decoder> make_decoder(std::string_view format, const DecoderOptions& options = DecoderOptions());
 
 // True when `format` names a supported format (for validating create_pipeline's argument).
 bool is_known_format(std::string_view format);

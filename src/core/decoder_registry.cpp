@@ -16,17 +16,27 @@ namespace {
 // One supported pipeline format.
 struct FormatEntry {
   std::string_view name;
-  std::unique_ptr<Decoder> (*make)();
+  std::unique_ptr<Decoder> (*make)(const DecoderOptions&);
 };
 
 // Every format create_pipeline accepts; add new decoders here.
 constexpr FormatEntry kFormats[] = {
-    {"debezium", &make_debezium_decoder},
-    {"canal", &make_canal_decoder},
-    {"maxwell", &make_maxwell_decoder},
-    {"dms", &make_dms_decoder},
-    {"flink-debezium", &make_flink_debezium_decoder},
-    {"json", &make_json_decoder},
+    {"debezium", [](const DecoderOptions&) { return make_debezium_decoder(); }},
+    {"canal",
+     [](const DecoderOptions& o) {
+       CanalOptions c;
+       c.zero_date_as_null = o.zero_date_as_null;
+       return make_canal_decoder(c);
+     }},
+    {"maxwell",
+     [](const DecoderOptions& o) {
+       MaxwellOptions m;
+       m.zero_date_as_null = o.zero_date_as_null;
+       return make_maxwell_decoder(m);
+     }},
+    {"dms", [](const DecoderOptions&) { return make_dms_decoder(); }},
+    {"flink-debezium", [](const DecoderOptions&) { return make_flink_debezium_decoder(); }},
+    {"json", [](const DecoderOptions&) { return make_json_decoder(); }},
 };
 
 // The entry for `format`, or null.
@@ -49,8 +59,8 @@ std::string known_names() {
 
 }  // namespace
 
-std::unique_ptr<Decoder> make_decoder(std::string_view format) {
-  if (const FormatEntry* entry = find_format(format)) return entry->make();
+std::unique_ptr<Decoder> make_decoder(std::string_view format, const DecoderOptions& options) {
+  if (const FormatEntry* entry = find_format(format)) return entry->make(options);
   throw std::invalid_argument("unknown message format '" + std::string(format) +
                               "' (known formats: " + known_names() + ")");
 }

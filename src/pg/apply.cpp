@@ -86,9 +86,13 @@ std::string create_stage_sql(TableMeta& t) {
   std::string sql = "DROP TABLE IF EXISTS " + t.stage_name + "; CREATE UNLOGGED TABLE " + t.stage_name +
                     " AS SELECT NULL::\"char\" AS _cdc_op, t.* FROM " + t.target_name + " t WITH NO DATA";
 #if CDC_DISTRIBUTED_CLAUSE
-  sql += " DISTRIBUTED BY (";
-  for (size_t k = 0; k < t.key.size(); k++) sql += (k ? ", " : "") + t.columns[t.key[k]];
-  sql += ")";
+  if (t.key.empty()) {
+    sql += " DISTRIBUTED RANDOMLY";
+  } else {
+    sql += " DISTRIBUTED BY (";
+    for (size_t k = 0; k < t.key.size(); k++) sql += (k ? ", " : "") + t.columns[t.key[k]];
+    sql += ")";
+  }
 #endif
   return sql + "; ALTER TABLE " + t.stage_name + " OWNER TO " + worker.owner_name;
 }
@@ -183,8 +187,10 @@ ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
                                     " s WHERE " + kIsUpsert;
   const std::string delete_using = "DELETE FROM " + t.target_name + " t USING " + t.stage_name + " s WHERE " + on;
   p.truncate_stage = "TRUNCATE " + t.stage_name;
-  p.analyze_stage = "ANALYZE " + t.stage_name + " (" + column_list(t, t.key, "") + ")";
-  if (!rows.replace && worker.use_merge) {
+  if (!t.key.empty()) p.analyze_stage = "ANALYZE " + t.stage_name + " (" + column_list(t, t.key, "") + ")";
+  if (rows.append) {
+    p.steps.push_back({insert_select, SPI_OK_INSERT, Counts::Inserted});
+  } else if (!rows.replace && worker.use_merge) {
     if (!t.merge_counts_from_stats)
       p.count = "SELECT count(*) FILTER (WHERE " + std::string(kIsDelete) + "), count(*) FILTER (WHERE " + kIsUpsert +
                 ") FROM " + t.stage_name + " s JOIN " + t.target_name + " t ON " + on;
@@ -350,7 +356,7 @@ void apply_rows(int table, const StageRows& rows, ApplyCounts& counts) {
     AsOwner owner;
     run_plan(t, plan.truncate_stage, SPI_OK_UTILITY);
     copy_into_stage(t, rows);
-    if (!t.stage_analyzed && rows.upserts + rows.deletes >= kAnalyzeMinRows) {
+    if (!t.stage_analyzed && !plan.analyze_stage.empty() && rows.upserts + rows.deletes >= kAnalyzeMinRows) {
       // TRUNCATE keeps pg_statistic: one ANALYZE teaches the planner that keys are unique.
       run_plan(t, plan.analyze_stage, SPI_OK_UTILITY);
       t.stage_analyzed = true;

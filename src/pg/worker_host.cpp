@@ -101,7 +101,8 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   Oid types[1] = {TEXTOID};
   Datum values[1] = {CStringGetTextDatum(cfg.name.c_str())};
   if (SPI_execute_with_args(
-          "SELECT s.id, s.source, s.target::oid, c.oid IS NOT NULL, array_to_string(s.primary_key, E'\\n') "
+          "SELECT s.id, s.source, s.target::oid, c.oid IS NOT NULL, array_to_string(s.primary_key, E'\\n'), "
+          "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', '') "
           "FROM cdc_sync.sync_tables s LEFT JOIN pg_catalog.pg_class c ON c.oid = s.target::oid "
           "WHERE s.pipeline = $1 ORDER BY s.id",
           1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
@@ -116,7 +117,10 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     tc.source = SPI_getvalue(tables->vals[t], tables->tupdesc, 2);
     meta.target = DatumGetObjectId(SPI_getbinval(tables->vals[t], tables->tupdesc, 3, &isnull));
     bool exists = DatumGetBool(SPI_getbinval(tables->vals[t], tables->tupdesc, 4, &isnull));
-    std::string key_list = SPI_getvalue(tables->vals[t], tables->tupdesc, 5);
+    char* keys = SPI_getvalue(tables->vals[t], tables->tupdesc, 5);
+    std::string key_list = keys ? keys : "";
+    tc.append = std::string(SPI_getvalue(tables->vals[t], tables->tupdesc, 6)) == "t";
+    tc.op_field = SPI_getvalue(tables->vals[t], tables->tupdesc, 7);
     if (!exists) {
       problem = "the target table of source \"" + tc.source + "\" no longer exists";
       return;
@@ -148,7 +152,7 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       col_types.push_back(DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 2, &isnull)));
     }
     size_t start = 0;
-    while (start <= key_list.size()) {
+    while (!key_list.empty() && start <= key_list.size()) {
       size_t end = key_list.find('\n', start);
       if (end == std::string::npos) end = key_list.size();
       std::string col = key_list.substr(start, end - start);
@@ -201,7 +205,9 @@ PipelineConfig load_config() {
         "coalesce(p.options->>'apply_strategy', 'auto'), "
         "coalesce((p.options->>'parallelism')::int, 1), "
         "coalesce(p.options->>'group_id', 'cdc_sync.' || p.name), "
-        "p.state, coalesce(p.options->>'truncate', 'apply') = 'apply', p.start_override IS NOT NULL "
+        "p.state, coalesce(p.options->>'truncate', 'apply') = 'apply', p.start_override IS NOT NULL, "
+        "coalesce(p.options->>'unavailable_value', '__debezium_unavailable_value'), "
+        "coalesce(p.options->>'zero_dates', 'null') = 'null' "
         "FROM cdc_sync.pipelines p WHERE p.id = $1",
         worker.pipeline_id);
     if (SPI_processed == 0) return;
@@ -219,6 +225,8 @@ PipelineConfig load_config() {
     state = text_at(0, 10);
     cfg.apply_truncate = text_at(0, 11) == "t";
     cfg.reset_pending = text_at(0, 12) == "t";
+    cfg.unavailable_value = text_at(0, 13);
+    cfg.zero_dates_null = text_at(0, 14) == "t";
     cfg.use_merge = strategy == "merge" || (strategy == "auto" && CDC_HAVE_MERGE);
     if (strategy == "merge" && !CDC_HAVE_MERGE) problem = "apply_strategy \"merge\" is not available on this server";
 

@@ -140,6 +140,12 @@ BEGIN
             END IF;
         WHEN 'kafka' THEN PERFORM cdc_sync._validate_kafka_options(v, owner);
         WHEN 'truncate' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['apply', 'ignore']);
+        WHEN 'zero_dates' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['null', 'error']);
+        WHEN 'unavailable_value' THEN
+            IF jsonb_typeof(v) <> 'string' OR v #>> '{}' = '' THEN
+                RAISE EXCEPTION 'option "unavailable_value" must be a non-empty string'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
         WHEN 'topic_sources' THEN
             IF jsonb_typeof(v) <> 'object'
                OR EXISTS (SELECT 1 FROM jsonb_each(v) e WHERE jsonb_typeof(e.value) <> 'string' OR e.value #>> '{}' = '') THEN
@@ -150,7 +156,8 @@ BEGIN
             RAISE EXCEPTION 'unknown pipeline option "%"', k
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'valid options: batch_max_rows, batch_max_ms, start_from, on_error, '
-                             'apply_strategy, parallelism, group_id, kafka, truncate, topic_sources';
+                             'apply_strategy, parallelism, group_id, kafka, truncate, topic_sources, '
+                             'zero_dates, unavailable_value';
         END CASE;
     END LOOP;
 END $$;
@@ -296,6 +303,9 @@ DECLARE
     col text;
     priv text;
     st_id integer;
+    opt text;
+    optv jsonb;
+    append boolean;
 BEGIN
     IF p_source IS NULL OR p_source = '' THEN
         RAISE EXCEPTION 'source must not be empty' USING ERRCODE = 'invalid_parameter_value',
@@ -325,18 +335,42 @@ BEGIN
     IF (SELECT relkind FROM pg_class WHERE oid = t) NOT IN ('r', 'p') THEN
         RAISE EXCEPTION 'target "%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
     END IF;
+    IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR opt, optv IN SELECT * FROM jsonb_each(p_options) LOOP
+        IF opt = 'append' THEN
+            IF jsonb_typeof(optv) <> 'boolean' THEN
+                RAISE EXCEPTION 'sync table option "append" must be true or false' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSIF opt = 'op_field' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' = '' THEN
+                RAISE EXCEPTION 'sync table option "op_field" must be a field name' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSE
+            RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'valid options: append, op_field';
+        END IF;
+    END LOOP;
+    append := coalesce((p_options->>'append')::boolean, false);
+    IF append AND p_options ? 'op_field' THEN
+        RAISE EXCEPTION 'sync table options "append" and "op_field" exclude each other'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'an append table keeps every message; it deletes nothing';
+    END IF;
     IF key IS NULL THEN
         SELECT array_agg(a.attname::text ORDER BY k.ord) INTO key
         FROM pg_index i
         CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
         WHERE i.indrelid = t AND i.indisprimary;
-        IF key IS NULL THEN
+        IF key IS NULL AND append THEN
+            key := '{}';  -- an append table needs no key
+        ELSIF key IS NULL THEN
             RAISE EXCEPTION 'target table % has no primary key', t USING ERRCODE = 'invalid_table_definition',
                 HINT = 'pass primary_key => ARRAY[...] or add a primary key to the table';
         END IF;
     END IF;
-    IF cardinality(key) = 0 THEN
+    IF cardinality(key) = 0 AND NOT append THEN
         RAISE EXCEPTION 'primary_key must not be empty' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF (SELECT count(DISTINCT c) FROM unnest(key) c) <> cardinality(key) THEN
@@ -364,20 +398,13 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
     END LOOP;
-    FOREACH priv IN ARRAY ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] LOOP
+    FOREACH priv IN ARRAY CASE WHEN append THEN ARRAY['INSERT'] ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] END LOOP
         IF NOT has_table_privilege(p.owner, t, priv) THEN
             RAISE EXCEPTION 'role "%", owner of pipeline "%", lacks % privilege on table %',
                 p.owner, p_pipeline, priv, t USING ERRCODE = 'insufficient_privilege',
                 HINT = 'the pipeline applies changes as its owner';
         END IF;
     END LOOP;
-    IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
-        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF p_options <> '{}' THEN
-        RAISE EXCEPTION 'unknown sync table option "%"', (SELECT min(k) FROM jsonb_object_keys(p_options) k)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     INSERT INTO cdc_sync.sync_tables (pipeline, source, target, primary_key, options)
     VALUES (p_pipeline, p_source, t, key, p_options) RETURNING id INTO st_id;
     INSERT INTO cdc_sync.sync_table_counters (sync_table) VALUES (st_id);

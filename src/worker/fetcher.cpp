@@ -19,11 +19,22 @@ std::string where(std::string_view topic, int32_t partition, int64_t offset) {
 }
 }  // namespace
 
-TableShape shape_of(const host::SyncTableConfig& table, const std::string& format) {
+TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConfig& config) {
   std::vector<ColumnType> types;
-  if (format == "debezium" || format == "flink-debezium")
+  bool debezium_like = config.format == "debezium" || config.format == "flink-debezium";
+  if (debezium_like)
     for (const std::string& name : table.column_types) types.push_back(column_type_from_name(name));
-  return TableShape(table.columns, table.key, std::move(types));
+  TableShape shape(table.columns, table.key, std::move(types));
+  if (debezium_like) shape.unavailable_value = config.unavailable_value;
+  shape.append = table.append;
+  shape.op_field = table.op_field;
+  return shape;
+}
+
+DecoderOptions decoder_options(const host::PipelineConfig& config) {
+  DecoderOptions options;
+  options.zero_date_as_null = config.zero_dates_null;
+  return options;
 }
 
 void Batch::clear() {
@@ -38,8 +49,8 @@ void Batch::clear() {
 
 Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
                  const std::vector<kafka::TopicPartition>& assigned)
-    : consumer_(consumer), decoder_(make_decoder(config.format)) {
-  for (const host::SyncTableConfig& t : config.tables) shapes_.push_back(shape_of(t, config.format));
+    : consumer_(consumer), decoder_(make_decoder(config.format, decoder_options(config))) {
+  for (const host::SyncTableConfig& t : config.tables) shapes_.push_back(shape_of(t, config));
   for (const kafka::TopicPartition& tp : assigned) fetched_[{tp.topic, tp.partition}] = tp.offset;
   topic_sources_ = config.topic_sources;
   apply_truncate_ = config.apply_truncate;

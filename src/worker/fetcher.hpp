@@ -44,7 +44,9 @@ struct Batch {
 // The batch's view of a sync table. Values of formats that follow Debezium's JSON encoding (epoch
 // numbers, base64 bytes) convert by the target column's type when no schema said what they are;
 // other formats' values go to the input functions as they are.
-TableShape shape_of(const host::SyncTableConfig& table, const std::string& format);
+TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConfig& config);
+// The decoder settings a pipeline asks for.
+DecoderOptions decoder_options(const host::PipelineConfig& config);
 
 class Fetcher {
  public:

@@ -60,7 +60,7 @@ void PipelineWorker::run() {
 
 // One consumer with one configuration; ends on stop or when the configuration changed.
 PipelineWorker::End PipelineWorker::session() {
-  decoder_ = make_decoder(cfg_.format);
+  decoder_ = make_decoder(cfg_.format, decoder_options(cfg_));
   routes_.clear();
   if (!connect()) return host::stop_requested() ? End::Stop : End::Reload;
   End end = consume();
@@ -179,11 +179,13 @@ bool PipelineWorker::config_changed(End& end) {
   for (size_t i = 0; tables_same && i < fresh.tables.size(); i++)
     tables_same = fresh.tables[i].id == cfg_.tables[i].id && fresh.tables[i].columns == cfg_.tables[i].columns &&
                   fresh.tables[i].column_types == cfg_.tables[i].column_types &&
+                  fresh.tables[i].append == cfg_.tables[i].append && fresh.tables[i].op_field == cfg_.tables[i].op_field &&
                   fresh.tables[i].key == cfg_.tables[i].key && fresh.tables[i].source == cfg_.tables[i].source;
   bool restart = !tables_same || fresh.brokers != cfg_.brokers || fresh.topics != cfg_.topics ||
                  fresh.format != cfg_.format || fresh.kafka != cfg_.kafka || fresh.group_id != cfg_.group_id ||
                  fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge ||
                  fresh.topic_sources != cfg_.topic_sources || fresh.apply_truncate != cfg_.apply_truncate ||
+                 fresh.unavailable_value != cfg_.unavailable_value || fresh.zero_dates_null != cfg_.zero_dates_null ||
                  fresh.reset_pending;  // stop, reset_offsets, start faster than we noticed the stop
   cfg_ = fresh;
   if (!restart && fetcher_) fetcher_->set_settings({cfg_.batch_max_rows, cfg_.batch_max_ms, cfg_.dead_letter});
@@ -264,6 +266,7 @@ host::StageRows stage_rows(const StageGroup& g) {
   rows.columns = &g.columns;
   rows.full = g.full;
   rows.replace = g.replace;
+  rows.append = g.append;
   rows.copy_text = &g.copy_text;
   rows.upserts = g.upserts;
   rows.deletes = g.deletes;
@@ -315,7 +318,7 @@ void PipelineWorker::apply_one_by_one(Batch& batch) {
   progress.tables.clear();
   std::vector<host::TableProgress> counts(cfg_.tables.size());
   std::vector<TableBatch> single;
-  for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(shape_of(t, cfg_.format));
+  for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(shape_of(t, cfg_));
   const std::vector<kafka::Message>& all = batch.messages.messages();
   std::vector<DecodedChange> changes;
   try {

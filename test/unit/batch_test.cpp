@@ -380,5 +380,47 @@ TEST(TableBatch, KeyOnlyInTheKafkaKeyIsStagedForUpserts) {
   EXPECT_EQ(b.groups()[0].copy_text, "u\t5\ta\t1\n");
 }
 
+TEST(TableBatch, UnavailablePlaceholderKeepsTheTargetValue) {
+  TableShape sh = shape();
+  sh.unavailable_value = "__debezium_unavailable_value";
+  TableBatch b(sh);
+  add(b, upsert(Op::Update, {num("id", "1"), str("name", "__debezium_unavailable_value"), num("qty", "2")}));
+  add(b, upsert(Op::Update, {num("id", "2"), {"name", ValueKind::String, "X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ=="},
+                             num("qty", "3")}));
+  auto groups = b.groups();
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_FALSE(groups[0].full) << "the placeholder column is absent, so it is not updated";
+  EXPECT_EQ(groups[0].columns, (std::vector<int>{0, 2}));
+  EXPECT_EQ(groups[0].copy_text, "u\t1\t2\nu\t2\t3\n");
+}
+
+TEST(TableBatch, OpFieldMarksDeletes) {
+  TableShape sh = shape();
+  sh.op_field = "op";
+  TableBatch b(sh);
+  add(b, upsert(Op::Insert, {num("id", "1"), str("name", "a"), num("qty", "1")}));
+  add(b, upsert(Op::Insert, {num("id", "1"), str("op", "DELETE")}));
+  add(b, upsert(Op::Insert, {num("id", "2"), str("name", "b"), num("qty", "2"), str("op", "u")}));
+  auto groups = b.groups();
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].deletes, 1u);
+  EXPECT_EQ(groups[0].copy_text, "d\t1\ta\t1\nu\t2\tb\t2\n");
+}
+
+TEST(TableBatch, AppendKeepsEveryMessage) {
+  TableShape sh{{"id", "name", "qty"}, {}};
+  sh.append = true;
+  TableBatch b(sh);
+  add(b, upsert(Op::Insert, {num("id", "1"), str("name", "a"), num("qty", "1")}));
+  add(b, upsert(Op::Insert, {num("id", "1"), str("name", "a"), num("qty", "1")}));
+  add(b, upsert(Op::Insert, {str("name", "no key at all")}));
+  EXPECT_EQ(b.rows(), 3u);
+  auto groups = b.groups();
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_TRUE(groups[0].append);
+  EXPECT_EQ(groups[0].copy_text, "u\t1\ta\t1\nu\t1\ta\t1\n");
+  EXPECT_EQ(groups[1].copy_text, "u\tno key at all\n");
+}
+
 }  // namespace
 }  // namespace cdc
