@@ -216,7 +216,7 @@ BEGIN
     END IF;
     IF p_format IS NULL OR NOT cdc_sync._is_known_format(p_format) THEN
         RAISE EXCEPTION 'unknown format "%"', p_format USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'supported formats: debezium';
+            HINT = 'supported formats: debezium, flink-debezium, dms, canal, maxwell, json';
     END IF;
     PERFORM cdc_sync._validate_pipeline_options(p_options, caller);
     IF EXISTS (SELECT 1 FROM cdc_sync.pipelines WHERE name = p_name) THEN
