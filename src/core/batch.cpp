@@ -190,7 +190,22 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
   bool is_delete = change.op == Op::Delete || marked;
   const std::vector<FieldValue>& image = change.op == Op::Delete ? change.before : change.after;
   if (!key_of(image, &change.key, error)) return false;
+  // An update that moved its row to another key (the source changed the primary key): the old
+  // key's row goes away. Canal and Maxwell split such updates themselves; Debezium, DMS and
+  // Flink send one update whose before image holds the old key.
+  if (change.op == Op::Update && !change.before.empty()) {
+    moved_key_.assign(key_scratch_);
+    std::string ignored;
+    if (key_of(change.before, nullptr, ignored) && key_scratch_ != moved_key_) put(change.before, {}, true);
+    key_scratch_.assign(moved_key_);
+  }
+  put(image, change.key, is_delete);
+  return true;
+}
 
+// Records `image` as the last change of the key in key_scratch_ (a delete when `is_delete`).
+void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields,
+                     bool is_delete) {
   auto found = by_key_.find(std::string_view(key_scratch_));
   if (found == by_key_.end()) {
     Row row;
@@ -200,25 +215,23 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
     rows_.push_back(row);
     by_key_.emplace(arena_.store(key_scratch_), static_cast<uint32_t>(rows_.size() - 1));
     // The Kafka key first, so key columns found only there are staged too; the row image wins.
-    set_columns(row.first_slot, change.key);
+    set_columns(row.first_slot, key_fields);
     set_columns(row.first_slot, image);
-    return true;
+    return;
   }
-
   Row& row = rows_[found->second];
   if (is_delete) {
     row.is_delete = true;
-    return true;
+    return;
   }
   if (row.is_delete) {
     // Delete then insert within one batch: the new row replaces the old one entirely.
     std::fill(slots_.begin() + row.first_slot, slots_.begin() + row.first_slot + ncols_, std::string_view());
     row.is_delete = false;
     row.replace = true;
-    set_columns(row.first_slot, change.key);
+    set_columns(row.first_slot, key_fields);
   }
-  set_columns(row.first_slot, change.after);
-  return true;
+  set_columns(row.first_slot, image);
 }
 
 void TableBatch::truncate() {

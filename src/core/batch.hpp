@@ -86,6 +86,7 @@ class TableBatch {
   bool is_unavailable(const FieldValue& value) const;
   bool marked_deleted(const DecodedChange& change) const;
   void add_appended(const DecodedChange& change);
+  void put(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields, bool is_delete);
   void mask_of(const Row& row, std::string& mask) const;
   void append_row(std::string& out, const Row& row, const std::vector<int>& columns, bool as_delete) const;
 
@@ -96,6 +97,7 @@ class TableBatch {
   std::vector<std::string_view> slots_;  // rows_.size() * ncols_ escaped values; data()==nullptr: absent
   std::unordered_map<std::string_view, uint32_t> by_key_;
   std::string key_scratch_;
+  std::string moved_key_;  // the new key while the old one of a key-changing update is deleted
   Arena arena_;
   std::string convert_scratch_;  // convert_for_column output, reused
   bool truncate_first_ = false;

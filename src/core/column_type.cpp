@@ -121,7 +121,7 @@ int64_t floor_div(int64_t a, int64_t b) {
 
 // A schema-less number into a date column.
 void date_from_number(int64_t n, std::string& out) {
-  if (n > -10000000 && n < 10000000) {
+  if ((n > -10000000 && n < 10000000) || convert::is_date_infinity(n)) {
     convert::append_date(n, out);
     return;
   }
@@ -202,6 +202,14 @@ bool is_bit_string(std::string_view s) {
 }
 
 // 16 raw bytes -> 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'.
+// The value of a hex digit, or -1.
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 void append_uuid(const uint8_t* b, std::string& out) {
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 16; ++i) {
@@ -209,6 +217,19 @@ void append_uuid(const uint8_t* b, std::string& out) {
     out.push_back(kHex[b[i] >> 4]);
     out.push_back(kHex[b[i] & 0xf]);
   }
+}
+
+// bytea hex text ('\x' + 32 hex digits) of 16 bytes into a uuid column.
+bool uuid_from_bytea_hex(std::string_view text, std::string& out) {
+  if (text.size() != 34 || text[0] != '\\' || text[1] != 'x') return false;
+  uint8_t raw[16];
+  for (size_t i = 0; i < 16; i++) {
+    int hi = hex_digit(text[2 + 2 * i]), lo = hex_digit(text[3 + 2 * i]);
+    if (hi < 0 || lo < 0) return false;
+    raw[i] = (uint8_t)(hi << 4 | lo);
+  }
+  append_uuid(raw, out);
+  return true;
 }
 
 // base64 of exactly 16 bytes (MySQL BINARY(16)) into a uuid column.
@@ -281,6 +302,9 @@ bool convert_for_column(const FieldValue& value, const ColumnType& type, std::st
     case ValueKind::Json:
       return type.kind == ColumnKind::Numeric &&
              convert::append_variable_scale_decimal(value.text, out);
+    case ValueKind::Text:
+      // A schema said "bytes" (MySQL BINARY(16)) and the decoder made it bytea text.
+      return type.kind == ColumnKind::Uuid && uuid_from_bytea_hex(value.text, out);
     default:
       return false;
   }

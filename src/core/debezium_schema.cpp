@@ -244,7 +244,9 @@ bool ImageConverter::convert(const RowSchema& schema, std::vector<FieldValue>& i
     size_t at = text_.size();
     if (!convert_value(*fs, v, text_)) {
       text_.resize(at);
-      error = "field '" + std::string(v.name) + "' does not match its schema";
+      std::string_view shown = v.text.substr(0, 100);
+      error = "field '" + std::string(v.name) + "' value \"" + std::string(shown) +
+              (v.text.size() > 100 ? "...\"" : "\"") + " does not match its schema";
       return false;
     }
     // text_ may still grow, so the view is made in finish().

@@ -337,6 +337,10 @@ int64_t days_from_civil(int64_t year, unsigned month, unsigned day) {
   return era * 146097 + int64_t(doe) - 719468;
 }
 
+bool is_date_infinity(int64_t days) {
+  return days == kDateInfinity || days == kDateInfinityOld || days == kDateNegInfinity;
+}
+
 void append_date(int64_t days, std::string& out) {
   if (days == kDateInfinity || days == kDateInfinityOld) {
     out.append("infinity");

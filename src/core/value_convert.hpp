@@ -43,6 +43,8 @@ constexpr int64_t kPgNegInfinityMicros = -9223372036832400000LL;
 // Days since 1970-01-01 -> 'YYYY-MM-DD' (' BC' suffix before year 1). io.debezium.time.Date and
 // org.apache.kafka.connect.data.Date. Debezium's date infinity sentinels give '[-]infinity'.
 void append_date(int64_t days, std::string& out);
+// True for the day numbers Debezium uses for PostgreSQL's date infinity and -infinity.
+bool is_date_infinity(int64_t days);
 
 // Time since midnight -> '[-]HH:MM:SS[.ffffff]' (hours may exceed 24; see the file comment).
 // io.debezium.time.Time / org.apache.kafka.connect.data.Time (ms), MicroTime (us), NanoTime (ns).

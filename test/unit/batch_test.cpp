@@ -422,5 +422,27 @@ TEST(TableBatch, AppendKeepsEveryMessage) {
   EXPECT_EQ(groups[1].copy_text, "u\tno key at all\n");
 }
 
+TEST(TableBatch, UpdateThatChangesTheKeyDeletesTheOldKey) {
+  TableBatch b(shape());
+  DecodedChange c = upsert(Op::Update, {num("id", "3"), str("name", "bob"), num("qty", "1")});
+  c.before = {num("id", "2"), str("name", "bob"), num("qty", "1")};
+  c.has_before = true;
+  add(b, c);
+  EXPECT_EQ(b.rows(), 2u);
+  auto groups = b.groups();
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].copy_text, "d\t2\tbob\t1\nu\t3\tbob\t1\n");
+}
+
+TEST(TableBatch, UpdateWithTheSameKeyIsOneRow) {
+  TableBatch b(shape());
+  DecodedChange c = upsert(Op::Update, {num("id", "3"), str("name", "new"), num("qty", "1")});
+  c.before = {num("id", "3"), str("name", "old"), num("qty", "1")};
+  c.has_before = true;
+  add(b, c);
+  EXPECT_EQ(b.rows(), 1u);
+  EXPECT_EQ(b.groups()[0].copy_text, "u\t3\tnew\t1\n");
+}
+
 }  // namespace
 }  // namespace cdc
