@@ -105,7 +105,6 @@ class CanalDecoder final : public Decoder {
                    size_t& count);
   error_code scan(FlatMessage& msg);
   error_code scan_member(std::string_view key, ondemand::value value, FlatMessage& msg);
-  error_code read_name(ondemand::value value, std::string_view& out, const char* bad_type);
   error_code read_rows(ondemand::value value, Rows& rows, size_t& n, bool& present,
                        bool null_rows_ok, const char* bad_type, const char* bad_row);
   error_code load_types(const FlatMessage& msg);
@@ -139,17 +138,7 @@ DecodeResult CanalDecoder::decode(const char* key, size_t key_len, const char* v
                                   size_t value_len, DecodedChange& out) {
   size_t count = 0;
   // Unsplit: a lone change must carry the whole row change, so a key change stays one Update.
-  DecodeResult r = run(value, value_len, false, first_, count);
-  out.clear();
-  if (r.status != DecodeStatus::Change) return r;
-  const DecodedChange& first = first_[0];
-  out.op = first.op;
-  out.source = first.source;
-  out.has_before = first.has_before;
-  out.has_after = first.has_after;
-  out.before = first.before;  // copy-assignment reuses out's capacity
-  out.after = first.after;
-  return r;
+  return json::take_first_change(run(value, value_len, false, first_, count), first_, out);
 }
 
 DecodeResult CanalDecoder::decode_all(const char* key, size_t key_len, const char* value,
@@ -165,15 +154,11 @@ DecodeResult CanalDecoder::decode_all(const char* key, size_t key_len, const cha
 DecodeResult CanalDecoder::run(const char* value, size_t len, bool split,
                                std::vector<DecodedChange>& out, size_t& count) {
   // A null value carries no event (Canal writes none, but a compacted topic may hold them).
-  if (value == nullptr || len == 0) return skip("tombstone");
-  std::string_view json = buf_.assign(value, len);
-  if (json::is_null_document(json)) return skip("tombstone");
+  std::string_view json;
+  DecodeResult started = json::start_document(value, len, buf_, parser_, doc_, json);
+  if (started.status != DecodeStatus::Change) return started;
   json_ = json;
   types_loaded_ = false;
-  auto parsed = parser_.iterate(json.data(), json.size(), buf_.capacity());
-  if (error_code err = std::move(parsed).get(doc_)) {
-    return error(json::describe_error("malformed JSON in value", err, json, nullptr));
-  }
   problem_ = nullptr;
   FlatMessage msg;
   error_code err = scan(msg);
@@ -190,23 +175,9 @@ error_code CanalDecoder::fail(const char* problem) {
 
 // Scans the top-level object, then checks that nothing follows it.
 error_code CanalDecoder::scan(FlatMessage& msg) {
-  ondemand::json_type type;
-  SIMDJSON_TRY(doc_.type().get(type));
-  // A lone JSON null was caught before parsing, so any other 'n' is malformed.
-  if (type == ondemand::json_type::null) return simdjson::N_ATOM_ERROR;
-  if (type != ondemand::json_type::object) return fail("the value is not a JSON object");
-  ondemand::object root;
-  SIMDJSON_TRY(doc_.get_object().get(root));
-  for (auto field : root) {
-    std::string_view key;
-    SIMDJSON_TRY(field.unescaped_key().get(key));
-    ondemand::value value;
-    SIMDJSON_TRY(field.value().get(value));
-    SIMDJSON_TRY(scan_member(key, value, msg));
-  }
-  const char* rest = nullptr;
-  if (doc_.current_location().get(rest) == simdjson::SUCCESS) return simdjson::TRAILING_CONTENT;
-  return simdjson::SUCCESS;
+  return json::scan_root_members(doc_, problem_, [&](std::string_view key, ondemand::value value) {
+    return scan_member(key, value, msg);
+  });
 }
 
 // Handles one top-level member; members Canal writes for information only are skipped.
@@ -222,11 +193,10 @@ error_code CanalDecoder::scan_member(std::string_view key, ondemand::value value
                      "an entry of 'old' is not an object");
   }
   if (key == "type") {
-    ondemand::json_type type;
-    SIMDJSON_TRY(value.type().get(type));
-    if (type != ondemand::json_type::string) return fail("'type' is not a string");
+    SIMDJSON_TRY(json::read_string_member(value, msg.type, false, "'type' is not a string",
+                                          problem_));
     msg.has_type = true;
-    return value.get_string().get(msg.type);
+    return simdjson::SUCCESS;
   }
   if (key == "isDdl") {
     ondemand::json_type type;
@@ -235,8 +205,14 @@ error_code CanalDecoder::scan_member(std::string_view key, ondemand::value value
     if (type != ondemand::json_type::boolean) return fail("'isDdl' is not a boolean");
     return value.get_bool().get(msg.is_ddl);
   }
-  if (key == "database") return read_name(value, msg.database, "'database' is not a string");
-  if (key == "table") return read_name(value, msg.table, "'table' is not a string");
+  // The names may be null (left empty then).
+  if (key == "database") {
+    return json::read_string_member(value, msg.database, true, "'database' is not a string",
+                                    problem_);
+  }
+  if (key == "table") {
+    return json::read_string_member(value, msg.table, true, "'table' is not a string", problem_);
+  }
   if (key == "pkNames") {
     error_code err = json::read_string_array(value, pk_names_);
     return err == simdjson::INCORRECT_TYPE ? fail("'pkNames' is not an array of strings") : err;
@@ -251,17 +227,6 @@ error_code CanalDecoder::scan_member(std::string_view key, ondemand::value value
     return simdjson::SUCCESS;
   }
   return simdjson::SUCCESS;
-}
-
-// Reads a string-or-null member (null leaves it empty).
-error_code CanalDecoder::read_name(ondemand::value value, std::string_view& out,
-                                   const char* bad_type) {
-  ondemand::json_type type;
-  SIMDJSON_TRY(value.type().get(type));
-  out = {};
-  if (type == ondemand::json_type::null) return json::read_null(value);
-  if (type != ondemand::json_type::string) return fail(bad_type);
-  return value.get_string().get(out);
 }
 
 // Reads an array of row objects (or null) into rows[0 .. n). A repeated member replaces the

@@ -486,3 +486,51 @@ void ObjectKeyReader::read(const char* key, size_t len, std::vector<FieldValue>&
 }
 
 }  // namespace cdc::json
+
+// ---------------------------------------------------------------- helpers of the Canal and
+// Maxwell decoders (see the matching part of json_util.hpp).
+
+namespace cdc::json {
+
+DecodeResult start_document(const char* value, size_t len, PaddedBuffer& buf,
+                            simdjson::ondemand::parser& parser, simdjson::ondemand::document& doc,
+                            std::string_view& json) {
+  if (value == nullptr || len == 0) return {DecodeStatus::Skip, "tombstone"};
+  std::string_view copy = buf.assign(value, len);
+  if (is_null_document(copy)) return {DecodeStatus::Skip, "tombstone"};
+  auto parsed = parser.iterate(copy.data(), copy.size(), buf.capacity());
+  if (simdjson::error_code err = std::move(parsed).get(doc)) {
+    return {DecodeStatus::Error, describe_error("malformed JSON in value", err, copy, nullptr)};
+  }
+  json = copy;
+  return {};
+}
+
+simdjson::error_code read_string_member(simdjson::ondemand::value value, std::string_view& out,
+                                        bool null_ok, const char* bad_type, const char*& problem) {
+  simdjson::ondemand::json_type type;
+  SIMDJSON_TRY(value.type().get(type));
+  out = {};
+  if (null_ok && type == simdjson::ondemand::json_type::null) return read_null(value);
+  if (type != simdjson::ondemand::json_type::string) {
+    problem = bad_type;
+    return simdjson::INCORRECT_TYPE;
+  }
+  return value.get_string().get(out);
+}
+
+DecodeResult take_first_change(DecodeResult r, const std::vector<DecodedChange>& changes,
+                               DecodedChange& out) {
+  out.clear();
+  if (r.status != DecodeStatus::Change) return r;
+  const DecodedChange& first = changes[0];
+  out.op = first.op;
+  out.source = first.source;
+  out.has_before = first.has_before;
+  out.has_after = first.has_after;
+  out.before = first.before;  // copy-assignment reuses out's capacity
+  out.after = first.after;
+  return r;
+}
+
+}  // namespace cdc::json

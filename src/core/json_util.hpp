@@ -169,3 +169,58 @@ class ObjectKeyReader {
 };
 
 }  // namespace cdc::json
+
+// ---------------------------------------------------------------- helpers of the Canal and
+// Maxwell decoders: starting a message, scanning its top-level members, decode()'s one change.
+
+namespace cdc::json {
+
+// Copies `value` into `buf` and starts an On-Demand pass over it into `doc`. Change: `json` is
+// the padded copy and `doc` is ready to scan. Skip "tombstone": absent, empty or JSON null (a
+// compacted topic may hold them). Error: JSON so malformed that simdjson cannot even start.
+DecodeResult start_document(const char* value, size_t len, PaddedBuffer& buf,
+                            simdjson::ondemand::parser& parser, simdjson::ondemand::document& doc,
+                            std::string_view& json);
+
+// Scans the top-level object of `doc`: on_member(key, value) for each member in order (an error
+// it returns stops the scan), then checks that nothing follows the object. A root that is not an
+// object sets `problem` to "the value is not a JSON object" and returns INCORRECT_TYPE.
+template <typename OnMember>
+simdjson::error_code scan_root_members(simdjson::ondemand::document& doc, const char*& problem,
+                                       OnMember&& on_member) {
+  simdjson::ondemand::json_type type;
+  SIMDJSON_TRY(doc.type().get(type));
+  // A lone JSON null was caught before parsing (start_document), so any other 'n' is malformed.
+  if (type == simdjson::ondemand::json_type::null) return simdjson::N_ATOM_ERROR;
+  if (type != simdjson::ondemand::json_type::object) {
+    problem = "the value is not a JSON object";
+    return simdjson::INCORRECT_TYPE;
+  }
+  simdjson::ondemand::object root;
+  SIMDJSON_TRY(doc.get_object().get(root));
+  for (auto field : root) {
+    std::string_view key;
+    SIMDJSON_TRY(field.unescaped_key().get(key));
+    simdjson::ondemand::value value;
+    SIMDJSON_TRY(field.value().get(value));
+    SIMDJSON_TRY(on_member(key, value));
+  }
+  const char* rest = nullptr;
+  // A location exists only while unread tokens remain: past the root object, that is trailing junk.
+  if (doc.current_location().get(rest) == simdjson::SUCCESS) return simdjson::TRAILING_CONTENT;
+  return simdjson::SUCCESS;
+}
+
+// Reads a member that must be a string into `out` (cleared first); with `null_ok`, null is
+// accepted too and leaves it empty. Any other type sets `problem` to `bad_type` and returns
+// INCORRECT_TYPE (so "nul" reads as the wrong type, as type() only looks at the first byte).
+simdjson::error_code read_string_member(simdjson::ondemand::value value, std::string_view& out,
+                                        bool null_ok, const char* bad_type, const char*& problem);
+
+// decode() of a format whose messages may hold several changes: `out` is cleared and, when `r`
+// is a Change, takes the first of `changes` (their key stays empty: these formats have none).
+// Returns `r`.
+DecodeResult take_first_change(DecodeResult r, const std::vector<DecodedChange>& changes,
+                               DecodedChange& out);
+
+}  // namespace cdc::json

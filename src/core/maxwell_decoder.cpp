@@ -81,7 +81,6 @@ class MaxwellDecoder final : public Decoder {
                    std::vector<DecodedChange>& out, size_t& count);
   error_code scan(RowEvent& ev);
   error_code scan_member(std::string_view key, ondemand::value value, RowEvent& ev);
-  error_code read_name(ondemand::value value, std::string_view& out, const char* bad_type);
   error_code read_row(ondemand::value value, std::vector<FieldValue>& dst, Member& state);
   error_code fail(const char* problem);
   DecodeResult finish(const RowEvent& ev, const char* key, size_t key_len, bool split,
@@ -111,17 +110,8 @@ DecodeResult MaxwellDecoder::decode(const char* key, size_t key_len, const char*
                                     size_t value_len, DecodedChange& out) {
   size_t count = 0;
   // Unsplit: a lone change must carry the whole row change, so a key change stays one Update.
-  DecodeResult r = run(key, key_len, value, value_len, false, first_, count);
-  out.clear();
-  if (r.status != DecodeStatus::Change) return r;
-  const DecodedChange& first = first_[0];
-  out.op = first.op;
-  out.source = first.source;
-  out.has_before = first.has_before;
-  out.has_after = first.has_after;
-  out.before = first.before;  // copy-assignment reuses out's capacity
-  out.after = first.after;
-  return r;
+  return json::take_first_change(run(key, key_len, value, value_len, false, first_, count), first_,
+                                 out);
 }
 
 DecodeResult MaxwellDecoder::decode_all(const char* key, size_t key_len, const char* value,
@@ -136,13 +126,10 @@ DecodeResult MaxwellDecoder::decode_all(const char* key, size_t key_len, const c
 // Parses and scans one message, then turns it into changes at out[0 .. count).
 DecodeResult MaxwellDecoder::run(const char* key, size_t key_len, const char* value, size_t len,
                                  bool split, std::vector<DecodedChange>& out, size_t& count) {
-  if (value == nullptr || len == 0) return skip("tombstone");
-  std::string_view json = value_buf_.assign(value, len);
-  if (json::is_null_document(json)) return skip("tombstone");
-  auto parsed = value_parser_.iterate(json.data(), json.size(), value_buf_.capacity());
-  if (error_code err = std::move(parsed).get(value_doc_)) {
-    return error(json::describe_error("malformed JSON in value", err, json, nullptr));
-  }
+  std::string_view json;
+  DecodeResult started =
+      json::start_document(value, len, value_buf_, value_parser_, value_doc_, json);
+  if (started.status != DecodeStatus::Change) return started;
   problem_ = nullptr;
   RowEvent ev;
   error_code err = scan(ev);
@@ -162,24 +149,10 @@ error_code MaxwellDecoder::scan(RowEvent& ev) {
   data_.clear();
   old_.clear();
   pk_names_.clear();
-  ondemand::json_type type;
-  SIMDJSON_TRY(value_doc_.type().get(type));
-  if (type == ondemand::json_type::null) return simdjson::N_ATOM_ERROR;
-  if (type != ondemand::json_type::object) return fail("the value is not a JSON object");
-  ondemand::object root;
-  SIMDJSON_TRY(value_doc_.get_object().get(root));
-  for (auto field : root) {
-    std::string_view key;
-    SIMDJSON_TRY(field.unescaped_key().get(key));
-    ondemand::value value;
-    SIMDJSON_TRY(field.value().get(value));
-    SIMDJSON_TRY(scan_member(key, value, ev));
-  }
-  const char* rest = nullptr;
-  if (value_doc_.current_location().get(rest) == simdjson::SUCCESS) {
-    return simdjson::TRAILING_CONTENT;
-  }
-  return simdjson::SUCCESS;
+  return json::scan_root_members(value_doc_, problem_,
+                                 [&](std::string_view key, ondemand::value value) {
+                                   return scan_member(key, value, ev);
+                                 });
 }
 
 // Handles one top-level member; the informational ones (ts, xid, position, ...) are skipped.
@@ -187,14 +160,19 @@ error_code MaxwellDecoder::scan_member(std::string_view key, ondemand::value val
   if (key == "data") return read_row(value, data_, ev.data);
   if (key == "old") return read_row(value, old_, ev.old);  // a DDL event's old table definition too
   if (key == "type") {
-    ondemand::json_type type;
-    SIMDJSON_TRY(value.type().get(type));
-    if (type != ondemand::json_type::string) return fail("'type' is not a string");
+    SIMDJSON_TRY(json::read_string_member(value, ev.type, false, "'type' is not a string",
+                                          problem_));
     ev.has_type = true;
-    return value.get_string().get(ev.type);
+    return simdjson::SUCCESS;
   }
-  if (key == "database") return read_name(value, ev.database, "'database' is not a string");
-  if (key == "table") return read_name(value, ev.table, "'table' is not a string");
+  // The names may be null (left empty then).
+  if (key == "database") {
+    return json::read_string_member(value, ev.database, true, "'database' is not a string",
+                                    problem_);
+  }
+  if (key == "table") {
+    return json::read_string_member(value, ev.table, true, "'table' is not a string", problem_);
+  }
   if (key == "primary_key_columns") {
     error_code err = json::read_string_array(value, pk_names_);
     if (err == simdjson::INCORRECT_TYPE)
@@ -203,17 +181,6 @@ error_code MaxwellDecoder::scan_member(std::string_view key, ondemand::value val
     return err;
   }
   return simdjson::SUCCESS;
-}
-
-// Reads a string-or-null member (null leaves it empty).
-error_code MaxwellDecoder::read_name(ondemand::value value, std::string_view& out,
-                                     const char* bad_type) {
-  ondemand::json_type type;
-  SIMDJSON_TRY(value.type().get(type));
-  out = {};
-  if (type == ondemand::json_type::null) return json::read_null(value);
-  if (type != ondemand::json_type::string) return fail(bad_type);
-  return value.get_string().get(out);
 }
 
 // Reads a row member: an object of columns (values keep their JSON kinds), null, or anything

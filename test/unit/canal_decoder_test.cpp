@@ -2,141 +2,22 @@
 // cases.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <map>
-#include <new>
 #include <random>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "core/canal_decoder.hpp"
 #include "core/change.hpp"
-
-// GCC flags the malloc/free pairing below although it is exactly what the replacements intend.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-// Counts heap allocations so the steady-state test can prove decoding allocates nothing.
-static std::atomic<long> g_allocations{0};
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "decoder_test_support.hpp"
 
 namespace cdc {
 namespace {
 
-// The contents of a file under the samples folder.
-std::string sample(const std::string& rel) {
-  std::ifstream in(std::string(CDC_SAMPLES_DIR) + "/" + rel, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open sample " + rel);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The JSON lines of a sample file: licence headers and blank lines left out.
-std::vector<std::string> json_lines(const std::string& rel) {
-  std::istringstream in(sample(rel));
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty() && line[0] == '{') lines.push_back(line);
-  }
-  return lines;
-}
-
-// The non-empty lines of a text file.
-std::vector<std::string> text_lines(const std::string& rel) {
-  std::istringstream in(sample(rel));
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
-// Decodes all changes of one message (no key: Canal writes none).
-DecodeResult decode_all(Decoder& d, const std::string& value, std::vector<DecodedChange>& out,
-                        size_t& count) {
-  return d.decode_all(nullptr, 0, value.data(), value.size(), out, count);
-}
-
-// The field `name` of an image, or null.
-const FieldValue* field(const std::vector<FieldValue>& row, std::string_view name) {
-  for (const FieldValue& f : row) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
-
-// The text of field `name`: "null" for a null, "<missing>" when absent.
-std::string text_of(const std::vector<FieldValue>& row, std::string_view name) {
-  const FieldValue* f = field(row, name);
-  if (f == nullptr) return "<missing>";
-  return f->kind == ValueKind::Null ? "null" : std::string(f->text);
-}
-
-// A row image in Flink's changelog notation: +I(101,scooter,...,3.14).
-std::string flink_row(const char* tag, const std::vector<FieldValue>& row) {
-  return std::string(tag) + "(" + text_of(row, "id") + "," + text_of(row, "name") + "," +
-         text_of(row, "description") + "," + text_of(row, "weight") + ")";
-}
-
-// The changelog lines a change stands for, as Flink writes them.
-void append_changelog(const DecodedChange& c, std::vector<std::string>& log) {
-  switch (c.op) {
-    case Op::Insert:
-      log.push_back(flink_row("+I", c.after));
-      break;
-    case Op::Update:
-      log.push_back(flink_row("-U", c.before));
-      log.push_back(flink_row("+U", c.after));
-      break;
-    case Op::Delete:
-      log.push_back(flink_row("-D", c.before));
-      break;
-    case Op::Truncate:
-      log.push_back("truncate");
-      break;
-  }
-}
-
-// A table as text: primary key -> column -> value text ("null" for nulls).
-using Table = std::map<std::string, std::map<std::string, std::string>>;
-
-// Applies changes the way the batch layer does: upsert by the after image's key, delete by the
-// before image's key (an update's before image is not looked at).
-void apply(const DecodedChange& c, const std::string& key_column, Table& table) {
-  if (c.op == Op::Truncate) {
-    table.clear();
-    return;
-  }
-  const std::vector<FieldValue>& image = c.op == Op::Delete ? c.before : c.after;
-  std::string key = text_of(image, key_column);
-  if (c.op == Op::Delete) {
-    table.erase(key);
-    return;
-  }
-  for (const FieldValue& f : c.after) table[key][std::string(f.name)] = text_of(c.after, f.name);
-}
+using namespace cdc::testing;
 
 // Replays Flink's expected changelog (+I/-U/+U/-D lines of id,name,description,weight).
 Table replay_changelog(const std::vector<std::string>& lines) {
@@ -204,7 +85,7 @@ TEST(CanalFlinkSamples, ChangelogMatchesFlinks) {
     for (size_t i = 0; i < count; ++i) append_changelog(out[i], log);
   }
   // Same changes, same order, same before images (rebuilt from "old").
-  EXPECT_EQ(log, text_lines("flink-json/canal-data.txt.expected.txt"));
+  EXPECT_EQ(log, sample_lines("flink-json/canal-data.txt.expected.txt"));
 }
 
 TEST(CanalFlinkSamples, ReplayLeavesTheExpectedTable) {
@@ -216,7 +97,7 @@ TEST(CanalFlinkSamples, ReplayLeavesTheExpectedTable) {
     if (decode_all(*decoder, line, out, count).status != DecodeStatus::Change) continue;
     for (size_t i = 0; i < count; ++i) apply(out[i], "id", table);  // pkNames is ["id"]
   }
-  Table expected = replay_changelog(text_lines("flink-json/canal-data.txt.expected.txt"));
+  Table expected = replay_changelog(sample_lines("flink-json/canal-data.txt.expected.txt"));
   EXPECT_EQ(table, expected);
   EXPECT_EQ(table.size(), 8u);  // 101, 104-110
   EXPECT_EQ(table["110"]["description"], "new water resistent white wind breaker");
@@ -500,12 +381,10 @@ TEST(CanalDecoder, SurvivesTruncationAndByteMutations) {
         << n;
   }
   std::mt19937 rng(7);
-  const char alphabet[] = "{}[]\":,\\ nulltrue0123456789.eE-+\x80\xff";
   int changes = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string m = base;
-    for (int k = rng() % 4; k >= 0; --k)
-      m[rng() % m.size()] = alphabet[rng() % (sizeof alphabet - 1)];
+    mutate(m, rng);
     DecodeResult r = decode_all(*decoder, m, out, count);
     if (r.status == DecodeStatus::Change) {
       ++changes;
@@ -564,20 +443,12 @@ TEST(CanalDecoder, ThroughputReport) {
   std::vector<std::string> wide;
   for (int i = 0; i < 64; ++i) wide.push_back(wide_message(1000 + i));
   auto decoder = make_canal_decoder();
-  std::vector<DecodedChange> out;
-  size_t count = 0;
   size_t columns = 0;
   const int n = 300000;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    const std::string& m = wide[size_t(i) % wide.size()];
-    decoder->decode_all(nullptr, 0, m.data(), m.size(), out, count);
-    columns += out[0].after.size();
-  }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double rate = decode_rate(*decoder, wide, n, columns, /*all=*/true);
   EXPECT_EQ(columns, size_t(n) * 23);
   std::printf("[ rate     ] %.0f messages/s (Canal, %zu bytes each, 1 row of 23 columns)\n",
-              n / secs, wide[0].size());
+              rate, wide[0].size());
 }
 
 }  // namespace

@@ -1,71 +1,25 @@
 // Unit tests of the Debezium JSON decoder over real sample messages and hand-written edge cases.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <new>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "core/change.hpp"
 #include "core/debezium_decoder.hpp"
+#include "decoder_test_support.hpp"
 #include "wide_events.hpp"
-
-// GCC flags the malloc/free pairing below although it is exactly what the replacements intend.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-// Counts heap allocations so the steady-state test can prove decode() allocates nothing.
-static std::atomic<long> g_allocations{0};
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace cdc {
 namespace {
 
-using testing::wide_event;
-using testing::wide_event_with_schema;
-
-// The contents of a file under the samples folder.
-std::string sample(const std::string& rel) {
-  std::ifstream in(std::string(CDC_SAMPLES_DIR) + "/" + rel, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open sample " + rel);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The non-empty lines of a sample file (several have no trailing newline).
-std::vector<std::string> sample_lines(const std::string& rel) {
-  std::istringstream in(sample(rel));
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
+using namespace cdc::testing;
 
 // The outermost {...} of a text: documentation excerpts may carry prose around the JSON.
 std::string extract_json_object(const std::string& text) {
@@ -75,42 +29,10 @@ std::string extract_json_object(const std::string& text) {
   return text.substr(begin, end - begin + 1);
 }
 
-// A field copied out of the decoder (views die at the next decode()).
-struct Field {
-  ValueKind kind;
-  std::string text;
-  bool operator==(const Field& o) const { return kind == o.kind && text == o.text; }
-};
-using Row = std::map<std::string, Field>;
-
-// Copies a row image into owned storage.
-Row to_row(const std::vector<FieldValue>& fields) {
-  Row row;
-  for (const FieldValue& f : fields) row[std::string(f.name)] = Field{f.kind, std::string(f.text)};
-  return row;
-}
-
-// One decode with an optional key (a null std::string* means "no key").
-DecodeResult decode(Decoder& d, const std::string& value, DecodedChange& out,
-                    const std::string* key = nullptr) {
-  const char* key_data = key ? key->data() : nullptr;
-  return d.decode(key_data, key ? key->size() : 0, value.data(), value.size(), out);
-}
-
-// The text of field `name` in `fields`, or "<missing>".
-std::string text_of(const std::vector<FieldValue>& fields, std::string_view name) {
-  for (const FieldValue& f : fields) {
-    if (f.name == name) return std::string(f.text);
-  }
-  return "<missing>";
-}
-
 // The kind of field `name` (Null when missing; tests check presence separately).
 ValueKind kind_of(const std::vector<FieldValue>& fields, std::string_view name) {
-  for (const FieldValue& f : fields) {
-    if (f.name == name) return f.kind;
-  }
-  return ValueKind::Null;
+  const FieldValue* f = field(fields, name);
+  return f != nullptr ? f->kind : ValueKind::Null;
 }
 
 // A minimal payload-only event around an "after" image (and optional extra members).
@@ -144,12 +66,6 @@ std::string java_float(const std::string& number_text) {
   std::string s(buf, res.ptr);
   if (s.find('.') == std::string::npos) s += ".0";
   return s;
-}
-
-// A row image in Flink's changelog notation: +I(101,scooter,...,3.14).
-std::string flink_row(const char* tag, const std::vector<FieldValue>& row) {
-  return std::string(tag) + "(" + text_of(row, "id") + "," + text_of(row, "name") + "," +
-         text_of(row, "description") + "," + java_float(text_of(row, "weight")) + ")";
 }
 
 class FlinkDebeziumSamples : public ::testing::TestWithParam<const char*> {};
@@ -209,12 +125,7 @@ TEST_P(FlinkDebeziumSamples, MatchesFlinkExpectedChangelog) {
   std::vector<std::string> changelog;
   for (const std::string& line : sample_lines(std::string("flink-json/") + GetParam())) {
     ASSERT_EQ(decode(*decoder, line, out).status, DecodeStatus::Change);
-    if (out.op == Op::Insert) changelog.push_back(flink_row("+I", out.after));
-    if (out.op == Op::Update) {
-      changelog.push_back(flink_row("-U", out.before));
-      changelog.push_back(flink_row("+U", out.after));
-    }
-    if (out.op == Op::Delete) changelog.push_back(flink_row("-D", out.before));
+    append_changelog(out, changelog, java_float);  // the weight column is a FLOAT
   }
   EXPECT_EQ(changelog, sample_lines(std::string("flink-json/") + GetParam() + ".expected.txt"));
 }
@@ -530,13 +441,10 @@ TEST(DebeziumDecoder, SurvivesTruncationAndByteMutations) {
     EXPECT_NE(r.status, DecodeStatus::Change) << n;
   }
   std::mt19937 rng(42);
-  const char alphabet[] = "{}[]\":,\\ nulltrue0123456789.eE-+\x80\xff";
   int changes = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string m = base;
-    for (int k = rng() % 4; k >= 0; --k) {
-      m[rng() % m.size()] = alphabet[rng() % (sizeof alphabet - 1)];
-    }
+    mutate(m, rng);
     DecodeResult r = decode(*decoder, m, out, &key);
     if (r.status == DecodeStatus::Change) {
       ++changes;
@@ -581,40 +489,25 @@ TEST(DebeziumDecoder, SteadyStateWithSchemaConversionAllocatesNothing) {
   EXPECT_EQ(text_of(out.after, "price"), "1234.56");
 }
 
-// Decodes `n` messages round-robin and returns messages per second; counts decoded columns.
-double decode_rate(const std::vector<std::string>& messages, int n, size_t& columns) {
-  auto decoder = make_decoder("debezium");
-  DecodedChange out;
-  columns = 0;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    const std::string& m = messages[size_t(i) % messages.size()];
-    decoder->decode(nullptr, 0, m.data(), m.size(), out);
-    columns += out.after.size();
-  }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return n / secs;
-}
-
 TEST(DebeziumDecoder, ThroughputReport) {
   // Prints only: timing depends on the machine (and on sanitizer builds), so nothing is asserted.
   std::vector<std::string> wide;
   for (int i = 0; i < 64; ++i) wide.push_back(wide_event(1000 + i));
   const int n = 300000;
   size_t columns = 0;
-  double rate = decode_rate(wide, n, columns);
+  double rate = decode_rate(*make_decoder("debezium"), wide, n, columns);
   EXPECT_EQ(columns, size_t(n) * 23);
   std::printf("[ rate     ] %.0f messages/s (%zu bytes each, 23 columns, no schema envelope)\n",
               rate, wide[0].size());
   std::vector<std::string> with_schema;
   for (int i = 0; i < 64; ++i) with_schema.push_back(wide_event_with_schema(1000 + i));
-  rate = decode_rate(with_schema, n, columns);
+  rate = decode_rate(*make_decoder("debezium"), with_schema, n, columns);
   EXPECT_EQ(columns, size_t(n) * 23);
   std::printf("[ rate     ] %.0f messages/s (%zu bytes each, 23 columns, schema envelope, 4 converted)\n",
               rate, with_schema[0].size());
   auto enveloped = sample_lines("flink-json/debezium-data-schema-include.txt");
   const int rounds = 4000;
-  rate = decode_rate(enveloped, rounds * 16, columns);
+  rate = decode_rate(*make_decoder("debezium"), enveloped, rounds * 16, columns);
   EXPECT_EQ(columns, size_t(rounds) * 15 * 4);  // 16 events, 15 with an after image of 4 columns
   std::printf("[ rate     ] %.0f messages/s (Flink schema+payload samples, ~2.4 KB, 4 columns)\n",
               rate);

@@ -11,63 +11,20 @@
 // add-column, truncate-table, ...) are the ones DMS writes to its streaming targets.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
-#include <new>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "core/change.hpp"
-
-// GCC flags the malloc/free pairing below although it is exactly what the replacements intend.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-// Counts heap allocations so the steady-state test can prove decode() allocates nothing.
-static std::atomic<long> g_allocations{0};
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "decoder_test_support.hpp"
 
 namespace cdc {
 namespace {
 
-// A field copied out of the decoder (views die at the next decode()).
-struct Field {
-  ValueKind kind;
-  std::string text;
-  bool operator==(const Field& o) const { return kind == o.kind && text == o.text; }
-};
-using Row = std::map<std::string, Field>;
-
-// Copies a row image into owned storage.
-Row to_row(const std::vector<FieldValue>& fields) {
-  Row row;
-  for (const FieldValue& f : fields) row[std::string(f.name)] = Field{f.kind, std::string(f.text)};
-  return row;
-}
-
-// One decode with an optional key (a null std::string* means "no key").
-DecodeResult decode(Decoder& d, const std::string& value, DecodedChange& out,
-                    const std::string* key = nullptr) {
-  return d.decode(key ? key->data() : nullptr, key ? key->size() : 0, value.data(), value.size(), out);
-}
+using namespace cdc::testing;
 
 // The "metadata" object of a record of table inventory.products (MySQL source: schema = database).
 std::string metadata(const std::string& record_type, const std::string& operation,
@@ -339,10 +296,9 @@ TEST(DmsDecoder, SurvivesTruncationAndByteMutations) {
     EXPECT_NE(decode(*decoder, base.substr(0, n), out).status, DecodeStatus::Change) << n;
   }
   std::mt19937 rng(11);
-  const char alphabet[] = "{}[]\":,\\ nulltrue0123456789.eE-+\x80\xff";
   for (int i = 0; i < 20000; ++i) {
     std::string m = base;
-    for (int k = rng() % 4; k >= 0; --k) m[rng() % m.size()] = alphabet[rng() % (sizeof alphabet - 1)];
+    mutate(m, rng);
     DecodeResult r = decode(*decoder, m, out);
     if (r.status != DecodeStatus::Change) {
       ASSERT_FALSE(r.reason.empty()) << m;
@@ -434,18 +390,11 @@ TEST(DmsDecoder, ThroughputReport) {
   std::vector<std::string> records;
   for (int i = 0; i < 64; ++i) records.push_back(wide_record(1000 + i));
   auto decoder = make_decoder("dms");
-  DecodedChange out;
   const int n = 300000;
   size_t columns = 0;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    const std::string& m = records[size_t(i) % records.size()];
-    decoder->decode(nullptr, 0, m.data(), m.size(), out);
-    columns += out.after.size();
-  }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double rate = decode_rate(*decoder, records, n, columns);
   EXPECT_EQ(columns, size_t(n) * 23);
-  std::printf("[ rate     ] %.0f messages/s (dms, %zu bytes each, 23 columns)\n", n / secs,
+  std::printf("[ rate     ] %.0f messages/s (dms, %zu bytes each, 23 columns)\n", rate,
               records[0].size());
 }
 

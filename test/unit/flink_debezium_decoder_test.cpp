@@ -2,78 +2,21 @@
 // 'format' = 'debezium-json'): Flink's own sample converted to the serializer's shape, and edge cases.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <map>
-#include <new>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "core/change.hpp"
-
-// GCC flags the malloc/free pairing below although it is exactly what the replacements intend.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-// Counts heap allocations so the steady-state test can prove decode() allocates nothing.
-static std::atomic<long> g_allocations{0};
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "decoder_test_support.hpp"
 
 namespace cdc {
 namespace {
 
-// The non-empty lines of a sample file (several have no trailing newline).
-std::vector<std::string> sample_lines(const std::string& rel) {
-  std::ifstream in(std::string(CDC_SAMPLES_DIR) + "/" + rel, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open sample " + rel);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
-// A field copied out of the decoder (views die at the next decode()).
-struct Field {
-  ValueKind kind;
-  std::string text;
-  bool operator==(const Field& o) const { return kind == o.kind && text == o.text; }
-};
-using Row = std::map<std::string, Field>;
-
-// Copies a row image into owned storage.
-Row to_row(const std::vector<FieldValue>& fields) {
-  Row row;
-  for (const FieldValue& f : fields) row[std::string(f.name)] = Field{f.kind, std::string(f.text)};
-  return row;
-}
-
-// One decode with an optional key (a null std::string* means "no key").
-DecodeResult decode(Decoder& d, const std::string& value, DecodedChange& out,
-                    const std::string* key = nullptr) {
-  return d.decode(key ? key->data() : nullptr, key ? key->size() : 0, value.data(), value.size(), out);
-}
+using namespace cdc::testing;
 
 // The text between `from` and `to` in `line` (exclusive), or throws.
 std::string between(const std::string& line, const std::string& from, const std::string& to) {
@@ -317,10 +260,9 @@ TEST(FlinkDebeziumDecoder, SurvivesTruncationAndByteMutations) {
     EXPECT_NE(decode(*decoder, base.substr(0, n), out, &key).status, DecodeStatus::Change) << n;
   }
   std::mt19937 rng(7);
-  const char alphabet[] = "{}[]\":,\\ nulltrue0123456789.eE-+\x80\xff";
   for (int i = 0; i < 20000; ++i) {
     std::string m = base;
-    for (int k = rng() % 4; k >= 0; --k) m[rng() % m.size()] = alphabet[rng() % (sizeof alphabet - 1)];
+    mutate(m, rng);
     DecodeResult r = decode(*decoder, m, out, &key);
     if (r.status != DecodeStatus::Change) {
       ASSERT_FALSE(r.reason.empty()) << m;
@@ -358,18 +300,11 @@ TEST(FlinkDebeziumDecoder, ThroughputReport) {
   std::vector<std::string> rows;
   for (int i = 0; i < 64; ++i) rows.push_back(wide_row(1000 + i));
   auto decoder = make_decoder("flink-debezium");
-  DecodedChange out;
   const int n = 300000;
   size_t columns = 0;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    const std::string& m = rows[size_t(i) % rows.size()];
-    decoder->decode(nullptr, 0, m.data(), m.size(), out);
-    columns += out.after.size();
-  }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double rate = decode_rate(*decoder, rows, n, columns);
   EXPECT_EQ(columns, size_t(n) * 23);
-  std::printf("[ rate     ] %.0f messages/s (flink-debezium, %zu bytes each, 23 columns)\n", n / secs,
+  std::printf("[ rate     ] %.0f messages/s (flink-debezium, %zu bytes each, 23 columns)\n", rate,
               rows[0].size());
 }
 

@@ -1,137 +1,22 @@
 // Unit tests of the Maxwell decoder over real sample messages and hand-written edge cases.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <map>
-#include <new>
 #include <random>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "core/change.hpp"
 #include "core/maxwell_decoder.hpp"
-
-// GCC flags the malloc/free pairing below although it is exactly what the replacements intend.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-// Counts heap allocations so the steady-state test can prove decoding allocates nothing.
-static std::atomic<long> g_allocations{0};
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "decoder_test_support.hpp"
 
 namespace cdc {
 namespace {
 
-// The contents of a file under the samples folder.
-std::string sample(const std::string& rel) {
-  std::ifstream in(std::string(CDC_SAMPLES_DIR) + "/" + rel, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open sample " + rel);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The lines of a sample file, each without its line end; blank lines left out.
-std::vector<std::string> lines_of(const std::string& rel) {
-  std::istringstream in(sample(rel));
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
-// The JSON lines of a sample file (licence headers left out).
-std::vector<std::string> json_lines(const std::string& rel) {
-  std::vector<std::string> lines;
-  for (std::string& line : lines_of(rel)) {
-    if (line[0] == '{') lines.push_back(std::move(line));
-  }
-  return lines;
-}
-
-// Decodes all changes of one message, with an optional Kafka key.
-DecodeResult decode_all(Decoder& d, const std::string& value, std::vector<DecodedChange>& out,
-                        size_t& count, const std::string* key = nullptr) {
-  return d.decode_all(key ? key->data() : nullptr, key ? key->size() : 0, value.data(),
-                      value.size(), out, count);
-}
-
-// The field `name` of an image, or null.
-const FieldValue* field(const std::vector<FieldValue>& row, std::string_view name) {
-  for (const FieldValue& f : row) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
-
-// The text of field `name`: "null" for a null, "<missing>" when absent.
-std::string text_of(const std::vector<FieldValue>& row, std::string_view name) {
-  const FieldValue* f = field(row, name);
-  if (f == nullptr) return "<missing>";
-  return f->kind == ValueKind::Null ? "null" : std::string(f->text);
-}
-
-// A row image in Flink's changelog notation: +I(101,scooter,...,3.14).
-std::string flink_row(const char* tag, const std::vector<FieldValue>& row) {
-  return std::string(tag) + "(" + text_of(row, "id") + "," + text_of(row, "name") + "," +
-         text_of(row, "description") + "," + text_of(row, "weight") + ")";
-}
-
-// The changelog lines a change stands for, as Flink writes them.
-void append_changelog(const DecodedChange& c, std::vector<std::string>& log) {
-  switch (c.op) {
-    case Op::Insert:
-      log.push_back(flink_row("+I", c.after));
-      break;
-    case Op::Update:
-      log.push_back(flink_row("-U", c.before));
-      log.push_back(flink_row("+U", c.after));
-      break;
-    case Op::Delete:
-      log.push_back(flink_row("-D", c.before));
-      break;
-    case Op::Truncate:
-      log.push_back("truncate");
-      break;
-  }
-}
-
-// A table as text: primary key -> column -> value text ("null" for nulls).
-using Table = std::map<std::string, std::map<std::string, std::string>>;
-
-// Applies a change the way the batch layer does: upsert by the after image's key, delete by the
-// before image's key (an update's before image is not looked at).
-void apply(const DecodedChange& c, const std::string& key_column, Table& table) {
-  const std::vector<FieldValue>& image = c.op == Op::Delete ? c.before : c.after;
-  std::string key = text_of(image, key_column);
-  if (c.op == Op::Delete) {
-    table.erase(key);
-    return;
-  }
-  for (const FieldValue& f : c.after) table[key][std::string(f.name)] = text_of(c.after, f.name);
-}
+using namespace cdc::testing;
 
 // The primary key column of a sample message: its "primary_key_columns" (one column here).
 std::string key_column_of(const std::string& message) {
@@ -191,7 +76,7 @@ TEST(MaxwellFlinkSamples, ChangelogMatchesFlinks) {
     for (size_t i = 0; i < count; ++i) append_changelog(out[i], log);
   }
   // Same changes, same order, same before images (data overlaid with "old").
-  EXPECT_EQ(log, lines_of("flink-json/maxwell-data.txt.expected.txt"));
+  EXPECT_EQ(log, sample_lines("flink-json/maxwell-data.txt.expected.txt"));
 }
 
 TEST(MaxwellFlinkSamples, ValuesKeepTheirJsonKinds) {
@@ -215,7 +100,7 @@ TEST(MaxwellPaimonSamples, EachStepLeavesTheExpectedTable) {
   // before each step's rows "+I[101, scooter, ...]".
   std::vector<std::vector<std::string>> columns;
   std::vector<Table> expected;
-  for (const std::string& line : lines_of("paimon/table-schemaevolution.expected.txt")) {
+  for (const std::string& line : sample_lines("paimon/table-schemaevolution.expected.txt")) {
     if (line[0] == '#') {
       size_t at = line.find("(columns ") + 9;
       std::istringstream in(line.substr(at, line.find(';', at) - at));
@@ -478,14 +363,12 @@ TEST(MaxwellDecoder, SurvivesTruncationAndByteMutations) {
         << n;
   }
   std::mt19937 rng(11);
-  const char alphabet[] = "{}[]\":,\\ nulltrue0123456789.eE-+\x80\xff";
   int changes = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string m = base;
-    for (int k = rng() % 4; k >= 0; --k)
-      m[rng() % m.size()] = alphabet[rng() % (sizeof alphabet - 1)];
+    mutate(m, rng);
     std::string mutated_key = key;
-    if (i % 2) mutated_key[rng() % key.size()] = alphabet[rng() % (sizeof alphabet - 1)];
+    if (i % 2) mutated_key[rng() % key.size()] = random_mutation_byte(rng);
     DecodeResult r = decode_all(*decoder, m, out, count, &mutated_key);
     if (r.status == DecodeStatus::Change) {
       ++changes;
@@ -540,19 +423,11 @@ TEST(MaxwellDecoder, ThroughputReport) {
   std::vector<std::string> wide;
   for (int i = 0; i < 64; ++i) wide.push_back(wide_event(1000 + i));
   auto decoder = make_maxwell_decoder();
-  std::vector<DecodedChange> out;
-  size_t count = 0;
   size_t columns = 0;
   const int n = 300000;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    const std::string& m = wide[size_t(i) % wide.size()];
-    decoder->decode_all(nullptr, 0, m.data(), m.size(), out, count);
-    columns += out[0].after.size();
-  }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double rate = decode_rate(*decoder, wide, n, columns, /*all=*/true);
   EXPECT_EQ(columns, size_t(n) * 23);
-  std::printf("[ rate     ] %.0f messages/s (Maxwell, %zu bytes each, 23 columns)\n", n / secs,
+  std::printf("[ rate     ] %.0f messages/s (Maxwell, %zu bytes each, 23 columns)\n", rate,
               wide[0].size());
 }
 
