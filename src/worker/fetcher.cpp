@@ -257,7 +257,7 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
   std::string error;
   for (size_t c = 0; c < count && r.status == DecodeStatus::Change; c++) {
     if (changes_[c].op == Op::Truncate && !apply_truncate_) continue;
-    int t = route(source_of(changes_[c], m.topic));
+    int t = route(source_of(changes_[c], m.topic, topic_sources_));
     if (t < 0) continue;
     if (!batch.tables[t].check(changes_[c], error)) {
       batch.state[index] = Batch::kDeadLetter;
@@ -276,11 +276,11 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
     if (routed_[c] >= 0) batch.tables[routed_[c]].add(changes_[c], error);
 }
 
-// The source name of a change; formats without one take it from the topic (topic_sources).
-std::string_view Fetcher::source_of(const DecodedChange& change, std::string_view topic) {
+std::string_view source_of(const DecodedChange& change, std::string_view topic,
+                           const std::map<std::string, std::string>& topic_sources) {
   if (!change.source.empty()) return change.source;
-  auto it = topic_sources_.find(std::string(topic));
-  return it != topic_sources_.end() ? std::string_view(it->second) : topic;
+  auto it = topic_sources.find(std::string(topic));
+  return it != topic_sources.end() ? std::string_view(it->second) : topic;
 }
 
 // A message that cannot be applied: a dead letter, or the end of the pipeline, by policy.

@@ -45,6 +45,9 @@ struct Batch {
 // numbers, base64 bytes) convert by the target column's type when no schema said what they are;
 // other formats' values go to the input functions as they are.
 TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConfig& config);
+// The source name of a change; formats without one take it from the topic (topic_sources).
+std::string_view source_of(const DecodedChange& change, std::string_view topic,
+                           const std::map<std::string, std::string>& topic_sources);
 // The decoder settings a pipeline asks for.
 DecoderOptions decoder_options(const host::PipelineConfig& config);
 
@@ -85,7 +88,6 @@ class Fetcher {
   void take_message(Batch& batch, const kafka::Message& m, size_t index, const Settings& settings);
   void bad_message(Batch& batch, const kafka::Message& m, const std::string& reason, const Settings& settings);
   int route(std::string_view source);
-  std::string_view source_of(const DecodedChange& change, std::string_view topic);
   bool at_end_of_log() const;
   bool hand_over(std::unique_ptr<Batch>& batch);
   std::unique_ptr<Batch> fresh_batch();

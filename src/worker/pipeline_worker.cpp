@@ -239,13 +239,6 @@ int PipelineWorker::resolve_route(const std::string& source) {
   return found;
 }
 
-// The source name of a change; formats without one take it from the topic (topic_sources).
-std::string_view PipelineWorker::source_of(const DecodedChange& change, std::string_view topic) const {
-  if (!change.source.empty()) return change.source;
-  auto it = cfg_.topic_sources.find(std::string(topic));
-  return it != cfg_.topic_sources.end() ? std::string_view(it->second) : topic;
-}
-
 // Dead-letters a message of `batch` (the message-by-message path found it bad).
 void dead_letter(Batch& batch, const kafka::Message& m, const std::string& reason) {
   host::DeadLetter d;
@@ -334,7 +327,7 @@ void PipelineWorker::apply_one_by_one(Batch& batch) {
       std::string error;
       for (size_t c = 0; c < count; c++) {
         if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
-        int t = resolve_route(std::string(source_of(changes[c], m.topic)));
+        int t = resolve_route(std::string(source_of(changes[c], m.topic, cfg_.topic_sources)));
         if (t >= 0) single[t].add(changes[c], error);
       }
       host::begin_subtransaction();

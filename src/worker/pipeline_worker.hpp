@@ -36,7 +36,6 @@ class PipelineWorker {
   End consume();
   bool config_changed(End& end);
   int resolve_route(const std::string& source);
-  std::string_view source_of(const DecodedChange& change, std::string_view topic) const;
   void apply_batch(Batch& batch);
   void apply_one_by_one(Batch& batch);
   void finish_batch(Batch& batch);
