@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config git
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   librdkafka-dev libsimdjson-dev libgtest-dev
+  clang libclang-rt-dev llvm  # test/fuzz: clang++, libFuzzer + sanitizer runtimes, llvm-symbolizer
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

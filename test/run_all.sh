@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test layer: unit (ctest), SQL API (pg_regress),
-# end-to-end (pgTAP via pg_prove) and fault tests, against a throwaway PostgreSQL 15 and a mock
-# Kafka cluster that this script starts and stops.
+# Builds everything and runs every test layer: unit (ctest), fuzz (libFuzzer, bounded time),
+# SQL API (pg_regress), end-to-end (pgTAP via pg_prove) and fault tests, against a throwaway
+# PostgreSQL 15 and a mock Kafka cluster that this script starts and stops.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -13,6 +13,15 @@ bash test/build.sh
 
 echo "== unit tests (ctest)"
 (cd build && ctest --output-on-failure -j"$(nproc)")
+
+echo "== fuzz"
+# libFuzzer + ASan/UBSan on the decoders and the batch, for a bounded time (CDC_FUZZ_SECONDS,
+# default 60; 0 skips). Any crash, sanitizer report or leak fails the run.
+if [ "${CDC_FUZZ_SECONDS:-60}" -gt 0 ]; then
+  bash test/fuzz/run.sh "${CDC_FUZZ_SECONDS:-60}"
+else
+  echo "fuzz: skipped (CDC_FUZZ_SECONDS=0)"
+fi
 
 echo "== starting mock Kafka and PostgreSQL"
 stop_all
