@@ -34,13 +34,6 @@ namespace ondemand = simdjson::ondemand;
 using json::ImageState;
 using json::ReadStatus;
 
-// Returns the ReadStatus from the enclosing function when it failed.
-#define CDC_READ_TRY(expr)                         \
-  do {                                             \
-    ReadStatus cdc_status_ = (expr);               \
-    if (cdc_status_.failed()) return cdc_status_;  \
-  } while (0)
-
 // What a record held besides its row images (those go straight into DecodedChange).
 struct DmsRecord {
   std::string_view record_type, operation, schema, table;

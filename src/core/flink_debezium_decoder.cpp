@@ -23,13 +23,6 @@ namespace ondemand = simdjson::ondemand;
 using json::ImageState;
 using json::ReadStatus;
 
-// Returns the ReadStatus from the enclosing function when it failed.
-#define CDC_READ_TRY(expr)                         \
-  do {                                             \
-    ReadStatus cdc_status_ = (expr);               \
-    if (cdc_status_.failed()) return cdc_status_;  \
-  } while (0)
-
 // What the row held besides its images (those go straight into DecodedChange).
 struct FlinkRow {
   std::string_view op;

@@ -170,6 +170,13 @@ class ObjectKeyReader {
 
 }  // namespace cdc::json
 
+// Returns the ReadStatus from the enclosing function when it failed.
+#define CDC_READ_TRY(expr)                         \
+  do {                                             \
+    ::cdc::json::ReadStatus cdc_status_ = (expr);  \
+    if (cdc_status_.failed()) return cdc_status_;  \
+  } while (0)
+
 // ---------------------------------------------------------------- helpers of the Canal and
 // Maxwell decoders: starting a message, scanning its top-level members, decode()'s one change.
 

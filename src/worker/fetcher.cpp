@@ -12,12 +12,24 @@ namespace cdc::worker {
 
 namespace {
 constexpr int kPollMs = 50;
+}  // namespace
 
-// "topic[partition]@offset", how messages are named in errors.
 std::string where(std::string_view topic, int32_t partition, int64_t offset) {
   return std::string(topic) + "[" + std::to_string(partition) + "]@" + std::to_string(offset);
 }
-}  // namespace
+
+void Batch::add_dead_letter(const kafka::Message& m, const std::string& reason) {
+  host::DeadLetter d;
+  d.topic = std::string(m.topic);
+  d.partition = m.partition;
+  d.offset = m.offset;
+  d.key_null = m.key == nullptr;
+  if (m.key) d.key.assign(m.key, m.key_len);
+  d.value_null = m.value == nullptr;
+  if (m.value) d.value.assign(m.value, m.value_len);
+  d.error = reason;
+  progress.dead_letters.push_back(std::move(d));
+}
 
 TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConfig& config) {
   std::vector<ColumnType> types;
@@ -290,16 +302,7 @@ void Fetcher::bad_message(Batch& batch, const kafka::Message& m, const std::stri
     batch.failure = "bad message at " + where(m.topic, m.partition, m.offset) + ": " + reason;
     return;
   }
-  host::DeadLetter d;
-  d.topic = std::string(m.topic);
-  d.partition = m.partition;
-  d.offset = m.offset;
-  d.key_null = m.key == nullptr;
-  if (m.key) d.key.assign(m.key, m.key_len);
-  d.value_null = m.value == nullptr;
-  if (m.value) d.value.assign(m.value, m.value_len);
-  d.error = reason;
-  batch.progress.dead_letters.push_back(std::move(d));
+  batch.add_dead_letter(m, reason);
 }
 
 // The sync table of a source name; a name seen for the first time is asked of the main thread.
@@ -324,7 +327,7 @@ int Fetcher::route(std::string_view source) {
     found = answer_;
     answered_ = false;
     lock.unlock();
-    if (routes_.size() < 10000) routes_.emplace(key, found);  // source names are untrusted: bounded
+    if (routes_.size() < kMaxCachedRoutes) routes_.emplace(key, found);
   }
   last_source_ = key;
   last_route_ = found;

@@ -39,7 +39,15 @@ struct Batch {
   static constexpr uint8_t kApply = 0, kSkipped = 1, kDeadLetter = 2;
   size_t size() const { return messages.messages().size(); }
   void clear();
+  // Keeps message `m` (raw key and value) as a dead letter with `reason`.
+  void add_dead_letter(const kafka::Message& m, const std::string& reason);
 };
+
+// How many source names a route cache remembers: source names come from messages (untrusted).
+constexpr size_t kMaxCachedRoutes = 10000;
+
+// "topic[partition]@offset", how messages are named in errors.
+std::string where(std::string_view topic, int32_t partition, int64_t offset);
 
 // The batch's view of a sync table. Values of formats that follow Debezium's JSON encoding (epoch
 // numbers, base64 bytes) convert by the target column's type when no schema said what they are;

@@ -28,12 +28,6 @@ bool is_transient(const std::string& sqlstate) {
 }
 
 constexpr int kTransientRetries = 10;
-constexpr size_t kMaxCachedRoutes = 10000;
-
-// "topic[partition]@offset", how messages are named in errors.
-std::string where(std::string_view topic, int32_t partition, int64_t offset) {
-  return std::string(topic) + "[" + std::to_string(partition) + "]@" + std::to_string(offset);
-}
 }  // namespace
 
 PipelineWorker::PipelineWorker() : id_(host::identity()) {}
@@ -235,22 +229,8 @@ int PipelineWorker::resolve_route(const std::string& source) {
     if (cfg_.tables[i].source == source) found = (int)i;
   for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
     if (host::source_matches(cfg_.tables[i].source, source)) found = (int)i;
-  if (routes_.size() < kMaxCachedRoutes) routes_.emplace(source, found);  // source names are untrusted
+  if (routes_.size() < kMaxCachedRoutes) routes_.emplace(source, found);
   return found;
-}
-
-// Dead-letters a message of `batch` (the message-by-message path found it bad).
-void dead_letter(Batch& batch, const kafka::Message& m, const std::string& reason) {
-  host::DeadLetter d;
-  d.topic = std::string(m.topic);
-  d.partition = m.partition;
-  d.offset = m.offset;
-  d.key_null = m.key == nullptr;
-  if (m.key) d.key.assign(m.key, m.key_len);
-  d.value_null = m.value == nullptr;
-  if (m.value) d.value.assign(m.value, m.value_len);
-  d.error = reason;
-  batch.progress.dead_letters.push_back(std::move(d));
 }
 
 // Neutral view of a staged group for the host.
@@ -349,7 +329,7 @@ void PipelineWorker::apply_one_by_one(Batch& batch) {
         host::reset_apply_state();
         if (!is_data_error(e.sqlstate()))
           throw host::HostError("message at " + where(m.topic, m.partition, m.offset) + ": " + e.what(), e.sqlstate());
-        dead_letter(batch, m, e.what());
+        batch.add_dead_letter(m, e.what());
       }
     }
     for (size_t t = 0; t < counts.size(); t++) {
