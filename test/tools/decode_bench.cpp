@@ -142,22 +142,8 @@ class MessageMaker {
                   prefix + ".Key\"},\"payload\":";
     const std::string row_struct = "{\"type\":\"struct\",\"fields\":[" + cols + "],\"optional\":true,\"name\":\"" +
                                    prefix + ".Value\",\"field\":";
-    const std::string source =
-        "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"version\"},"
-        "{\"type\":\"string\",\"optional\":false,\"field\":\"connector\"},"
-        "{\"type\":\"string\",\"optional\":false,\"field\":\"name\"},"
-        "{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"},"
-        "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1,"
-        "\"parameters\":{\"allowed\":\"true,last,false,incremental\"},\"default\":\"false\",\"field\":\"snapshot\"},"
-        "{\"type\":\"string\",\"optional\":false,\"field\":\"db\"},"
-        "{\"type\":\"string\",\"optional\":true,\"field\":\"table\"},"
-        "{\"type\":\"int64\",\"optional\":false,\"field\":\"server_id\"},"
-        "{\"type\":\"string\",\"optional\":false,\"field\":\"file\"},"
-        "{\"type\":\"int64\",\"optional\":false,\"field\":\"pos\"},"
-        "{\"type\":\"int32\",\"optional\":false,\"field\":\"row\"}],"
-        "\"optional\":false,\"name\":\"io.debezium.connector.mysql.Source\",\"field\":\"source\"}";
     value_prefix_ = "{\"schema\":{\"type\":\"struct\",\"fields\":[" + row_struct + "\"before\"}," + row_struct +
-                    "\"after\"}," + source +
+                    "\"after\"}," + gen::debezium_mysql_source_schema() +
                     ",{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
                     "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"}],"
                     "\"optional\":false,\"name\":\"" +
