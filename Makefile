@@ -15,13 +15,12 @@ REGRESS_OPTS = --inputdir=. --load-extension=cdc_sync
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc
-PG_CXXFLAGS = -std=c++17 -Wno-missing-field-initializers -Wno-register
+# -MMD -MP: each object gets a .d file listing the headers it includes (see the -include below).
+PG_CXXFLAGS = -std=c++17 -Wno-missing-field-initializers -Wno-register -MMD -MP
 SHLIB_LINK = -lrdkafka -lsimdjson -lstdc++ -lpthread
 
 # Bitcode for JIT is not worth a clang++ dependency for this extension.
 override with_llvm = no
-# Track header dependencies (.deps/): a header change must rebuild every object that includes it.
-autodepend = yes
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -32,4 +31,8 @@ override CXXFLAGS := $(filter-out -Wmissing-prototypes -Wdeclaration-after-state
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
+# A header change must rebuild every object that includes it (PGXS's own autodepend cannot be
+# switched on from here, and would put same-named files of different directories in one .deps/).
+-include $(OBJS:.o=.d)
+
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql $(OBJS:.o=.d)
