@@ -172,5 +172,8 @@ void reset_apply_state();
 
 // -- status --
 void set_live_status(const LiveStatus& status);
+// Every batch from now on is made with the configuration of `generation` (wait_for_catchup
+// waits for it, so a caller's alter_pipeline is in effect when it returns).
+void set_config_in_effect(uint64_t generation);
 
 }  // namespace cdc::host

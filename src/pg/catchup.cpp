@@ -1,6 +1,7 @@
 // cdc_sync.wait_for_catchup(): waits until a pipeline's committed offsets reach the high-water
-// marks its topics had when the call started.
+// marks its topics had when the call started, and its workers use the configuration of then.
 #include "pg/bridge.hpp"
+#include "pg/shmem.hpp"
 
 #include "bridge/runtime.hpp"
 
@@ -18,6 +19,7 @@ namespace {
 
 // The pipeline's connection settings, read as the caller (row-level security applies).
 struct Target {
+  int id;
   char* brokers;
   char* state;
   char* last_error;
@@ -39,7 +41,7 @@ Target read_pipeline(const char* name) {
   Oid types[1] = {TEXTOID};
   Datum values[1] = {CStringGetTextDatum(name)};
   SPI_connect();
-  if (SPI_execute_with_args("SELECT brokers, state, last_error FROM cdc_sync.pipelines WHERE name = $1", 1, types,
+  if (SPI_execute_with_args("SELECT brokers, state, last_error, id FROM cdc_sync.pipelines WHERE name = $1", 1, types,
                             values, nullptr, true, 0) != SPI_OK_SELECT)
     elog(ERROR, "cdc_sync: reading pipeline failed");
   if (SPI_processed == 0)
@@ -47,6 +49,7 @@ Target read_pipeline(const char* name) {
   t.brokers = value_in(outer, 0, 1);
   t.state = value_in(outer, 0, 2);
   t.last_error = value_in(outer, 0, 3);
+  t.id = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4));
   if (SPI_execute_with_args("SELECT unnest(topics) FROM cdc_sync.pipelines WHERE name = $1", 1, types, values,
                             nullptr, true, 0) != SPI_OK_SELECT)
     elog(ERROR, "cdc_sync: reading topics failed");
@@ -102,6 +105,21 @@ int64 partitions_behind(const char* name, Datum topics, Datum partitions, Datum 
   return behind;
 }
 
+// True when every started worker of the pipeline makes its batches with configuration
+// `generation` or newer, so options the caller altered before the call are in effect.
+bool config_in_effect(int pipeline_id, uint64 generation) {
+  SharedState* st = shared();
+  bool all = true;
+  LWLockAcquire(st->lock, LW_SHARED);
+  for (int i = 0; i < st->nslots && all; i++) {
+    const WorkerSlot& s = st->slots[i];
+    // A worker not started yet (pid 0) will read the configuration as it is then.
+    if (s.in_use && s.pipeline_id == pipeline_id && s.pid != 0) all = s.config_in_effect >= generation;
+  }
+  LWLockRelease(st->lock);
+  return all;
+}
+
 }  // namespace
 
 // SQL: cdc_sync.wait_for_catchup(pipeline text, timeout interval) RETURNS boolean
@@ -118,6 +136,8 @@ Datum cdc_sync_wait_for_catchup(PG_FUNCTION_ARGS) {
                                        timestamptz_pl_interval, TimestampTzGetDatum(start), PointerGetDatum(timeout)))
                                  : DT_NOEND;
 
+  // Configuration committed before this call (the generation is bumped after commit).
+  uint64 generation = shared() ? pg_atomic_read_u64(&shared()->config_generation) : 0;
   Target t = read_pipeline(name);
   long kafka_timeout_ms = 10000;
   if (deadline != DT_NOEND) kafka_timeout_ms = Max(1000, Min(kafka_timeout_ms, (long)((deadline - start) / 1000)));
@@ -153,7 +173,9 @@ Datum cdc_sync_wait_for_catchup(PG_FUNCTION_ARGS) {
   });
 
   for (;;) {
-    if (partitions_behind(name, topics_array, partitions_array, highs_array) == 0) PG_RETURN_BOOL(true);
+    if (config_in_effect(t.id, generation) &&
+        partitions_behind(name, topics_array, partitions_array, highs_array) == 0)
+      PG_RETURN_BOOL(true);
     char *state, *last_error;
     read_state(name, &state, &last_error);
     if (strcmp(state, "failed") == 0)

@@ -91,6 +91,7 @@ void start_worker(int s, const WantedPipeline& w, int index) {
   slot->pid = 0;
   slot->latch = nullptr;
   slot->lag = -1;
+  slot->config_in_effect = 0;
   slot->kafka_problem[0] = '\0';
   LWLockRelease(st->lock);
 

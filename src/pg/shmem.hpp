@@ -23,6 +23,7 @@ struct WorkerSlot {
   pid_t pid;
   Latch* latch;
   int64 lag;                       // -1 when unknown
+  uint64 config_in_effect;         // configuration generation the worker's batches use (0: none yet)
   char kafka_problem[kProblemLen];  // empty when healthy
 };
 

@@ -383,6 +383,13 @@ void set_live_status(const LiveStatus& status) {
   LWLockRelease(st->lock);
 }
 
+void set_config_in_effect(uint64_t generation) {
+  SharedState* st = shared();
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  st->slots[worker.slot].config_in_effect = generation;
+  LWLockRelease(st->lock);
+}
+
 }  // namespace cdc::host
 
 namespace {

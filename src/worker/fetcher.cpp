@@ -150,6 +150,12 @@ void Fetcher::commit_later(const std::vector<kafka::TopicPartition>& offsets) {
 void Fetcher::set_settings(const Settings& settings) {
   std::lock_guard<std::mutex> lock(mutex_);
   settings_ = settings;
+  settings_version_++;
+}
+
+bool Fetcher::settings_in_effect() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return settings_taken_ == settings_version_;
 }
 
 std::string Fetcher::error() {
@@ -177,12 +183,16 @@ void Fetcher::run() {
     for (;;) {
       Settings settings;
       std::vector<kafka::TopicPartition> commits;
+      bool new_settings;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stop_) return;
         settings = settings_;
+        new_settings = settings_taken_ != settings_version_;
+        settings_taken_ = settings_version_;
         commits.swap(commits_);
       }
+      if (new_settings) signal();  // the main thread reports them in effect
       if (!commits.empty()) consumer_.commit_async(commits);
       fill(*batch, settings);
       size_t n = batch->size();

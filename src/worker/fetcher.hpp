@@ -86,7 +86,10 @@ class Fetcher {
   void answer_route(int table);
   // Offsets to commit to the consumer group (after PostgreSQL committed them).
   void commit_later(const std::vector<kafka::TopicPartition>& offsets);
+  // New batch settings; in effect once settings_in_effect() says so (the thread takes them
+  // between two polls and then wakes the main thread).
   void set_settings(const Settings& settings);
+  bool settings_in_effect();
   // What killed the thread, if it died.
   std::string error();
 
@@ -124,6 +127,8 @@ class Fetcher {
   int answer_ = -1;
   std::vector<kafka::TopicPartition> commits_;
   Settings settings_;
+  uint64_t settings_version_ = 0;  // bumped by set_settings()
+  uint64_t settings_taken_ = 0;    // the version the thread fills batches with
   std::string error_;
   int pipe_[2] = {-1, -1};
   std::thread thread_;

@@ -43,6 +43,7 @@ void PipelineWorker::run() {
       } catch (const host::HostError& e) {
         fail(e.what());
       }
+      host::set_config_in_effect(generation_);  // the session builds everything from cfg_
       if (session() == End::Stop) return;
     }
   } catch (const EndWorker&) {
@@ -182,7 +183,12 @@ bool PipelineWorker::config_changed(End& end) {
                  fresh.unavailable_value != cfg_.unavailable_value || fresh.zero_dates_null != cfg_.zero_dates_null ||
                  fresh.reset_pending;  // stop, reset_offsets, start faster than we noticed the stop
   cfg_ = fresh;
-  if (!restart && fetcher_) fetcher_->set_settings({cfg_.batch_max_rows, cfg_.batch_max_ms, cfg_.dead_letter});
+  if (!restart && fetcher_) {
+    fetcher_->set_settings({cfg_.batch_max_rows, cfg_.batch_max_ms, cfg_.dead_letter});
+    settings_pending_ = generation_;  // in effect once the fetch thread took them
+  } else if (!restart) {
+    host::set_config_in_effect(generation_);
+  }
   if (restart) {
     host::log(host::LogLevel::Log, "configuration changed; reconnecting");
     end = End::Reload;
@@ -192,13 +198,18 @@ bool PipelineWorker::config_changed(End& end) {
 
 // The main loop: hand route questions to PostgreSQL, apply the batches the fetch thread fills.
 PipelineWorker::End PipelineWorker::consume() {
-  fetcher_ = std::make_unique<Fetcher>(*consumer_, cfg_, assigned_);
+  fetcher_ = std::make_unique<Fetcher>(*consumer_, cfg_, assigned_);  // made with cfg_'s settings
+  settings_pending_ = 0;
   fetcher_->start();
   for (;;) {
     if (host::stop_requested()) return End::Stop;
     End end;
     if (config_changed(end)) return end;
     fetcher_->clear_wakeup();
+    if (settings_pending_ && fetcher_->settings_in_effect()) {
+      host::set_config_in_effect(settings_pending_);
+      settings_pending_ = 0;
+    }
     std::string source;
     if (fetcher_->route_question(source)) fetcher_->answer_route(resolve_route(source));
     std::string error = fetcher_->error();

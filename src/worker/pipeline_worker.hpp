@@ -46,6 +46,7 @@ class PipelineWorker {
   host::Identity id_;
   host::PipelineConfig cfg_;
   uint64_t generation_ = 0;
+  uint64_t settings_pending_ = 0;  // a generation whose batch settings the fetch thread has yet to take
   std::unique_ptr<Decoder> decoder_;  // the main thread's own, for the message-by-message path
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<Fetcher> fetcher_;  // declared after consumer_: destroyed (joined) before it
