@@ -2,11 +2,13 @@
 //
 // One pass of simdjson On-Demand over a padded copy of the message. Members may come in any order
 // ("type" often follows "data"), so the rows of "data" and "old" are read into reusable buffers
-// first and turned into changes once the whole message is known. "mysqlType" only serves the
-// zero-date rule, so it is skipped and parsed (by a second parser) only when a row holds a zero
-// date: reading it every time cost a third of the decode time. Views point into the padded copy
-// (numbers), into the parsers' string buffers (unescaped strings) or into source_; all of them are
-// rewritten only by the next decode.
+// first and turned into changes once the whole message is known. Canal writes every value as a
+// string; "mysqlType" tells which need more than the type's input function: BIT(n) (a decimal
+// number), BINARY/BLOB/spatial (bytes as ISO-8859-1 text) and zero dates. Parsing "mysqlType" every
+// time cost a third of the decode time, so it is parsed (by a second parser) only when its raw
+// text names such a type or a row holds a zero date. Views point into the padded copy (numbers),
+// into the parsers' string buffers (unescaped strings), into text_ (converted values) or into
+// source_; all of them are rewritten only by the next decode.
 #include "core/canal_decoder.hpp"
 
 #include <string>
@@ -14,7 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/arena.hpp"
 #include "core/json_util.hpp"
+#include "core/value_convert.hpp"
 
 namespace cdc {
 namespace {
@@ -91,6 +95,57 @@ bool is_non_data_type(std::string_view type) {
   return false;
 }
 
+// How Canal wrote a value of a MySQL column type.
+enum class CanalText : uint8_t {
+  AsIs,   // the type's own text form
+  Bits,   // BIT(n): the bits as an unsigned decimal number
+  Bytes,  // BINARY, VARBINARY, BLOBs, spatial types: each byte as the character U+0000..U+00FF
+};
+
+// ASCII lower case of c.
+char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+
+// Case-insensitive search for a lower-case needle.
+bool icontains(std::string_view text, std::string_view needle) {
+  if (needle.size() > text.size()) return false;
+  for (size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() && lower(text[i + j]) == needle[j]) ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+// Words whose presence in a type name (or anywhere in "mysqlType") means conversion may be due.
+constexpr std::string_view kBytesWords[] = {"binary", "blob", "geom", "point", "linestring", "polygon"};
+
+// The CanalText of a "mysqlType" entry ("bit(8)", "varbinary(255)", "LONGBLOB", "point", ...).
+CanalText canal_text_of(std::string_view mysql_type) {
+  if (mysql_type.size() >= 3 && lower(mysql_type[0]) == 'b' && lower(mysql_type[1]) == 'i' &&
+      lower(mysql_type[2]) == 't' && (mysql_type.size() == 3 || mysql_type[3] == '(')) {
+    return CanalText::Bits;
+  }
+  for (std::string_view w : kBytesWords) {
+    if (icontains(mysql_type, w)) return CanalText::Bytes;
+  }
+  return CanalText::AsIs;
+}
+
+// Whether the raw "mysqlType" object may name a type that is not AsIs (column names may give
+// false positives, which only cost a parse).
+bool may_need_conversion(std::string_view raw_types) {
+  if (icontains(raw_types, "bit")) return true;
+  for (std::string_view w : kBytesWords) {
+    if (icontains(raw_types, w)) return true;
+  }
+  return false;
+}
+
+// A value shortened for an error message.
+std::string shown(std::string_view text) {
+  return json::printable(text.substr(0, 100)) + (text.size() > 100 ? "..." : "");
+}
+
 class CanalDecoder final : public Decoder {
  public:
   explicit CanalDecoder(const CanalOptions& options) : options_(options) {}
@@ -107,13 +162,14 @@ class CanalDecoder final : public Decoder {
   error_code scan_member(std::string_view key, ondemand::value value, FlatMessage& msg);
   error_code read_rows(ondemand::value value, Rows& rows, size_t& n, bool& present,
                        bool null_rows_ok, const char* bad_type, const char* bad_row);
-  error_code load_types(const FlatMessage& msg);
   error_code fail(const char* problem);
   DecodeResult finish(const FlatMessage& msg, bool split, std::vector<DecodedChange>& out,
                       size_t& count);
   DecodeResult truncate(const FlatMessage& msg, std::vector<DecodedChange>& out, size_t& count);
   bool compose_source(const FlatMessage& msg);
-  error_code null_zero_dates(std::vector<FieldValue>& row, const FlatMessage& msg);
+  std::string_view raw_types(const FlatMessage& msg) const;
+  error_code load_types(std::string_view raw);
+  DecodeResult convert_values(std::vector<FieldValue>& row, const FlatMessage& msg, bool typed);
   std::string_view mysql_type_of(std::string_view column) const;
 
   CanalOptions options_;
@@ -129,6 +185,8 @@ class CanalDecoder final : public Decoder {
   ondemand::document types_doc_;
   std::vector<FieldValue> types_;     // "mysqlType": name = column, text = MySQL type
   bool types_loaded_ = false;         // types_ holds this message's "mysqlType"
+  Arena text_{1 << 16};               // converted values of this message
+  std::string scratch_;               // one value being converted
   std::vector<DecodedChange> first_;  // decode()'s scratch
   std::string source_;                // DecodedChange::source points here
   const char* problem_ = nullptr;     // why a well-formed message is invalid
@@ -159,6 +217,7 @@ DecodeResult CanalDecoder::run(const char* value, size_t len, bool split,
   if (started.status != DecodeStatus::Change) return started;
   json_ = json;
   types_loaded_ = false;
+  text_.reset();
   problem_ = nullptr;
   FlatMessage msg;
   error_code err = scan(msg);
@@ -260,16 +319,20 @@ error_code CanalDecoder::read_rows(ondemand::value value, Rows& rows, size_t& n,
   return simdjson::SUCCESS;
 }
 
+// The raw text of the "mysqlType" object, or empty (absent, or it does not close).
+std::string_view CanalDecoder::raw_types(const FlatMessage& msg) const {
+  if (msg.types_at == nullptr) return {};
+  std::string_view rest(msg.types_at, size_t(json_.data() + json_.size() - msg.types_at));
+  return rest.substr(0, balanced_length(rest));
+}
+
 // Reads "mysqlType" ({"column": "varchar(255)", ...}) into types_ with its own parser, so the
 // rows' views into the main parser stay valid. Non-string types are ignored.
-error_code CanalDecoder::load_types(const FlatMessage& msg) {
+error_code CanalDecoder::load_types(std::string_view raw) {
   types_.clear();
   types_loaded_ = true;
-  if (msg.types_at == nullptr) return simdjson::SUCCESS;
-  std::string_view rest(msg.types_at, size_t(json_.data() + json_.size() - msg.types_at));
-  size_t len = balanced_length(rest);
-  if (len == 0) return simdjson::TAPE_ERROR;
-  std::string_view text = types_buf_.assign(rest.data(), len);
+  if (raw.empty()) return simdjson::SUCCESS;
+  std::string_view text = types_buf_.assign(raw.data(), raw.size());
   SIMDJSON_TRY(
       types_parser_.iterate(text.data(), text.size(), types_buf_.capacity()).get(types_doc_));
   ondemand::object obj;
@@ -307,12 +370,22 @@ DecodeResult CanalDecoder::finish(const FlatMessage& msg, bool split,
   if (!msg.has_data || msg.data_rows == 0) {
     return error(std::string(msg.type) + " message without rows in 'data'");
   }
-  if (options_.zero_date_as_null) {
-    error_code err = simdjson::SUCCESS;
-    for (size_t i = 0; !err && i < msg.data_rows; ++i) err = null_zero_dates(data_[i], msg);
-    for (size_t i = 0; !err && i < msg.old_rows; ++i) err = null_zero_dates(old_[i], msg);
+  std::string_view types = raw_types(msg);
+  bool typed = may_need_conversion(types);
+  if (typed) {
+    error_code err = load_types(types);
     if (err)
       return error(json::describe_error("malformed JSON in value ('mysqlType')", err, {}, nullptr));
+  }
+  if (typed || options_.zero_date_as_null) {
+    for (size_t i = 0; i < msg.data_rows; ++i) {
+      DecodeResult r = convert_values(data_[i], msg, typed);
+      if (r.status != DecodeStatus::Change) return r;
+    }
+    for (size_t i = 0; i < msg.old_rows; ++i) {
+      DecodeResult r = convert_values(old_[i], msg, typed);
+      if (r.status != DecodeStatus::Change) return r;
+    }
   }
   json::RowChangeInput in;
   in.op = op;
@@ -351,17 +424,52 @@ bool CanalDecoder::compose_source(const FlatMessage& msg) {
   return true;
 }
 
-// Makes zero dates NULL in columns typed as dates (or untyped: Flink's writer omits mysqlType).
-error_code CanalDecoder::null_zero_dates(std::vector<FieldValue>& row, const FlatMessage& msg) {
+// Turns Canal's strings into what they stood for where the MySQL type says so (see CanalText),
+// and zero dates into NULL in columns typed as dates (or untyped: Flink's writer omits
+// "mysqlType"). `typed`: types_ is loaded and names types to convert.
+DecodeResult CanalDecoder::convert_values(std::vector<FieldValue>& row, const FlatMessage& msg,
+                                          bool typed) {
   for (FieldValue& f : row) {
-    if (f.kind != ValueKind::String || !json::is_mysql_zero_date(f.text)) continue;
-    if (!types_loaded_) SIMDJSON_TRY(load_types(msg));
+    if (f.kind != ValueKind::String) continue;
+    if (options_.zero_date_as_null && json::is_mysql_zero_date(f.text)) {
+      if (!types_loaded_) {
+        error_code err = load_types(raw_types(msg));
+        if (err)
+          return error(json::describe_error("malformed JSON in value ('mysqlType')", err, {}, nullptr));
+      }
+      std::string_view type = mysql_type_of(f.name);
+      if (type.empty() || json::is_mysql_date_type(type)) {  // e.g. a varchar keeps it
+        f.kind = ValueKind::Null;
+        f.text = {};
+        continue;
+      }
+    }
+    if (!typed) continue;
     std::string_view type = mysql_type_of(f.name);
-    if (!type.empty() && !json::is_mysql_date_type(type)) continue;  // e.g. a varchar: keep it
-    f.kind = ValueKind::Null;
-    f.text = {};
+    switch (canal_text_of(type)) {
+      case CanalText::AsIs:
+        break;
+      case CanalText::Bits: {
+        // A number: the target column's type decides (bit(n), an integer, boolean for BIT(1)).
+        scratch_.clear();
+        if (!convert::append_bits_from_unsigned(f.text, -1, scratch_))
+          return error("column '" + json::printable(f.name) + "' (" + json::printable(type) + "): value \"" +
+                       shown(f.text) + "\" is not the unsigned number Canal writes for BIT");
+        f.kind = ValueKind::Number;
+        break;
+      }
+      case CanalText::Bytes: {
+        scratch_.clear();
+        if (!convert::append_bytea_from_latin1(f.text, scratch_))
+          return error("column '" + json::printable(f.name) + "' (" + json::printable(type) + "): value \"" +
+                       shown(f.text) + "\" has a character above U+00FF, so it is not Canal's text of bytes");
+        f.kind = ValueKind::Text;
+        f.text = text_.store(scratch_);
+        break;
+      }
+    }
   }
-  return simdjson::SUCCESS;
+  return {};
 }
 
 // The MySQL type "mysqlType" gives `column`, or empty.

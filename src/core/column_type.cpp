@@ -292,6 +292,8 @@ bool convert_for_column(const FieldValue& value, const ColumnType& type, std::st
   if (type.kind == ColumnKind::Other) return false;
   switch (value.kind) {
     case ValueKind::Number:
+      if (type.kind == ColumnKind::Bit || type.kind == ColumnKind::VarBit)
+        return convert::append_bits_from_unsigned(value.text, type.length, out);
       return from_number(value.text, type.kind, out);
     case ValueKind::String:
       return from_string(value.text, type, out);

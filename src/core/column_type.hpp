@@ -68,6 +68,9 @@ ColumnType column_type_from_name(std::string_view format_type_name);
 //     non-base64 text pass through. binary.handling.mode=hex strings are not recognised.
 //   String -> Bit/VarBit: base64 io.debezium.data.Bits, little-endian, `length` bits (8 per byte
 //     when the column has no length). A string of only '0'/'1' passes through.
+//   Number -> Bit/VarBit: MySQL BIT(n) as Maxwell and Canal write it, an unsigned integer ->
+//     its bits, `length` of them (as few as needed when the column has no length; more when the
+//     value needs more, which PostgreSQL rejects, rather than silently cutting bits).
 //   Bool -> Bit/VarBit: MySQL BIT(1) and PostgreSQL bit(1) arrive as booleans -> '1'/'0'.
 //   String -> Numeric/Integer: base64 Decimal (decimal.handling.mode=precise, bigint unsigned
 //     precise mode) with the column's scale (0 for integers); a string that already is a number

@@ -476,6 +476,49 @@ bool append_bits_from_base64(std::string_view base64, int32_t length, std::strin
   return true;
 }
 
+bool append_bits_from_unsigned(std::string_view decimal, int32_t length, std::string& out) {
+  if (decimal.empty() || decimal.size() > 20) return false;
+  uint64_t v = 0;
+  for (char c : decimal) {
+    if (c < '0' || c > '9') return false;
+    unsigned d = unsigned(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  int needed = 1;
+  while (needed < 64 && (v >> needed) != 0) ++needed;
+  int width = length > needed ? length : needed;
+  size_t at = out.size();
+  out.resize(at + size_t(width), '0');
+  for (int i = 0; i < width && i < 64; ++i) {
+    if ((v >> i) & 1) out[at + size_t(width - 1 - i)] = '1';
+  }
+  return true;
+}
+
+bool append_bytea_from_latin1(std::string_view utf8, std::string& out) {
+  static const char kHex[] = "0123456789abcdef";
+  size_t at = out.size();
+  out.reserve(at + 2 + 2 * utf8.size());
+  out += "\\x";
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(utf8[i]);
+    unsigned byte = c;
+    if (c >= 0x80) {
+      // Only the two-byte forms of U+0080..U+00FF (lead byte C2 or C3) stand for one byte.
+      if ((c != 0xC2 && c != 0xC3) || i + 1 >= utf8.size() ||
+          (static_cast<unsigned char>(utf8[i + 1]) & 0xC0) != 0x80) {
+        out.resize(at);
+        return false;
+      }
+      byte = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(utf8[++i]) & 0x3Fu);
+    }
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xf]);
+  }
+  return true;
+}
+
 bool parse_int64(std::string_view text, int64_t& value) {
   size_t i = 0;
   bool negative = !text.empty() && text[0] == '-';

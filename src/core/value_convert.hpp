@@ -95,6 +95,17 @@ void append_bits(const uint8_t* bytes, size_t n, int32_t length, std::string& ou
 // Bits as JSON carries them (base64). False if not base64.
 bool append_bits_from_base64(std::string_view base64, int32_t length, std::string& out);
 
+// An unsigned integer in decimal (MySQL BIT(n) as Canal and Maxwell write it: the bits read as a
+// big-endian number, at most 2^64-1) -> '0101...' of `length` bits, or as many as the value needs
+// when that is more (PostgreSQL then rejects it for bit(length)) or length < 0 (at least one).
+// False when it is not such a number.
+bool append_bits_from_unsigned(std::string_view decimal, int32_t length, std::string& out);
+
+// Bytes that travelled as ISO-8859-1 text (Canal's BINARY/BLOB values: each byte became the
+// character U+0000..U+00FF, here UTF-8 encoded) -> bytea hex input. False when a character lies
+// above U+00FF or the UTF-8 is malformed.
+bool append_bytea_from_latin1(std::string_view utf8, std::string& out);
+
 // Parses a JSON integer literal (optional '-', digits, no fraction/exponent) that fits int64.
 bool parse_int64(std::string_view text, int64_t& value);
 

@@ -255,6 +255,10 @@ TEST(ConvertForColumn, NumbersForTemporalColumns) {
   EXPECT_EQ(conv(num("c", "99999999999999999999"), "timestamp"), "<unchanged>");
   EXPECT_EQ(conv(num("c", "5"), "time with time zone"), "<unchanged>");
   EXPECT_EQ(conv(num("c", "5"), "integer"), "<unchanged>");
+  EXPECT_EQ(conv(num("c", "5"), "bit(4)"), "0101");  // MySQL BIT(4) from Maxwell or Canal
+  EXPECT_EQ(conv(num("c", "5"), "bit varying(8)"), "00000101");
+  EXPECT_EQ(conv(num("c", "5"), "bit varying"), "101");
+  EXPECT_EQ(conv(num("c", "-5"), "bit(4)"), "<unchanged>");
   EXPECT_EQ(conv(num("c", "5"), "text"), "<unchanged>");
 }
 

@@ -294,6 +294,58 @@ TEST(CanalDecoder, ZeroDatesBecomeNullInDateColumns) {
   EXPECT_EQ(text_of(out[0].after, "d"), "0000-00-00");
 }
 
+// A message whose columns Canal writes in other forms than their text: BIT as a number, bytes as
+// ISO-8859-1 characters (JSON escapes or raw UTF-8).
+std::string typed_message(const std::string& data, const std::string& old = "null") {
+  return message(
+      "UPDATE", data, old,
+      R"j(,"mysqlType":{"id":"int(11)","flags":"bit(8)","b1":"bit(1)","big":"BIT(64)","bin":"binary(4)","vb":"varbinary(16)","blb":"LONGBLOB","geo":"point","s":"varchar(10)","t":"text"})j");
+}
+
+TEST(CanalDecoder, BitAndBinaryValuesFollowMysqlType) {
+  auto decoder = make_canal_decoder();
+  std::vector<DecodedChange> out;
+  size_t count = 0;
+  std::string m = typed_message(
+      R"([{"id":"1","flags":"5","b1":"1","big":"18446744073709551615","bin":"\u0000\u0001\u00ff\u00e9","vb":"abc","blb":"\u00c3\u00a9","geo":"\u0001\u0002","s":"101","t":"h\u00e9"}])",
+      R"([{"flags":"4","vb":"\u00ff"}])");
+  ASSERT_EQ(decode_all(*decoder, m, out, count).status, DecodeStatus::Change);
+  const auto& after = out[0].after;
+  // BIT stays a number: the target column decides (bit(n), an integer, or boolean for BIT(1)).
+  EXPECT_EQ(field(after, "flags")->kind, ValueKind::Number);
+  EXPECT_EQ(text_of(after, "flags"), "5");
+  EXPECT_EQ(field(after, "b1")->kind, ValueKind::Number);
+  EXPECT_EQ(text_of(after, "big"), "18446744073709551615");
+  // Bytes become bytea input.
+  EXPECT_EQ(field(after, "bin")->kind, ValueKind::Text);
+  EXPECT_EQ(text_of(after, "bin"), "\\x0001ffe9");
+  EXPECT_EQ(text_of(after, "vb"), "\\x616263");
+  EXPECT_EQ(text_of(after, "blb"), "\\xc3a9");  // two characters, two bytes (UTF-8 'é' in a blob)
+  EXPECT_EQ(text_of(after, "geo"), "\\x0102");
+  // Text types keep their text, even when it looks like bits.
+  EXPECT_EQ(field(after, "s")->kind, ValueKind::String);
+  EXPECT_EQ(text_of(after, "s"), "101");
+  EXPECT_EQ(text_of(after, "t"), "h\xc3\xa9");
+  // The old image too.
+  EXPECT_EQ(field(out[0].before, "flags")->kind, ValueKind::Number);
+  EXPECT_EQ(text_of(out[0].before, "vb"), "\\xff");
+
+  // Values that cannot be what the type says are bad messages naming column, type and value.
+  DecodeResult r = decode_all(*decoder, typed_message(R"([{"id":"1","flags":"abc"}])"), out, count);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_NE(r.reason.find("'flags' (bit(8))"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("\"abc\""), std::string::npos) << r.reason;
+  r = decode_all(*decoder, typed_message(R"([{"id":"1","bin":"\u0100"}])"), out, count);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_NE(r.reason.find("above U+00FF"), std::string::npos) << r.reason;
+
+  // Without "mysqlType" (Flink's Canal writer) values stay as written.
+  std::string untyped = message("INSERT", R"([{"id":"1","flags":"5","bin":"abc"}])");
+  ASSERT_EQ(decode_all(*decoder, untyped, out, count).status, DecodeStatus::Change);
+  EXPECT_EQ(field(out[0].after, "flags")->kind, ValueKind::String);
+  EXPECT_EQ(field(out[0].after, "bin")->kind, ValueKind::String);
+}
+
 TEST(CanalDecoder, MessagesWithoutRowsAreErrors) {
   auto decoder = make_canal_decoder();
   std::vector<DecodedChange> out;
@@ -426,6 +478,8 @@ TEST(CanalDecoder, SteadyStateAllocatesNothing) {
       messages.push_back(line);  // skips allocate a reason
   }
   messages.push_back(wide_message(1));
+  messages.push_back(typed_message(
+      R"([{"id":"1","flags":"5","bin":"\u0000\u0001\u00ff\u00e9","vb":"abc","s":"x"}])", R"([{"flags":"4"}])"));
   for (const std::string& m : messages) decode_all(*decoder, m, out, count);  // warm-up
   DecodedChange one;
   for (const std::string& m : messages) decoder->decode(nullptr, 0, m.data(), m.size(), one);

@@ -455,6 +455,47 @@ TEST(Bits, PaddingAndTruncation) {
   EXPECT_EQ(s, "keep");
 }
 
+TEST(Bits, FromUnsignedDecimal) {
+  // MySQL BIT(n) as Canal and Maxwell write it: the bits read as a big-endian number.
+  auto from = [](const char* decimal, int32_t length) {
+    std::string s;
+    return append_bits_from_unsigned(decimal, length, s) ? s : std::string("<false>");
+  };
+  EXPECT_EQ(from("5", 8), "00000101");
+  EXPECT_EQ(from("0", 3), "000");
+  EXPECT_EQ(from("1", 1), "1");
+  EXPECT_EQ(from("259", 16), "0000000100000011");
+  EXPECT_EQ(from("18446744073709551615", 64), std::string(64, '1'));
+  EXPECT_EQ(from("9223372036854775808", 64), "1" + std::string(63, '0'));
+  EXPECT_EQ(from("5", -1), "101");  // no length: as many bits as needed
+  EXPECT_EQ(from("0", -1), "0");
+  EXPECT_EQ(from("5", 2), "101");   // too wide for bit(2): kept whole so PostgreSQL rejects it
+  EXPECT_EQ(from("1", 70), std::string(69, '0') + "1");
+  EXPECT_EQ(from("18446744073709551616", 64), "<false>");  // above 2^64-1
+  EXPECT_EQ(from("-1", 8), "<false>");
+  EXPECT_EQ(from("1.0", 8), "<false>");
+  EXPECT_EQ(from("", 8), "<false>");
+  EXPECT_EQ(from("0x5", 8), "<false>");
+}
+
+// ---------------------------------------------------------------- Canal's ISO-8859-1 bytes
+
+TEST(Latin1Bytes, EachCharacterIsOneByte) {
+  auto hex = [](const std::string& utf8) {
+    std::string s = "keep";
+    return append_bytea_from_latin1(utf8, s) ? s.substr(4) : s == "keep" ? "<false>" : "<dirty>";
+  };
+  EXPECT_EQ(hex(""), "\\x");
+  EXPECT_EQ(hex("abc"), "\\x616263");
+  EXPECT_EQ(hex(std::string("\0\x01\x7f", 3)), "\\x00017f");
+  EXPECT_EQ(hex("\xc2\x80\xc3\xbf\xc3\xa9"), "\\x80ffe9");  // U+0080, U+00FF, U+00E9
+  EXPECT_EQ(hex("\xc4\x80"), "<false>");                          // U+0100: not a byte
+  EXPECT_EQ(hex("\xe2\x82\xac"), "<false>");                     // the euro sign
+  EXPECT_EQ(hex("\xc3"), "<false>");                               // cut short
+  EXPECT_EQ(hex("\xc3("), "<false>");                              // not a continuation
+  EXPECT_EQ(hex("\x80"), "<false>");                               // a stray continuation
+}
+
 // ---------------------------------------------------------------- integers
 
 TEST(ParseInt64, Limits) {
