@@ -49,9 +49,9 @@ std::string_view copy_value(Arena& arena, const FieldValue& value) {
 }
 
 std::string_view copy_value(Arena& arena, const FieldValue& value, const ColumnType& type,
-                            std::string& scratch) {
+                            std::string& scratch, SourceEncoding encoding) {
   scratch.clear();
-  if (!convert_for_column(value, type, scratch)) return copy_value(arena, value);
+  if (!convert_for_column(value, type, scratch, encoding)) return copy_value(arena, value);
   return copy_value(arena, FieldValue{value.name, ValueKind::Text, scratch});
 }
 
@@ -158,7 +158,8 @@ void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>&
     if (!unavailable_forms_.empty() && is_unavailable(f)) continue;  // keep the target's value
     slots_[first_slot + it->second] =
         shape_.types.empty() ? copy_value(arena_, f)
-                             : copy_value(arena_, f, shape_.types[it->second], convert_scratch_);
+                             : copy_value(arena_, f, shape_.types[it->second], convert_scratch_,
+                                          shape_.encoding);
   }
 }
 

@@ -23,6 +23,7 @@ struct TableShape {
   // column_type_from_name(format_type(atttypid, atttypmod)). When given, values that came
   // without a schema are converted by column type (see convert_for_column); empty: never.
   std::vector<ColumnType> types;
+  SourceEncoding encoding = SourceEncoding::Debezium;  // which conversions by type apply
   // A placeholder the source writes for a value it did not send (Debezium's PostgreSQL connector:
   // '__debezium_unavailable_value' for unchanged TOASTed columns). Such a column counts as absent,
   // so the target keeps its value. Empty: none.
@@ -113,6 +114,6 @@ std::string_view copy_value(Arena& arena, const FieldValue& value);
 // The COPY text form of a value for a column of type `type`: converted first when it came
 // without a schema (see convert_for_column). `scratch` is reused working space.
 std::string_view copy_value(Arena& arena, const FieldValue& value, const ColumnType& type,
-                            std::string& scratch);
+                            std::string& scratch, SourceEncoding encoding = SourceEncoding::Debezium);
 
 }  // namespace cdc

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "core/pg_array.hpp"
 #include "core/value_convert.hpp"
 
 namespace cdc {
@@ -277,7 +278,12 @@ ColumnType column_type_from_name(std::string_view format_type_name) {
   SplitName s = split_type_name(format_type_name);
   if (!s.ok) return {};
   std::string_view name = s.view();
-  if (name.size() >= 2 && name.substr(name.size() - 2) == "[]") return {};  // arrays
+  bool array = false;
+  // format_type() writes one "[]" whatever the dimensions.
+  while (name.size() >= 2 && name.substr(name.size() - 2) == "[]") {
+    name.remove_suffix(2);
+    array = true;
+  }
   ColumnKind kind = kind_of(name);
   ColumnType type(kind);
   int32_t n = 0;
@@ -285,27 +291,47 @@ ColumnType column_type_from_name(std::string_view format_type_name) {
     type.length = n;
   }
   if (kind == ColumnKind::Numeric) type.scale = numeric_scale(s.modifier);
+  if (array) {
+    type.element = kind;
+    type.kind = ColumnKind::Array;
+  }
   return type;
 }
 
-bool convert_for_column(const FieldValue& value, const ColumnType& type, std::string& out) {
+bool convert_for_column(const FieldValue& value, const ColumnType& type, std::string& out,
+                        SourceEncoding encoding) {
   if (type.kind == ColumnKind::Other) return false;
+  bool debezium = encoding == SourceEncoding::Debezium;
+  if (type.kind == ColumnKind::Array) {
+    if (value.kind != ValueKind::Json || value.text.empty() || value.text[0] != '[') return false;
+    ColumnType element(type.element, type.length, type.scale);
+    return append_pg_array_from_json(
+        value.text,
+        [&element, encoding](const FieldValue& e, std::string& o) {
+          return convert_for_column(e, element, o, encoding);
+        },
+        out);
+  }
   switch (value.kind) {
     case ValueKind::Number:
       if (type.kind == ColumnKind::Bit || type.kind == ColumnKind::VarBit)
         return convert::append_bits_from_unsigned(value.text, type.length, out);
-      return from_number(value.text, type.kind, out);
+      return debezium && from_number(value.text, type.kind, out);
     case ValueKind::String:
-      return from_string(value.text, type, out);
+      if (debezium) return from_string(value.text, type, out);
+      // Maxwell writes BINARY/BLOB values in base64.
+      return encoding == SourceEncoding::Maxwell &&
+             (type.kind == ColumnKind::Bytea || type.kind == ColumnKind::Uuid) &&
+             from_string(value.text, type, out);
     case ValueKind::Bool:
       if (type.kind != ColumnKind::Bit && type.kind != ColumnKind::VarBit) return false;
       out.push_back(value.text == "true" ? '1' : '0');
       return true;
     case ValueKind::Json:
-      return type.kind == ColumnKind::Numeric &&
+      return debezium && type.kind == ColumnKind::Numeric &&
              convert::append_variable_scale_decimal(value.text, out);
     case ValueKind::Text:
-      // A schema said "bytes" (MySQL BINARY(16)) and the decoder made it bytea text.
+      // A decoder made bytes bytea text (Debezium's "bytes", Canal's BINARY(16)).
       return type.kind == ColumnKind::Uuid && uuid_from_bytea_hex(value.text, out);
     default:
       return false;

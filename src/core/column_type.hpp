@@ -26,31 +26,43 @@ enum class ColumnKind : uint8_t {
   Numeric,      // numeric [ (p [, s]) ]
   Integer,      // smallint, integer, bigint
   Uuid,         // uuid
+  Array,        // any of the above or another type, with [] (element says which)
 };
 
 // A target column's type as far as conversion cares: its kind plus the modifier that matters.
 struct ColumnType {
   ColumnKind kind = ColumnKind::Other;
-  int32_t length = -1;  // bit(n) / bit varying(n): n; -1 when not given
-  int32_t scale = -1;   // numeric(p, s): s (numeric(p) has s = 0); -1 when not given
+  int32_t length = -1;  // bit(n) / bit varying(n): n; -1 when not given (of the element, for arrays)
+  int32_t scale = -1;   // numeric(p, s): s (numeric(p) has s = 0); -1 when not given (likewise)
+  ColumnKind element = ColumnKind::Other;  // the element's kind when kind is Array
 
   ColumnType() = default;
   ColumnType(ColumnKind k, int32_t len = -1, int32_t sc = -1) : kind(k), length(len), scale(sc) {}
   bool operator==(const ColumnType& o) const {
-    return kind == o.kind && length == o.length && scale == o.scale;
+    return kind == o.kind && length == o.length && scale == o.scale && element == o.element;
   }
 };
 
 // Maps a type name as PostgreSQL's format_type() prints it ("timestamp(3) with time zone",
 // "bit varying(8)", "numeric(8,4)", "bytea", "integer", ...; built-in names come unqualified) to
 // its ColumnType. Also accepts pg_type names ("timestamptz", "int8", "varbit", ...), any letter
-// case and a "pg_catalog." prefix. Domains, arrays and every other type give ColumnKind::Other.
+// case and a "pg_catalog." prefix. Arrays ("integer[]", "numeric(10,2)[]") give ColumnKind::Array
+// with their element's kind and modifier. Domains and every other type give ColumnKind::Other.
 ColumnType column_type_from_name(std::string_view format_type_name);
+
+// How a format writes values whose JSON form is not their PostgreSQL text. Decides which of the
+// rules below apply: a rule that could misread another format's value is kept to its format.
+enum class SourceEncoding : uint8_t {
+  Debezium,  // debezium, flink-debezium: every rule
+  Maxwell,   // Plain, plus base64 strings into bytea and uuid (Maxwell's BINARY/BLOB)
+  Plain,     // the others: only what could not be valid input as it is (numbers into bit,
+             // booleans into bit, JSON arrays into arrays, bytea text into uuid)
+};
 
 // Converts a value that arrived without a schema into PostgreSQL text for a column of type
 // `type`, appending to `out`. Returns false when no conversion applies (the value then goes to
-// the input function unchanged). Values of kind Text (already converted) and Null never convert.
-// The rules follow Debezium's default encodings:
+// the input function unchanged). Values of kind Text (already converted) and Null never convert,
+// except Text bytea into uuid. The rules follow Debezium's default encodings:
 //   Number -> Date: days since 1970-01-01 (io.debezium.time.Date); |n| >= 10^7 (past year 29349)
 //     is an epoch timestamp instead, its unit told as for Timestamp below, floored to its day as
 //     timestamp::date does (Oracle DATE arrives as io.debezium.time.Timestamp).
@@ -77,6 +89,9 @@ ColumnType column_type_from_name(std::string_view format_type_name);
 //     literal passes through. Numeric without a declared scale cannot be decoded.
 //   Json -> Numeric: io.debezium.data.VariableScaleDecimal {"scale":..,"value":..}.
 //   String -> Uuid: base64 of 16 bytes (MySQL BINARY(16)) -> 'xxxxxxxx-xxxx-...'.
-bool convert_for_column(const FieldValue& value, const ColumnType& type, std::string& out);
+//   Json -> Array: a JSON array (Debezium's PostgreSQL arrays, JSON events) -> array input, each
+//     element converted by these rules for the element type ([18460] into date[] -> {"2020-07-17}).
+bool convert_for_column(const FieldValue& value, const ColumnType& type, std::string& out,
+                        SourceEncoding encoding = SourceEncoding::Debezium);
 
 }  // namespace cdc

@@ -33,10 +33,11 @@ void Batch::add_dead_letter(const kafka::Message& m, const std::string& reason) 
 
 TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConfig& config) {
   std::vector<ColumnType> types;
-  bool debezium_like = config.format == "debezium" || config.format == "flink-debezium";
-  if (debezium_like)
-    for (const std::string& name : table.column_types) types.push_back(column_type_from_name(name));
+  for (const std::string& name : table.column_types) types.push_back(column_type_from_name(name));
   TableShape shape(table.columns, table.key, std::move(types));
+  bool debezium_like = config.format == "debezium" || config.format == "flink-debezium";
+  shape.encoding = debezium_like ? SourceEncoding::Debezium
+                   : config.format == "maxwell" ? SourceEncoding::Maxwell : SourceEncoding::Plain;
   if (debezium_like) shape.unavailable_value = config.unavailable_value;
   shape.append = table.append;
   shape.op_field = table.op_field;

@@ -48,6 +48,7 @@ constexpr const char* kTypeNames[] = {
     "timestamp",     "timestamp(6) with time zone", "interval",    "bytea",
     "bit(3)",        "bit varying",   "bit varying(12)",           "numeric(8,4)",
     "numeric",       "numeric(10)",   "bigint",                    "uuid",
+    "integer[]",     "date[]",        "text[]",                    "bit(4)[]",
 };
 constexpr size_t kTypeCount = sizeof(kTypeNames) / sizeof(kTypeNames[0]);
 constexpr size_t kMaxColumns = 64;

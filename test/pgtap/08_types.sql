@@ -36,7 +36,7 @@ CREATE TABLE t08_schema (
     c_date date, c_time time, c_time3 time(3), c_timetz time with time zone,
     c_ts timestamp, c_ts3 timestamp(3), c_ts6 timestamp(6), c_tstz timestamptz, c_interval interval,
     c_json json, c_jsonb jsonb, c_uuid uuid, c_bit1 bit(1), c_bit bit(8), c_varbit bit varying(16),
-    c_enum t08_mood);
+    c_enum t08_mood, c_int_arr integer[], c_text_arr text[], c_date_arr date[], c_num_arr numeric(8,4)[]);
 -- xml only where the server was built with libxml
 DO $$ BEGIN
     PERFORM '<a/>'::xml;
@@ -80,7 +80,13 @@ INSERT INTO t08_fields VALUES
   (29, 'c_bit', 'bytes', 'io.debezium.data.Bits', '{"length": "8"}'),
   (30, 'c_varbit', 'bytes', 'io.debezium.data.Bits', '{"length": "16"}'),
   (31, 'c_enum', 'string', 'io.debezium.data.Enum', '{"allowed": "sad,ok,happy"}'),
-  (32, 'c_xml', 'string', 'io.debezium.data.Xml', NULL);
+  (32, 'c_xml', 'string', 'io.debezium.data.Xml', NULL),
+  -- arrays: params holds the items schema
+  (33, 'c_int_arr', 'array', NULL, '{"type": "int32", "optional": true}'),
+  (34, 'c_text_arr', 'array', NULL, '{"type": "string", "optional": true}'),
+  (35, 'c_date_arr', 'array', NULL, '{"type": "int32", "optional": true, "name": "io.debezium.time.Date", "version": 1}'),
+  (36, 'c_num_arr', 'array', NULL, '{"type": "bytes", "optional": true, "name": "org.apache.kafka.connect.data.Decimal",
+                                     "version": 1, "parameters": {"scale": "4", "connect.decimal.precision": "8"}}');
 DELETE FROM t08_fields WHERE NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 't08_schema'::regclass AND attname = col);
 
 -- The values: with the schema (ws) and without it (wo; NULL: the same JSON as ws), and the literal
@@ -124,6 +130,11 @@ INSERT INTO t08_values VALUES
   (1, 'c_varbit', '"qg=="', NULL, '0000000010101010'),   -- BitSet drops the zero high byte
   (1, 'c_enum', '"happy"', NULL, 'happy'),
   (1, 'c_xml', to_jsonb('<a b="1">text &amp; more</a>'::text), NULL, '<a b="1">text &amp; more</a>'),
+  (1, 'c_int_arr', '[1, null, -3]', NULL, '{1,NULL,-3}'),
+  (1, 'c_text_arr', '["a,b", "say \"hi\"", "back\\slash", null, "NULL", "{}"]', NULL,
+      '{"a,b","say \"hi\"","back\\slash",NULL,"NULL","{}"}'),
+  (1, 'c_date_arr', '[18460, -1]', NULL, '{2020-07-17,1969-12-31}'),
+  (1, 'c_num_arr', '["EtaH", null]', NULL, '{123.4567,NULL}'),
 
   (2, 'c_smallint', '32767', NULL, '32767'),
   (2, 'c_integer', '-2147483648', NULL, '-2147483648'),
@@ -157,6 +168,8 @@ INSERT INTO t08_values VALUES
   (2, 'c_varbit', '"//8="', NULL, '1111111111111111'),
   (2, 'c_enum', '"sad"', NULL, 'sad'),
   (2, 'c_xml', '"<r/>"', NULL, '<r/>'),
+  (2, 'c_int_arr', '[]', NULL, '{}'),
+  (2, 'c_text_arr', '[""]', NULL, '{""}'),
 
   -- Debezium's LocalDate sentinel for 'infinity' (without a schema it must not be read as epoch
   -- milliseconds).
@@ -177,7 +190,9 @@ CREATE VIEW t08_grid AS
 CREATE FUNCTION pg_temp.field_schema(f t08_fields) RETURNS jsonb LANGUAGE sql AS $$
     SELECT jsonb_build_object('type', f.connect_type, 'optional', true, 'field', f.col)
         || CASE WHEN f.logical IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('name', f.logical, 'version', 1) END
-        || CASE WHEN f.params IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('parameters', f.params) END
+        || CASE WHEN f.params IS NULL THEN '{}'::jsonb
+                WHEN f.connect_type = 'array' THEN jsonb_build_object('items', f.params)
+                ELSE jsonb_build_object('parameters', f.params) END
         || CASE WHEN f.connect_type = 'struct'
                 THEN '{"fields": [{"type": "int32", "optional": false, "field": "scale"},
                                   {"type": "bytes", "optional": false, "field": "value"}],
@@ -240,7 +255,7 @@ BEGIN
     RETURN coalesce(result, fail(what || ' (row missing)'));
 END $$;
 
-SELECT plan((SELECT 2 * count(*)::int FROM t08_grid) + 15);
+SELECT plan((SELECT 2 * count(*)::int FROM t08_grid) + 20);
 
 SELECT cdc_test.create_topic('t08_schema', 1);
 SELECT cdc_test.create_topic('t08_noschema', 1);
@@ -321,6 +336,43 @@ SELECT ok(cdc_sync.wait_for_catchup('t08u', '60 s'), 'BINARY(16) uuid: caught up
 SELECT results_eq('SELECT id, file_uuid FROM t08_uuid ORDER BY id',
                   $$VALUES (1, '651aed08-390f-4893-b2f1-36923e7b7400'::uuid), (2, '651aed08-390f-4893-b2f1-36923e7b7400')$$,
                   'BINARY(16) into uuid: the same value with and without schema');
+
+-- MySQL BIT and binary columns as Canal and Maxwell write them. Canal: every value a string, BIT(n)
+-- as an unsigned decimal, BINARY/BLOB bytes as ISO-8859-1 characters, typed by "mysqlType" (built as
+-- text: jsonb cannot hold \u0000). Maxwell: BIT(n) a JSON number, bytes base64. Both rows must hold
+-- the same values: bits into bit(n)/bit varying, BIT(1) into boolean, BIT(64) into numeric, bytes
+-- into bytea, BINARY(16) into uuid.
+CREATE TABLE t08_mysql (id int PRIMARY KEY, flags bit(8), vflags bit varying(8), b1 boolean, big numeric(20),
+                        big_bits bit(64), bin bytea, blb bytea, u uuid);
+SELECT cdc_test.create_topic('t08_canal', 1);
+SELECT cdc_test.create_topic('t08_maxwell', 1);
+SELECT cdc_test.produce('t08_canal', $q$
+    SELECT 0, NULL, v FROM (VALUES
+      (1, $m${"data":[{"id":"1","flags":"5","vflags":"5","b1":"1","big":"18446744073709551615","big_bits":"18446744073709551615","bin":"\u0000\u0001\u00ff\u00e9","blb":"\u00c3\u00a9","u":"e\u001a\u00ed\u00089\u000fH\u0093\u00b2\u00f16\u0092>{t\u0000"}],"database":"shop","isDdl":false,"mysqlType":{"id":"int(11)","flags":"bit(8)","vflags":"bit(8)","b1":"bit(1)","big":"bit(64)","big_bits":"bit(64)","bin":"binary(4)","blb":"longblob","u":"binary(16)"},"old":null,"pkNames":["id"],"table":"bits","type":"INSERT"}$m$),
+      (2, $m${"data":[{"id":"3","flags":"abc"}],"database":"shop","isDdl":false,"mysqlType":{"id":"int(11)","flags":"bit(8)"},"old":null,"pkNames":["id"],"table":"bits","type":"INSERT"}$m$)) m(n, v)
+    ORDER BY n$q$);
+SELECT cdc_test.produce('t08_maxwell', $q$
+    SELECT 0, NULL, $m${"database":"shop","table":"bits","type":"insert","ts":1714557600,"xid":8123,"commit":true,"data":{"id":2,"flags":5,"vflags":5,"b1":1,"big":18446744073709551615,"big_bits":18446744073709551615,"bin":"AAH/6Q==","blb":"w6k=","u":"ZRrtCDkPSJOy8TaSPnt0AA=="},"primary_key_columns":["id"]}$m$$q$);
+SELECT cdc_sync.create_pipeline('t08c', cdc_test.brokers(), ARRAY['t08_canal'], 'canal', '{"on_error": "dead_letter"}');
+SELECT cdc_sync.add_sync_table('t08c', 'shop.bits', 't08_mysql');
+SELECT cdc_sync.create_pipeline('t08m', cdc_test.brokers(), ARRAY['t08_maxwell'], 'maxwell');
+SELECT cdc_sync.add_sync_table('t08m', 'shop.bits', 't08_mysql');
+SELECT cdc_sync.start_pipeline('t08c');
+SELECT cdc_sync.start_pipeline('t08m');
+SELECT ok(cdc_sync.wait_for_catchup('t08c', '60 s'), 'Canal BIT and bytes: caught up');
+SELECT ok(cdc_sync.wait_for_catchup('t08m', '60 s'), 'Maxwell BIT and bytes: caught up');
+SELECT results_eq($$SELECT flags, vflags, b1, big, big_bits, bin, blb, u FROM t08_mysql WHERE id = 1$$,
+                  $$VALUES (B'00000101', B'00000101'::varbit, true, 18446744073709551615::numeric,
+                            ~B'0000000000000000000000000000000000000000000000000000000000000000', '\x0001ffe9'::bytea,
+                            '\xc3a9'::bytea, '651aed08-390f-4893-b2f1-36923e7b7400'::uuid)$$,
+                  'Canal: BIT(n) by mysqlType into bit, varbit, boolean and numeric; bytes into bytea and uuid');
+SELECT results_eq($$SELECT flags, vflags, b1, big, big_bits, bin, blb, u FROM t08_mysql WHERE id = 2$$,
+                  $$SELECT flags, vflags, b1, big, big_bits, bin, blb, u FROM t08_mysql WHERE id = 1$$,
+                  'Maxwell: the same values');
+SELECT matches((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't08c'),
+               'flags.*bit\(8\).*abc', 'Canal BIT that is not a number: dead letter naming column, type and value');
+
+SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t08c', 't08m']) p;
 
 SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t08s', 't08n', 't08d', 't08u']) p;
 SELECT * FROM finish();

@@ -216,8 +216,7 @@ TEST(ColumnTypeFromName, AliasesCaseAndOthers) {
   EXPECT_EQ(column_type_from_name("varbit(3)"), ColumnType(ColumnKind::VarBit, 3));
   EXPECT_EQ(column_type_from_name("int8"), ColumnType(ColumnKind::Integer));
   EXPECT_EQ(column_type_from_name("decimal(10,2)"), ColumnType(ColumnKind::Numeric, -1, 2));
-  for (const char* other : {"text", "character varying(255)", "jsonb", "boolean", "date[]",
-                            "timestamp without time zone[]", "my_domain", "\"Date\"", "real",
+  for (const char* other : {"text", "character varying(255)", "jsonb", "boolean", "my_domain", "\"Date\"", "real",
                             "double precision", "numeric(8,4", "", "public.date"}) {
     EXPECT_EQ(column_type_from_name(other).kind, ColumnKind::Other) << other;
   }
@@ -289,6 +288,33 @@ TEST(ConvertForColumn, StringsForBinaryNumericAndUuidColumns) {
   EXPECT_EQ(conv(json("c", R"({"a":1})"), "numeric"), "<unchanged>");
   EXPECT_EQ(conv(text("c", "18460"), "date"), "<unchanged>");  // already converted
   EXPECT_EQ(conv(null("c"), "date"), "<unchanged>");
+}
+
+TEST(ConvertForColumn, EachFormatGetsOnlyTheRulesThatCannotMisreadIt) {
+  auto with = [](const FieldValue& v, const char* type, SourceEncoding e) {
+    std::string out;
+    return convert_for_column(v, column_type_from_name(type), out, e) ? out : std::string("<unchanged>");
+  };
+  for (SourceEncoding e : {SourceEncoding::Debezium, SourceEncoding::Maxwell, SourceEncoding::Plain}) {
+    // Values that could not be input as they are convert for every format.
+    EXPECT_EQ(with(num("c", "5"), "bit(4)", e), "0101");
+    EXPECT_EQ(with(boolean("c", true), "bit(1)", e), "1");
+    EXPECT_EQ(with(json("c", "[1,2]"), "integer[]", e), R"({"1","2"})");
+    EXPECT_EQ(with(text("c", "\\x651aed08390f4893b2f136923e7b7400"), "uuid", e), "651aed08-390f-4893-b2f1-36923e7b7400");
+  }
+  // Epoch numbers, base64 and Debezium structs are Debezium's encodings only.
+  EXPECT_EQ(with(num("c", "18460"), "date", SourceEncoding::Debezium), "2020-07-17");
+  EXPECT_EQ(with(num("c", "18460"), "date", SourceEncoding::Maxwell), "<unchanged>");
+  EXPECT_EQ(with(num("c", "18460"), "date", SourceEncoding::Plain), "<unchanged>");
+  EXPECT_EQ(with(str("c", "AQ=="), "bigint", SourceEncoding::Maxwell), "<unchanged>");
+  EXPECT_EQ(with(json("c", R"({"scale":2,"value":"AQ=="})"), "numeric", SourceEncoding::Plain), "<unchanged>");
+  EXPECT_EQ(with(json("c", "[18460]"), "date[]", SourceEncoding::Plain), R"({"18460"})");
+  // Maxwell writes binary columns in base64; other formats' strings stay text.
+  EXPECT_EQ(with(str("c", "3q2+7w=="), "bytea", SourceEncoding::Maxwell), "\\xdeadbeef");
+  EXPECT_EQ(with(str("c", "ZRrtCDkPSJOy8TaSPnt0AA=="), "uuid", SourceEncoding::Maxwell),
+            "651aed08-390f-4893-b2f1-36923e7b7400");
+  EXPECT_EQ(with(str("c", "3q2+7w=="), "bytea", SourceEncoding::Plain), "<unchanged>");
+  EXPECT_EQ(with(str("c", "pQ=="), "bit(8)", SourceEncoding::Maxwell), "<unchanged>");
 }
 
 TableShape typed_shape() {
