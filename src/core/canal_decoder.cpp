@@ -35,7 +35,7 @@ struct FlatMessage {
   bool has_data = false;           // "data" was an array (possibly empty), not null or absent
   size_t data_rows = 0;            // rows read into data_
   size_t old_rows = 0;             // entries read into old_
-  const char* types_at = nullptr;  // where the "mysqlType" object starts in the padded copy
+  std::string_view types_raw;      // the "mysqlType" object's JSON text, unparsed
 };
 
 // A Skip result.
@@ -56,30 +56,6 @@ bool row_op(std::string_view type, Op& op) {
     return false;
   }
   return true;
-}
-
-// Length of the JSON object or array at the start of `text`, by bracket matching outside
-// strings; 0 when it does not close.
-size_t balanced_length(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;  // the escaped character cannot end the string
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if ((c == '}' || c == ']') && --depth == 0) {
-      return i + 1;
-    }
-  }
-  return 0;
 }
 
 // Canal's event types that change no rows (schema changes, statements, markers), plus TiCDC's
@@ -105,38 +81,52 @@ enum class CanalText : uint8_t {
 // ASCII lower case of c.
 char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
 
-// Case-insensitive search for a lower-case needle.
-bool icontains(std::string_view text, std::string_view needle) {
-  if (needle.size() > text.size()) return false;
-  for (size_t i = 0; i + needle.size() <= text.size(); ++i) {
-    size_t j = 0;
-    while (j < needle.size() && lower(text[i + j]) == needle[j]) ++j;
-    if (j == needle.size()) return true;
+// True when `text` at `at` starts with the lower-case `word`, in any letter case.
+bool iword_at(std::string_view text, size_t at, std::string_view word) {
+  if (text.size() - at < word.size()) return false;
+  for (size_t j = 0; j < word.size(); ++j) {
+    if (lower(text[at + j]) != word[j]) return false;
   }
-  return false;
+  return true;
 }
 
-// Words whose presence in a type name (or anywhere in "mysqlType") means conversion may be due.
+// Words whose presence in a type name means its values need converting (see CanalText).
 constexpr std::string_view kBytesWords[] = {"binary", "blob", "geom", "point", "linestring", "polygon"};
 
 // The CanalText of a "mysqlType" entry ("bit(8)", "varbinary(255)", "LONGBLOB", "point", ...).
 CanalText canal_text_of(std::string_view mysql_type) {
-  if (mysql_type.size() >= 3 && lower(mysql_type[0]) == 'b' && lower(mysql_type[1]) == 'i' &&
-      lower(mysql_type[2]) == 't' && (mysql_type.size() == 3 || mysql_type[3] == '(')) {
+  if (iword_at(mysql_type, 0, "bit") && (mysql_type.size() == 3 || mysql_type[3] == '(')) {
     return CanalText::Bits;
   }
-  for (std::string_view w : kBytesWords) {
-    if (icontains(mysql_type, w)) return CanalText::Bytes;
+  for (size_t i = 0; i < mysql_type.size(); ++i) {
+    for (std::string_view w : kBytesWords) {
+      if (iword_at(mysql_type, i, w)) return CanalText::Bytes;
+    }
   }
   return CanalText::AsIs;
 }
 
-// Whether the raw "mysqlType" object may name a type that is not AsIs (column names may give
-// false positives, which only cost a parse).
-bool may_need_conversion(std::string_view raw_types) {
-  if (icontains(raw_types, "bit")) return true;
-  for (std::string_view w : kBytesWords) {
-    if (icontains(raw_types, w)) return true;
+// Whether the raw "mysqlType" object may name a type that is not AsIs: one pass that looks
+// closer only at the letters the words start with. Column names may give false positives,
+// which only cost a parse of "mysqlType".
+bool may_need_conversion(std::string_view raw) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    switch (raw[i]) {
+      case 'b': case 'B':
+        if (iword_at(raw, i, "bit") || iword_at(raw, i, "binary") || iword_at(raw, i, "blob")) return true;
+        break;
+      case 'g': case 'G':
+        if (iword_at(raw, i, "geom")) return true;
+        break;
+      case 'p': case 'P':
+        if (iword_at(raw, i, "point") || iword_at(raw, i, "polygon")) return true;
+        break;
+      case 'l': case 'L':
+        if (iword_at(raw, i, "linestring")) return true;
+        break;
+      default:
+        break;
+    }
   }
   return false;
 }
@@ -167,7 +157,7 @@ class CanalDecoder final : public Decoder {
                       size_t& count);
   DecodeResult truncate(const FlatMessage& msg, std::vector<DecodedChange>& out, size_t& count);
   bool compose_source(const FlatMessage& msg);
-  std::string_view raw_types(const FlatMessage& msg) const;
+  bool types_need_conversion(std::string_view raw);
   error_code load_types(std::string_view raw);
   DecodeResult convert_values(std::vector<FieldValue>& row, const FlatMessage& msg, bool typed);
   std::string_view mysql_type_of(std::string_view column) const;
@@ -185,6 +175,11 @@ class CanalDecoder final : public Decoder {
   ondemand::document types_doc_;
   std::vector<FieldValue> types_;     // "mysqlType": name = column, text = MySQL type
   bool types_loaded_ = false;         // types_ holds this message's "mysqlType"
+  // The last "mysqlType" text seen: the messages of one table repeat it, so whether it needs
+  // conversion, and its parse (types_, while types_parser_ is not reused), are kept for it.
+  std::string last_types_raw_;
+  bool last_types_convert_ = false;
+  bool last_types_loaded_ = false;
   Arena text_{1 << 16};               // converted values of this message
   std::string scratch_;               // one value being converted
   std::vector<DecodedChange> first_;  // decode()'s scratch
@@ -282,8 +277,9 @@ error_code CanalDecoder::scan_member(std::string_view key, ondemand::value value
     if (type == ondemand::json_type::null) return json::read_null(value);
     if (type != ondemand::json_type::object)
       return fail("'mysqlType' is neither an object nor null");
-    msg.types_at = value.raw_json_token().data();  // left unread: see load_types
-    return simdjson::SUCCESS;
+    ondemand::object obj;
+    SIMDJSON_TRY(value.get_object().get(obj));
+    return obj.raw_json().get(msg.types_raw);  // skipped over, not parsed: see load_types
   }
   return simdjson::SUCCESS;
 }
@@ -319,11 +315,17 @@ error_code CanalDecoder::read_rows(ondemand::value value, Rows& rows, size_t& n,
   return simdjson::SUCCESS;
 }
 
-// The raw text of the "mysqlType" object, or empty (absent, or it does not close).
-std::string_view CanalDecoder::raw_types(const FlatMessage& msg) const {
-  if (msg.types_at == nullptr) return {};
-  std::string_view rest(msg.types_at, size_t(json_.data() + json_.size() - msg.types_at));
-  return rest.substr(0, balanced_length(rest));
+// Whether this message's "mysqlType" names types to convert; also says whether types_ already
+// holds its parse (the same text as the previous message's).
+bool CanalDecoder::types_need_conversion(std::string_view raw) {
+  if (raw == last_types_raw_) {
+    types_loaded_ = last_types_loaded_;
+    return last_types_convert_;
+  }
+  last_types_raw_.assign(raw.data(), raw.size());
+  last_types_convert_ = may_need_conversion(raw);
+  last_types_loaded_ = false;
+  return last_types_convert_;
 }
 
 // Reads "mysqlType" ({"column": "varchar(255)", ...}) into types_ with its own parser, so the
@@ -331,7 +333,12 @@ std::string_view CanalDecoder::raw_types(const FlatMessage& msg) const {
 error_code CanalDecoder::load_types(std::string_view raw) {
   types_.clear();
   types_loaded_ = true;
-  if (raw.empty()) return simdjson::SUCCESS;
+  bool same = raw == last_types_raw_;
+  last_types_loaded_ = false;
+  if (raw.empty()) {
+    last_types_loaded_ = same;
+    return simdjson::SUCCESS;
+  }
   std::string_view text = types_buf_.assign(raw.data(), raw.size());
   SIMDJSON_TRY(
       types_parser_.iterate(text.data(), text.size(), types_buf_.capacity()).get(types_doc_));
@@ -348,6 +355,7 @@ error_code CanalDecoder::load_types(std::string_view raw) {
   const char* trailing = nullptr;
   if (types_doc_.current_location().get(trailing) == simdjson::SUCCESS)
     return simdjson::TRAILING_CONTENT;
+  last_types_loaded_ = same;  // only a complete parse is reused
   return simdjson::SUCCESS;
 }
 
@@ -370,10 +378,9 @@ DecodeResult CanalDecoder::finish(const FlatMessage& msg, bool split,
   if (!msg.has_data || msg.data_rows == 0) {
     return error(std::string(msg.type) + " message without rows in 'data'");
   }
-  std::string_view types = raw_types(msg);
-  bool typed = may_need_conversion(types);
-  if (typed) {
-    error_code err = load_types(types);
+  bool typed = types_need_conversion(msg.types_raw);
+  if (typed && !types_loaded_) {
+    error_code err = load_types(msg.types_raw);
     if (err)
       return error(json::describe_error("malformed JSON in value ('mysqlType')", err, {}, nullptr));
   }
@@ -433,7 +440,7 @@ DecodeResult CanalDecoder::convert_values(std::vector<FieldValue>& row, const Fl
     if (f.kind != ValueKind::String) continue;
     if (options_.zero_date_as_null && json::is_mysql_zero_date(f.text)) {
       if (!types_loaded_) {
-        error_code err = load_types(raw_types(msg));
+        error_code err = load_types(msg.types_raw);
         if (err)
           return error(json::describe_error("malformed JSON in value ('mysqlType')", err, {}, nullptr));
       }

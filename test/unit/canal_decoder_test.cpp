@@ -339,6 +339,20 @@ TEST(CanalDecoder, BitAndBinaryValuesFollowMysqlType) {
   EXPECT_EQ(r.status, DecodeStatus::Error);
   EXPECT_NE(r.reason.find("above U+00FF"), std::string::npos) << r.reason;
 
+  // The parse of a repeated "mysqlType" is reused, and a different one replaces it.
+  std::string other_types = message("INSERT", R"([{"id":"1","flags":"5","d":"0000-00-00"}])", "null",
+                                    R"j(,"mysqlType":{"id":"int(11)","flags":"varchar(8)","d":"date"})j");
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_EQ(decode_all(*decoder, m, out, count).status, DecodeStatus::Change);
+    EXPECT_EQ(text_of(out[0].after, "bin"), "\\x0001ffe9") << round;
+    EXPECT_EQ(field(out[0].after, "flags")->kind, ValueKind::Number) << round;
+    ASSERT_EQ(decode_all(*decoder, m, out, count).status, DecodeStatus::Change);
+    EXPECT_EQ(text_of(out[0].after, "vb"), "\\x616263") << round;
+    ASSERT_EQ(decode_all(*decoder, other_types, out, count).status, DecodeStatus::Change);
+    EXPECT_EQ(field(out[0].after, "flags")->kind, ValueKind::String) << round;  // a varchar here
+    EXPECT_EQ(field(out[0].after, "d")->kind, ValueKind::Null) << round;
+  }
+
   // Without "mysqlType" (Flink's Canal writer) values stay as written.
   std::string untyped = message("INSERT", R"([{"id":"1","flags":"5","bin":"abc"}])");
   ASSERT_EQ(decode_all(*decoder, untyped, out, count).status, DecodeStatus::Change);
