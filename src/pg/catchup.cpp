@@ -157,18 +157,22 @@ Datum cdc_sync_wait_for_catchup(PG_FUNCTION_ARGS) {
     } catch (const std::exception& e) {
       throw cdc::host::HostError(std::string("cannot read the high-water marks from Kafka: ") + e.what(), "08006");
     }
-    Datum* td = (Datum*)palloc(sizeof(Datum) * (marks.size() + 1));
-    Datum* pd = (Datum*)palloc(sizeof(Datum) * (marks.size() + 1));
-    Datum* hd = (Datum*)palloc(sizeof(Datum) * (marks.size() + 1));
-    for (size_t i = 0; i < marks.size(); i++) {
-      td[i] = CStringGetTextDatum(marks[i].topic.c_str());
-      pd[i] = Int32GetDatum(marks[i].partition);
-      // An empty partition (high == low) is caught up whatever is stored.
-      hd[i] = Int64GetDatum(marks[i].high > marks[i].low ? marks[i].high : 0);
-    }
-    topics_array = PointerGetDatum(construct_array(td, (int)marks.size(), TEXTOID, -1, false, TYPALIGN_INT));
-    partitions_array = PointerGetDatum(construct_array(pd, (int)marks.size(), INT4OID, 4, true, TYPALIGN_INT));
-    highs_array = PointerGetDatum(construct_array(hd, (int)marks.size(), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+    // `marks` and the other C++ objects above are alive: PostgreSQL calls go through guard().
+    guard([&]() {
+      Datum* td = (Datum*)palloc(sizeof(Datum) * (marks.size() + 1));
+      Datum* pd = (Datum*)palloc(sizeof(Datum) * (marks.size() + 1));
+      Datum* hd = (Datum*)palloc(sizeof(Datum) * (marks.size() + 1));
+      for (size_t i = 0; i < marks.size(); i++) {
+        td[i] = CStringGetTextDatum(marks[i].topic.c_str());
+        pd[i] = Int32GetDatum(marks[i].partition);
+        // An empty partition (high == low) is caught up whatever is stored.
+        hd[i] = Int64GetDatum(marks[i].high > marks[i].low ? marks[i].high : 0);
+      }
+      topics_array = PointerGetDatum(construct_array(td, (int)marks.size(), TEXTOID, -1, false, TYPALIGN_INT));
+      partitions_array = PointerGetDatum(construct_array(pd, (int)marks.size(), INT4OID, 4, true, TYPALIGN_INT));
+      highs_array =
+          PointerGetDatum(construct_array(hd, (int)marks.size(), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+    });
     return (Datum)0;
   });
 

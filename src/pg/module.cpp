@@ -197,7 +197,7 @@ Datum cdc_sync_check_kafka_property(PG_FUNCTION_ARGS) {
   char* problem = nullptr;
   entry([&]() -> Datum {
     std::string p = cdc::runtime::check_kafka_property(name, value);
-    problem = pstrdup(p.c_str());
+    guard([&]() { problem = pstrdup(p.c_str()); });  // `p` is alive: an ERROR must not skip it
     return (Datum)0;
   });
   PG_RETURN_TEXT_P(cstring_to_text(problem));

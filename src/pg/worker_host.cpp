@@ -91,12 +91,23 @@ std::string equality_operator(Oid type) {
   if (!OidIsValid(tc->eq_opr)) return std::string();  // add_sync_table refuses such keys
   HeapTuple optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
   if (!HeapTupleIsValid(optup)) elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
-  char* nsp = get_namespace_name(((Form_pg_operator)GETSTRUCT(optup))->oprnamespace);
+  const char* nsp = quote_identifier(get_namespace_name(((Form_pg_operator)GETSTRUCT(optup))->oprnamespace));
   ReleaseSysCache(optup);
-  return std::string("OPERATOR(") + quote_identifier(nsp) + "." + get_opname(tc->eq_opr) + ")";
+  const char* name = get_opname(tc->eq_opr);
+  // Built only now: no std::string may be alive while PostgreSQL can raise an ERROR.
+  return std::string("OPERATOR(") + nsp + "." + name + ")";
 }
 
-// Loads the sync tables of the pipeline into `cfg` and worker.tables.
+// Index of the column named by the `len` bytes at `name`, or -1.
+int column_index(const std::vector<std::string>& columns, const char* name, size_t len) {
+  for (size_t c = 0; c < columns.size(); c++)
+    if (columns[c].size() == len && columns[c].compare(0, len, name, len) == 0) return (int)c;
+  return -1;
+}
+
+// Loads the sync tables of the pipeline into `cfg` and worker.tables. Runs inside guard(): every
+// C++ object it fills is owned by cfg or worker.tables, none by this frame, so an ERROR's
+// longjmp skips no destructor; strings are built only from values PostgreSQL already returned.
 void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   Oid types[1] = {TEXTOID};
   Datum values[1] = {CStringGetTextDatum(cfg.name.c_str())};
@@ -111,15 +122,16 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   uint64 ntables = SPI_processed;
   for (uint64 t = 0; t < ntables; t++) {
     bool isnull;
-    host::SyncTableConfig tc;
-    TableMeta meta;
+    cfg.tables.emplace_back();
+    worker.tables.emplace_back();
+    host::SyncTableConfig& tc = cfg.tables.back();
+    TableMeta& meta = worker.tables.back();
     tc.id = meta.sync_table_id = DatumGetInt32(SPI_getbinval(tables->vals[t], tables->tupdesc, 1, &isnull));
     tc.source = SPI_getvalue(tables->vals[t], tables->tupdesc, 2);
     meta.target = DatumGetObjectId(SPI_getbinval(tables->vals[t], tables->tupdesc, 3, &isnull));
     bool exists = DatumGetBool(SPI_getbinval(tables->vals[t], tables->tupdesc, 4, &isnull));
-    char* keys = SPI_getvalue(tables->vals[t], tables->tupdesc, 5);
-    std::string key_list = keys ? keys : "";
-    tc.append = std::string(SPI_getvalue(tables->vals[t], tables->tupdesc, 6)) == "t";
+    const char* keys = SPI_getvalue(tables->vals[t], tables->tupdesc, 5);  // newline-separated
+    tc.append = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 6), "t") == 0;
     tc.op_field = SPI_getvalue(tables->vals[t], tables->tupdesc, 7);
     if (!exists) {
       problem = "the target table of source \"" + tc.source + "\" no longer exists";
@@ -142,38 +154,34 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
                               "ORDER BY a.attnum",
                               1, atypes, avalues, nullptr, true, 0) != SPI_OK_SELECT)
       elog(ERROR, "cdc_sync: reading columns failed");
-    std::vector<Oid> col_types;
+    Oid* col_types = (Oid*)palloc(sizeof(Oid) * (SPI_processed + 1));
     for (uint64 c = 0; c < SPI_processed; c++) {
-      char* name = SPI_getvalue(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 1);
+      const char* name = SPI_getvalue(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 1);
+      const char* quoted = quote_identifier(name);
+      const char* type = SPI_getvalue(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 3);
+      col_types[c] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 2, &isnull));
       tc.columns.push_back(name);
-      meta.columns.push_back(quote_identifier(name));
+      meta.columns.push_back(quoted);
       meta.raw_columns.push_back(name);
-      tc.column_types.push_back(SPI_getvalue(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 3));
-      col_types.push_back(DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 2, &isnull)));
+      tc.column_types.push_back(type);
     }
-    size_t start = 0;
-    while (!key_list.empty() && start <= key_list.size()) {
-      size_t end = key_list.find('\n', start);
-      if (end == std::string::npos) end = key_list.size();
-      std::string col = key_list.substr(start, end - start);
-      int index = -1;
-      for (size_t c = 0; c < tc.columns.size(); c++)
-        if (tc.columns[c] == col) index = (int)c;
+    for (const char* k = keys; k != nullptr && *k != '\0';) {
+      const char* newline = strchr(k, '\n');
+      size_t len = newline ? size_t(newline - k) : strlen(k);
+      int index = column_index(tc.columns, k, len);
       if (index < 0) {
-        problem = "key column \"" + col + "\" of " + meta.target_name + " no longer exists";
+        problem = "key column \"" + std::string(k, len) + "\" of " + meta.target_name + " no longer exists";
         return;
       }
       tc.key.push_back(index);
       meta.key.push_back(index);
       meta.key_eq.push_back(equality_operator(col_types[index]));
       if (meta.key_eq.back().empty()) {
-        problem = "key column \"" + col + "\" of " + meta.target_name + " has no equality operator";
+        problem = "key column \"" + std::string(k, len) + "\" of " + meta.target_name + " has no equality operator";
         return;
       }
-      start = end + 1;
+      k = newline ? newline + 1 : k + len;
     }
-    cfg.tables.push_back(std::move(tc));
-    worker.tables.push_back(std::move(meta));
   }
 }
 
@@ -191,7 +199,9 @@ Identity identity() {
 
 PipelineConfig load_config() {
   PipelineConfig cfg;
+  // Declared out here: inside in_transaction() no C++ object may be alive across a PostgreSQL call.
   std::string state;
+  std::string strategy;
   std::string problem;
   bool found = false;
   forget_apply_state();
@@ -219,7 +229,7 @@ PipelineConfig load_config() {
     cfg.batch_max_rows = std::stoll(text_at(0, 4));
     cfg.batch_max_ms = std::stoll(text_at(0, 5));
     cfg.dead_letter = text_at(0, 6) == "t";
-    std::string strategy = text_at(0, 7);
+    strategy = text_at(0, 7);
     cfg.parallelism = std::stoi(text_at(0, 8));
     cfg.group_id = text_at(0, 9);
     state = text_at(0, 10);
@@ -236,12 +246,18 @@ PipelineConfig load_config() {
         "SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
         "jsonb_each(coalesce(p.options->'kafka', '{}')) e WHERE p.id = $1",
         worker.pipeline_id);
-    for (uint64 i = 0; i < SPI_processed; i++) cfg.kafka[text_at(i, 1)] = text_at(i, 2);
+    for (uint64 i = 0; i < SPI_processed; i++) {
+      std::string& value = cfg.kafka[text_at(i, 1)];
+      value = text_at(i, 2);
+    }
     query_with_id(
         "SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
         "jsonb_each(coalesce(p.options->'topic_sources', '{}')) e WHERE p.id = $1",
         worker.pipeline_id);
-    for (uint64 i = 0; i < SPI_processed; i++) cfg.topic_sources[text_at(i, 1)] = text_at(i, 2);
+    for (uint64 i = 0; i < SPI_processed; i++) {
+      std::string& value = cfg.topic_sources[text_at(i, 1)];
+      value = text_at(i, 2);
+    }
     worker.pipeline_name = cfg.name;
     worker.owner_name = quote_identifier(GetUserNameFromId(worker.owner, false));
     worker.use_merge = cfg.use_merge;
@@ -261,11 +277,10 @@ std::vector<StoredOffset> load_offsets() {
                               1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
       elog(ERROR, "cdc_sync: reading offsets failed");
     for (uint64 i = 0; i < SPI_processed; i++) {
-      StoredOffset o;
+      StoredOffset& o = offsets.emplace_back();  // owned by `offsets`, outside the guarded frame
       o.topic = text_at(i, 1);
       o.partition = std::stoi(text_at(i, 2));
       o.next_offset = std::stoll(text_at(i, 3));
-      offsets.push_back(o);
     }
   });
   return offsets;
