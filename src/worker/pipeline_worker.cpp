@@ -282,11 +282,7 @@ void PipelineWorker::apply_batch(Batch& batch) {
       host::abort_batch();
       host::reset_apply_state();
       std::string what = "applying " + std::to_string(batch.size()) + " messages failed: " + e.what();
-      if (is_transient(e.sqlstate()) && attempt < kTransientRetries) {
-        host::log(host::LogLevel::Warning, what + "; retrying");
-        if (!host::wait(-1, 100L << std::min(attempt, 6))) throw EndWorker();  // stop requested
-        continue;
-      }
+      if (retry_transient(e, attempt, what)) continue;
       if (!cfg_.dead_letter || !is_data_error(e.sqlstate())) fail(what);
       host::log(host::LogLevel::Warning, what + "; retrying message by message");
       apply_one_by_one(batch);
@@ -296,8 +292,37 @@ void PipelineWorker::apply_batch(Batch& batch) {
   finish_batch(batch);
 }
 
-// The slow path for a failed batch: each message in its own subtransaction, in order.
+// After a failed attempt: true when the error goes away by itself and attempts are left (it
+// logs and waits first); a stop request while waiting ends the worker.
+bool PipelineWorker::retry_transient(const host::HostError& e, int attempt, const std::string& what) {
+  if (!is_transient(e.sqlstate()) || attempt >= kTransientRetries) return false;
+  host::log(host::LogLevel::Warning, what + "; retrying");
+  if (!host::wait(-1, 100L << std::min(attempt, 6))) throw EndWorker();  // stop requested
+  return true;
+}
+
+// The slow path for a failed batch: each message in its own subtransaction, in order. A
+// transient error (a deadlock with another session, say) rolls everything back and starts over.
 void PipelineWorker::apply_one_by_one(Batch& batch) {
+  const size_t fetch_dead_letters = batch.progress.dead_letters.size();  // found while decoding
+  for (int attempt = 1;; attempt++) {
+    try {
+      apply_each_message(batch);
+      return;
+    } catch (const host::HostError& e) {
+      host::abort_batch();
+      host::reset_apply_state();
+      batch.progress.dead_letters.resize(fetch_dead_letters);  // this attempt's were rolled back
+      std::string what = std::string("applying messages one by one failed: ") + e.what();
+      if (retry_transient(e, attempt, what)) continue;
+      fail(what);
+    }
+  }
+}
+
+// One pass of the slow path in one transaction; a message's data error makes it a dead letter,
+// any other error is thrown.
+void PipelineWorker::apply_each_message(Batch& batch) {
   host::BatchProgress& progress = batch.progress;
   progress.tables.clear();
   std::vector<host::TableProgress> counts(cfg_.tables.size());
@@ -305,54 +330,49 @@ void PipelineWorker::apply_one_by_one(Batch& batch) {
   for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(shape_of(t, cfg_));
   const std::vector<kafka::Message>& all = batch.messages.messages();
   std::vector<DecodedChange> changes;
-  try {
-    host::begin_batch();
-    for (size_t i = 0; i < all.size(); i++) {
-      if (batch.state[i] != Batch::kApply) continue;
-      const kafka::Message& m = all[i];
-      size_t count = 0;
-      if (decoder_->decode_all(m.key, m.key_len, m.value, m.value_len, changes, count).status != DecodeStatus::Change)
-        continue;
-      // The fetch thread checked this message: every row it routes can be keyed.
-      for (TableBatch& t : single) t.clear();
-      std::string error;
-      for (size_t c = 0; c < count; c++) {
-        if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
-        int t = resolve_route(std::string(source_of(changes[c], m.topic, cfg_.topic_sources)));
-        if (t >= 0) single[t].add(changes[c], error);
-      }
-      host::begin_subtransaction();
-      try {
-        std::vector<host::ApplyCounts> message_counts(single.size());
-        for (size_t t = 0; t < single.size(); t++) {
-          if (single[t].empty()) continue;
-          if (single[t].truncate_first()) host::truncate_target((int)t);
-          for (const StageGroup& g : single[t].groups()) host::apply_rows((int)t, stage_rows(g), message_counts[t]);
-        }
-        host::commit_subtransaction();
-        for (size_t t = 0; t < single.size(); t++) {
-          counts[t].counts.inserted += message_counts[t].inserted;
-          counts[t].counts.updated += message_counts[t].updated;
-          counts[t].counts.deleted += message_counts[t].deleted;
-        }
-      } catch (const host::HostError& e) {
-        host::rollback_subtransaction();
-        host::reset_apply_state();
-        if (!is_data_error(e.sqlstate()))
-          throw host::HostError("message at " + where(m.topic, m.partition, m.offset) + ": " + e.what(), e.sqlstate());
-        batch.add_dead_letter(m, e.what());
-      }
+  host::begin_batch();
+  for (size_t i = 0; i < all.size(); i++) {
+    if (batch.state[i] != Batch::kApply) continue;
+    const kafka::Message& m = all[i];
+    size_t count = 0;
+    if (decoder_->decode_all(m.key, m.key_len, m.value, m.value_len, changes, count).status != DecodeStatus::Change)
+      continue;
+    // The fetch thread checked this message: every row it routes can be keyed.
+    for (TableBatch& t : single) t.clear();
+    std::string error;
+    for (size_t c = 0; c < count; c++) {
+      if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
+      int t = resolve_route(std::string(source_of(changes[c], m.topic, cfg_.topic_sources)));
+      if (t >= 0) single[t].add(changes[c], error);
     }
-    for (size_t t = 0; t < counts.size(); t++) {
-      counts[t].sync_table_id = cfg_.tables[t].id;
-      progress.tables.push_back(counts[t]);
+    host::begin_subtransaction();
+    try {
+      std::vector<host::ApplyCounts> message_counts(single.size());
+      for (size_t t = 0; t < single.size(); t++) {
+        if (single[t].empty()) continue;
+        if (single[t].truncate_first()) host::truncate_target((int)t);
+        for (const StageGroup& g : single[t].groups()) host::apply_rows((int)t, stage_rows(g), message_counts[t]);
+      }
+      host::commit_subtransaction();
+      for (size_t t = 0; t < single.size(); t++) {
+        counts[t].counts.inserted += message_counts[t].inserted;
+        counts[t].counts.updated += message_counts[t].updated;
+        counts[t].counts.deleted += message_counts[t].deleted;
+      }
+    } catch (const host::HostError& e) {
+      host::rollback_subtransaction();
+      host::reset_apply_state();
+      if (!is_data_error(e.sqlstate()))
+        throw host::HostError("message at " + where(m.topic, m.partition, m.offset) + ": " + e.what(), e.sqlstate());
+      batch.add_dead_letter(m, e.what());
     }
-    host::write_progress(progress);
-    host::commit_batch();
-  } catch (const host::HostError& e) {
-    host::abort_batch();
-    fail(std::string("applying messages one by one failed: ") + e.what());
   }
+  for (size_t t = 0; t < counts.size(); t++) {
+    counts[t].sync_table_id = cfg_.tables[t].id;
+    progress.tables.push_back(counts[t]);
+  }
+  host::write_progress(progress);
+  host::commit_batch();
 }
 
 // After a commit: remember positions, ask the fetch thread to tell Kafka (for lag tools).

@@ -37,7 +37,9 @@ class PipelineWorker {
   bool config_changed(End& end);
   int resolve_route(const std::string& source);
   void apply_batch(Batch& batch);
+  bool retry_transient(const host::HostError& e, int attempt, const std::string& what);
   void apply_one_by_one(Batch& batch);
+  void apply_each_message(Batch& batch);
   void finish_batch(Batch& batch);
   void drain_kafka_events();
   void update_status(bool force);
