@@ -139,6 +139,9 @@ std::vector<StoredOffset> load_offsets();
 // already stored and no reset is pending (partitions without an offset then start at earliest:
 // they were created after the pipeline started).
 bool lock_for_start(int64_t& position);
+// The same question without a lock, in its own transaction: lets the worker ask Kafka for the
+// start offsets before it takes the lock (the lock blocks alter/stop_pipeline meanwhile).
+bool peek_start(int64_t& position);
 // Inside begin_batch(): stores resolved start offsets for every partition and clears the reset.
 void write_start_offsets(const std::vector<StoredOffset>& offsets);
 bool source_matches(const std::string& pattern, const std::string& source);

@@ -286,9 +286,29 @@ std::vector<StoredOffset> load_offsets() {
   return offsets;
 }
 
+// Reads whether the pipeline needs start offsets, and from where (see lock_for_start()).
+// Inside guard() with SPI connected; `need` and `position` belong to the caller.
+static void read_start_position(const char* name, bool& need, int64& position) {
+  Oid types[1] = {TEXTOID};
+  Datum values[1] = {CStringGetTextDatum(name)};
+  if (SPI_execute_with_args(
+          "SELECT p.start_override IS NOT NULL "
+          "    OR NOT EXISTS (SELECT 1 FROM cdc_sync.offsets o WHERE o.pipeline = p.name), "
+          "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')) "
+          "FROM cdc_sync.pipelines p WHERE p.name = $1",
+          1, types, values, nullptr, false, 0) != SPI_OK_SELECT)
+    elog(ERROR, "cdc_sync: reading start position failed");
+  need = false;
+  if (SPI_processed == 1) {
+    bool isnull;
+    need = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    position = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+  }
+}
+
 bool lock_for_start(int64_t& position) {
   bool need = false;
-  std::string pos;
+  int64 pos = 0;
   guard([&]() {
     Oid types[1] = {TEXTOID};
     Datum values[1] = {CStringGetTextDatum(worker.pipeline_name.c_str())};
@@ -297,19 +317,17 @@ bool lock_for_start(int64_t& position) {
     if (SPI_execute_with_args("SELECT 1 FROM cdc_sync.pipelines WHERE name = $1 FOR UPDATE", 1, types, values,
                               nullptr, false, 0) != SPI_OK_SELECT)
       elog(ERROR, "cdc_sync: locking pipeline failed");
-    if (SPI_execute_with_args(
-            "SELECT p.start_override IS NOT NULL "
-            "    OR NOT EXISTS (SELECT 1 FROM cdc_sync.offsets o WHERE o.pipeline = p.name), "
-            "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')) "
-            "FROM cdc_sync.pipelines p WHERE p.name = $1",
-            1, types, values, nullptr, false, 0) != SPI_OK_SELECT)
-      elog(ERROR, "cdc_sync: reading start position failed");
-    if (SPI_processed == 1) {
-      need = text_at(0, 1) == "t";
-      pos = text_at(0, 2);
-    }
+    read_start_position(worker.pipeline_name.c_str(), need, pos);
   });
-  if (need) position = std::stoll(pos);
+  if (need) position = pos;
+  return need;
+}
+
+bool peek_start(int64_t& position) {
+  bool need = false;
+  int64 pos = 0;
+  in_transaction([&]() { read_start_position(worker.pipeline_name.c_str(), need, pos); });
+  if (need) position = pos;
   return need;
 }
 

@@ -119,13 +119,19 @@ std::vector<kafka::TopicPartition> PipelineWorker::resolve_start(const std::vect
 // Stores start offsets on a first start, then assigns this worker's partitions from the stored
 // offsets; a stored offset below the partition's low-water mark fails the pipeline loudly.
 void PipelineWorker::assign(const std::vector<kafka::TopicPartition>& all) {
+  // Ask Kafka before taking the pipeline's lock: the lookups can take seconds per partition when
+  // a broker is slow, and the lock holds up alter_pipeline() and stop_pipeline() meanwhile.
+  int64_t peeked = 0;
+  std::vector<kafka::TopicPartition> resolved;
+  if (host::peek_start(peeked)) resolved = resolve_start(all, peeked);
   host::begin_batch();
   try {
     int64_t position;
     if (host::lock_for_start(position)) {
+      // Changed since the peek (a reset_offsets() in between): look up again, under the lock.
+      if (resolved.empty() || position != peeked) resolved = resolve_start(all, position);
       std::vector<host::StoredOffset> start;
-      for (const kafka::TopicPartition& tp : resolve_start(all, position))
-        start.push_back({tp.topic, tp.partition, tp.offset});
+      for (const kafka::TopicPartition& tp : resolved) start.push_back({tp.topic, tp.partition, tp.offset});
       host::write_start_offsets(start);
     }
     host::commit_batch();
