@@ -2,6 +2,7 @@
 // DELETE USING + INSERT) per column set, as the pipeline owner; then offsets and counters, all in
 // one transaction.
 #include "pg/bridge.hpp"
+#include "pg/spi.hpp"
 #include "pg/worker_state.hpp"
 
 extern "C" {
@@ -412,52 +413,40 @@ void write_progress(const BatchProgress& p) {
   guard([&]() {
     MemoryContext old = MemoryContextSwitchTo(worker.batch_context);
     Datum name = CStringGetTextDatum(worker.pipeline_name.c_str());
-    if (!topics.empty()) {
-      Oid types[4] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID, INT8ARRAYOID};
-      Datum values[4] = {name, text_array(topics), int4_array(partitions), int8_array(offsets)};
-      if (SPI_execute_with_args(
-              "INSERT INTO cdc_sync.offsets (pipeline, topic, partition, next_offset) "
-              "SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int4[], $4::int8[]) AS u(t, p, o) "
-              "ON CONFLICT (pipeline, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, "
-              "updated_at = now()",
-              4, types, values, nullptr, false, 0) != SPI_OK_INSERT)
-        elog(ERROR, "cdc_sync: storing offsets failed");
-    }
-    if (!ids.empty()) {
-      Oid types[4] = {INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
-      Datum values[4] = {int4_array(ids), int8_array(ins), int8_array(upd), int8_array(del)};
-      if (SPI_execute_with_args(
-              "UPDATE cdc_sync.sync_table_counters c SET rows_inserted = c.rows_inserted + u.i, "
-              "rows_updated = c.rows_updated + u.up, rows_deleted = c.rows_deleted + u.d, last_applied_at = now() "
-              "FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int8[]) AS u(id, i, up, d) "
-              "WHERE c.sync_table = u.id",
-              4, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
-        elog(ERROR, "cdc_sync: updating table counters failed");
-    }
-    for (const DeadLetter& d : p.dead_letters) {
-      Oid types[7] = {TEXTOID, TEXTOID, INT4OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
-      Datum values[7] = {name, CStringGetTextDatum(d.topic.c_str()), Int32GetDatum(d.partition),
-                         Int64GetDatum(d.offset), d.key_null ? (Datum)0 : raw_as_text(d.key),
-                         d.value_null ? (Datum)0 : raw_as_text(d.value), CStringGetTextDatum(d.error.c_str())};
-      char nulls[8] = "       ";
-      if (d.key_null) nulls[4] = 'n';
-      if (d.value_null) nulls[5] = 'n';
-      if (SPI_execute_with_args("INSERT INTO cdc_sync.dead_letters "
-                                "(pipeline, topic, partition, \"offset\", key, value, error) "
-                                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                7, types, values, nulls, false, 0) != SPI_OK_INSERT)
-        elog(ERROR, "cdc_sync: storing dead letter failed");
-    }
-    Oid types[4] = {TEXTOID, INT8OID, INT8OID, INT8OID};
-    Datum values[4] = {name, Int64GetDatum(p.consumed), Int64GetDatum(p.skipped),
-                       Int64GetDatum((int64)p.dead_letters.size())};
-    if (SPI_execute_with_args("UPDATE cdc_sync.pipeline_counters SET "
-                              "messages_consumed = messages_consumed + $2, messages_skipped = messages_skipped + $3, "
-                              "messages_dead_lettered = messages_dead_lettered + $4, batches = batches + 1, "
-                              "last_batch_at = now() WHERE pipeline = $1",
-                              4, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
-      elog(ERROR, "cdc_sync: updating pipeline counters failed");
-    if (SPI_processed != 1)
+    if (!topics.empty())
+      spi_exec("INSERT INTO cdc_sync.offsets (pipeline, topic, partition, next_offset) "
+               "SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int4[], $4::int8[]) AS u(t, p, o) "
+               "ON CONFLICT (pipeline, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, "
+               "updated_at = now()",
+               SPI_OK_INSERT, "storing offsets",
+               {{TEXTOID, name}, {TEXTARRAYOID, text_array(topics)}, {INT4ARRAYOID, int4_array(partitions)},
+                {INT8ARRAYOID, int8_array(offsets)}});
+    if (!ids.empty())
+      spi_exec("UPDATE cdc_sync.sync_table_counters c SET rows_inserted = c.rows_inserted + u.i, "
+               "rows_updated = c.rows_updated + u.up, rows_deleted = c.rows_deleted + u.d, last_applied_at = now() "
+               "FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int8[]) AS u(id, i, up, d) "
+               "WHERE c.sync_table = u.id",
+               SPI_OK_UPDATE, "updating table counters",
+               {{INT4ARRAYOID, int4_array(ids)}, {INT8ARRAYOID, int8_array(ins)}, {INT8ARRAYOID, int8_array(upd)},
+                {INT8ARRAYOID, int8_array(del)}});
+    for (const DeadLetter& d : p.dead_letters)
+      spi_exec("INSERT INTO cdc_sync.dead_letters (pipeline, topic, partition, \"offset\", key, value, error) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+               SPI_OK_INSERT, "storing a dead letter",
+               {{TEXTOID, name}, text_arg(d.topic.c_str()), {INT4OID, Int32GetDatum(d.partition)},
+                {INT8OID, Int64GetDatum(d.offset)},
+                {TEXTOID, d.key_null ? (Datum)0 : raw_as_text(d.key), d.key_null},
+                {TEXTOID, d.value_null ? (Datum)0 : raw_as_text(d.value), d.value_null},
+                text_arg(d.error.c_str())});
+    uint64 updated = spi_exec(
+        "UPDATE cdc_sync.pipeline_counters SET "
+        "messages_consumed = messages_consumed + $2, messages_skipped = messages_skipped + $3, "
+        "messages_dead_lettered = messages_dead_lettered + $4, batches = batches + 1, "
+        "last_batch_at = now() WHERE pipeline = $1",
+        SPI_OK_UPDATE, "updating pipeline counters",
+        {{TEXTOID, name}, {INT8OID, Int64GetDatum(p.consumed)}, {INT8OID, Int64GetDatum(p.skipped)},
+         {INT8OID, Int64GetDatum((int64)p.dead_letters.size())}});
+    if (updated != 1)
       ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                       errmsg("pipeline \"%s\" no longer exists", worker.pipeline_name.c_str())));
     MemoryContextSwitchTo(old);

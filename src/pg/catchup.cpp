@@ -2,6 +2,7 @@
 // marks its topics had when the call started, and its workers use the configuration of then.
 #include "pg/bridge.hpp"
 #include "pg/shmem.hpp"
+#include "pg/spi.hpp"
 
 #include "bridge/runtime.hpp"
 
@@ -38,31 +39,25 @@ char* value_in(MemoryContext outer, uint64 row, int col) {
 Target read_pipeline(const char* name) {
   Target t = {};
   MemoryContext outer = CurrentMemoryContext;
-  Oid types[1] = {TEXTOID};
-  Datum values[1] = {CStringGetTextDatum(name)};
   SPI_connect();
-  if (SPI_execute_with_args("SELECT brokers, state, last_error, id FROM cdc_sync.pipelines WHERE name = $1", 1, types,
-                            values, nullptr, true, 0) != SPI_OK_SELECT)
-    elog(ERROR, "cdc_sync: reading pipeline failed");
-  if (SPI_processed == 0)
+  if (spi_exec("SELECT brokers, state, last_error, id FROM cdc_sync.pipelines WHERE name = $1", SPI_OK_SELECT,
+               "reading the pipeline", {text_arg(name)}, true) == 0)
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("pipeline \"%s\" does not exist", name)));
   t.brokers = value_in(outer, 0, 1);
   t.state = value_in(outer, 0, 2);
   t.last_error = value_in(outer, 0, 3);
   t.id = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4));
-  if (SPI_execute_with_args("SELECT unnest(topics) FROM cdc_sync.pipelines WHERE name = $1", 1, types, values,
-                            nullptr, true, 0) != SPI_OK_SELECT)
-    elog(ERROR, "cdc_sync: reading topics failed");
+  spi_exec("SELECT unnest(topics) FROM cdc_sync.pipelines WHERE name = $1", SPI_OK_SELECT, "reading topics",
+           {text_arg(name)}, true);
   for (uint64 i = 0; i < SPI_processed; i++)
   {
     MemoryContext spi = MemoryContextSwitchTo(outer);
     t.topics = lappend(t.topics, value_in(outer, i, 1));
     MemoryContextSwitchTo(spi);
   }
-  if (SPI_execute_with_args("SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
-                            "jsonb_each(coalesce(p.options->'kafka', '{}')) e WHERE p.name = $1",
-                            1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
-    elog(ERROR, "cdc_sync: reading kafka options failed");
+  spi_exec("SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
+           "jsonb_each(coalesce(p.options->'kafka', '{}')) e WHERE p.name = $1",
+           SPI_OK_SELECT, "reading Kafka options", {text_arg(name)}, true);
   for (uint64 i = 0; i < SPI_processed; i++) {
     MemoryContext spi = MemoryContextSwitchTo(outer);
     t.kafka_names = lappend(t.kafka_names, value_in(outer, i, 1));
@@ -76,11 +71,9 @@ Target read_pipeline(const char* name) {
 // Current state and error of the pipeline, from a fresh snapshot.
 void read_state(const char* name, char** state, char** last_error) {
   MemoryContext outer = CurrentMemoryContext;
-  Oid types[1] = {TEXTOID};
-  Datum values[1] = {CStringGetTextDatum(name)};
   SPI_connect();
-  if (SPI_execute_with_args("SELECT state, last_error FROM cdc_sync.pipelines WHERE name = $1", 1, types, values,
-                            nullptr, false, 0) != SPI_OK_SELECT || SPI_processed == 0)
+  if (spi_exec("SELECT state, last_error FROM cdc_sync.pipelines WHERE name = $1", SPI_OK_SELECT,
+               "reading the pipeline state", {text_arg(name)}) == 0)
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("pipeline \"%s\" does not exist", name)));
   *state = value_in(outer, 0, 1);
   *last_error = value_in(outer, 0, 2);
@@ -90,15 +83,12 @@ void read_state(const char* name, char** state, char** last_error) {
 // Number of partitions whose stored next offset is below the given high-water mark.
 // (read_only = false: each call takes a fresh snapshot, so progress committed meanwhile is seen.)
 int64 partitions_behind(const char* name, Datum topics, Datum partitions, Datum highs) {
-  Oid types[4] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID, INT8ARRAYOID};
-  Datum values[4] = {CStringGetTextDatum(name), topics, partitions, highs};
   SPI_connect();
-  if (SPI_execute_with_args(
-          "SELECT count(*) FROM unnest($2::text[], $3::int4[], $4::int8[]) AS m(topic, partition, high) "
-          "LEFT JOIN cdc_sync.offsets o ON o.pipeline = $1 AND o.topic = m.topic AND o.partition = m.partition "
-          "WHERE coalesce(o.next_offset, 0) < m.high",
-          4, types, values, nullptr, false, 0) != SPI_OK_SELECT)
-    elog(ERROR, "cdc_sync: reading offsets failed");
+  spi_exec("SELECT count(*) FROM unnest($2::text[], $3::int4[], $4::int8[]) AS m(topic, partition, high) "
+           "LEFT JOIN cdc_sync.offsets o ON o.pipeline = $1 AND o.topic = m.topic AND o.partition = m.partition "
+           "WHERE coalesce(o.next_offset, 0) < m.high",
+           SPI_OK_SELECT, "reading offsets",
+           {text_arg(name), {TEXTARRAYOID, topics}, {INT4ARRAYOID, partitions}, {INT8ARRAYOID, highs}});
   bool isnull;
   int64 behind = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
   SPI_finish();

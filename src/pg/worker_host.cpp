@@ -1,6 +1,7 @@
 // The pipeline worker's PostgreSQL side: entry point, identity, configuration, offsets, waiting,
 // status. Implements the host interface (bridge/host.hpp) that the C++ runtime drives.
 #include "pg/bridge.hpp"
+#include "pg/spi.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_state.hpp"
 
@@ -73,10 +74,7 @@ void in_transaction(F&& fn) {
 
 // Executes a read-only query with one int4 parameter; errors raise.
 void query_with_id(const char* sql, int id) {
-  Oid types[1] = {INT4OID};
-  Datum values[1] = {Int32GetDatum(id)};
-  if (SPI_execute_with_args(sql, 1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
-    elog(ERROR, "cdc_sync: query failed: %s", sql);
+  spi_exec(sql, SPI_OK_SELECT, "reading the pipeline's configuration", {{INT4OID, Int32GetDatum(id)}}, true);
 }
 
 // Text of column `col` of SPI result row `row` ("" for null).
@@ -109,17 +107,13 @@ int column_index(const std::vector<std::string>& columns, const char* name, size
 // C++ object it fills is owned by cfg or worker.tables, none by this frame, so an ERROR's
 // longjmp skips no destructor; strings are built only from values PostgreSQL already returned.
 void load_tables(host::PipelineConfig& cfg, std::string& problem) {
-  Oid types[1] = {TEXTOID};
-  Datum values[1] = {CStringGetTextDatum(cfg.name.c_str())};
-  if (SPI_execute_with_args(
-          "SELECT s.id, s.source, s.target::oid, c.oid IS NOT NULL, array_to_string(s.primary_key, E'\\n'), "
-          "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', '') "
-          "FROM cdc_sync.sync_tables s LEFT JOIN pg_catalog.pg_class c ON c.oid = s.target::oid "
-          "WHERE s.pipeline = $1 ORDER BY s.id",
-          1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
-    elog(ERROR, "cdc_sync: reading sync tables failed");
+  uint64 ntables = spi_exec(
+      "SELECT s.id, s.source, s.target::oid, c.oid IS NOT NULL, array_to_string(s.primary_key, E'\\n'), "
+      "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', '') "
+      "FROM cdc_sync.sync_tables s LEFT JOIN pg_catalog.pg_class c ON c.oid = s.target::oid "
+      "WHERE s.pipeline = $1 ORDER BY s.id",
+      SPI_OK_SELECT, "reading sync tables", {text_arg(cfg.name.c_str())}, true);
   SPITupleTable* tables = SPI_tuptable;
-  uint64 ntables = SPI_processed;
   for (uint64 t = 0; t < ntables; t++) {
     bool isnull;
     cfg.tables.emplace_back();
@@ -143,17 +137,14 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     meta.merge_counts_from_stats = pgstat_track_counts && get_rel_relkind(meta.target) == RELKIND_RELATION;
     tc.target = meta.target_name;
 
-    Oid atypes[1] = {OIDOID};
-    Datum avalues[1] = {ObjectIdGetDatum(meta.target)};
     // The base type (through domains) decides how schema-less values convert.
-    if (SPI_execute_with_args("SELECT a.attname, a.atttypid, "
-                              "  CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) "
-                              "       ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END "
-                              "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-                              "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
-                              "ORDER BY a.attnum",
-                              1, atypes, avalues, nullptr, true, 0) != SPI_OK_SELECT)
-      elog(ERROR, "cdc_sync: reading columns failed");
+    spi_exec("SELECT a.attname, a.atttypid, "
+             "  CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) "
+             "       ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END "
+             "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+             "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+             "ORDER BY a.attnum",
+             SPI_OK_SELECT, "reading columns", {{OIDOID, ObjectIdGetDatum(meta.target)}}, true);
     Oid* col_types = (Oid*)palloc(sizeof(Oid) * (SPI_processed + 1));
     for (uint64 c = 0; c < SPI_processed; c++) {
       const char* name = SPI_getvalue(SPI_tuptable->vals[c], SPI_tuptable->tupdesc, 1);
@@ -271,11 +262,8 @@ PipelineConfig load_config() {
 std::vector<StoredOffset> load_offsets() {
   std::vector<StoredOffset> offsets;
   in_transaction([&]() {
-    Oid types[1] = {TEXTOID};
-    Datum values[1] = {CStringGetTextDatum(worker.pipeline_name.c_str())};
-    if (SPI_execute_with_args("SELECT topic, partition, next_offset FROM cdc_sync.offsets WHERE pipeline = $1",
-                              1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
-      elog(ERROR, "cdc_sync: reading offsets failed");
+    spi_exec("SELECT topic, partition, next_offset FROM cdc_sync.offsets WHERE pipeline = $1", SPI_OK_SELECT,
+             "reading offsets", {text_arg(worker.pipeline_name.c_str())}, true);
     for (uint64 i = 0; i < SPI_processed; i++) {
       StoredOffset& o = offsets.emplace_back();  // owned by `offsets`, outside the guarded frame
       o.topic = text_at(i, 1);
@@ -289,15 +277,11 @@ std::vector<StoredOffset> load_offsets() {
 // Reads whether the pipeline needs start offsets, and from where (see lock_for_start()).
 // Inside guard() with SPI connected; `need` and `position` belong to the caller.
 static void read_start_position(const char* name, bool& need, int64& position) {
-  Oid types[1] = {TEXTOID};
-  Datum values[1] = {CStringGetTextDatum(name)};
-  if (SPI_execute_with_args(
-          "SELECT p.start_override IS NOT NULL "
-          "    OR NOT EXISTS (SELECT 1 FROM cdc_sync.offsets o WHERE o.pipeline = p.name), "
-          "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')) "
-          "FROM cdc_sync.pipelines p WHERE p.name = $1",
-          1, types, values, nullptr, false, 0) != SPI_OK_SELECT)
-    elog(ERROR, "cdc_sync: reading start position failed");
+  spi_exec("SELECT p.start_override IS NOT NULL "
+           "    OR NOT EXISTS (SELECT 1 FROM cdc_sync.offsets o WHERE o.pipeline = p.name), "
+           "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')) "
+           "FROM cdc_sync.pipelines p WHERE p.name = $1",
+           SPI_OK_SELECT, "reading the start position", {text_arg(name)});
   need = false;
   if (SPI_processed == 1) {
     bool isnull;
@@ -310,13 +294,10 @@ bool lock_for_start(int64_t& position) {
   bool need = false;
   int64 pos = 0;
   guard([&]() {
-    Oid types[1] = {TEXTOID};
-    Datum values[1] = {CStringGetTextDatum(worker.pipeline_name.c_str())};
     // Lock first, decide after: the decision must see what the workers that held the lock
     // before us committed (a statement that waited for the lock still has its old snapshot).
-    if (SPI_execute_with_args("SELECT 1 FROM cdc_sync.pipelines WHERE name = $1 FOR UPDATE", 1, types, values,
-                              nullptr, false, 0) != SPI_OK_SELECT)
-      elog(ERROR, "cdc_sync: locking pipeline failed");
+    spi_exec("SELECT 1 FROM cdc_sync.pipelines WHERE name = $1 FOR UPDATE", SPI_OK_SELECT, "locking the pipeline",
+             {text_arg(worker.pipeline_name.c_str())});
     read_start_position(worker.pipeline_name.c_str(), need, pos);
   });
   if (need) position = pos;
@@ -333,21 +314,15 @@ bool peek_start(int64_t& position) {
 
 void write_start_offsets(const std::vector<StoredOffset>& offsets) {
   guard([&]() {
-    for (const StoredOffset& o : offsets) {
-      Oid types[4] = {TEXTOID, TEXTOID, INT4OID, INT8OID};
-      Datum values[4] = {CStringGetTextDatum(worker.pipeline_name.c_str()), CStringGetTextDatum(o.topic.c_str()),
-                         Int32GetDatum(o.partition), Int64GetDatum(o.next_offset)};
-      if (SPI_execute_with_args("INSERT INTO cdc_sync.offsets (pipeline, topic, partition, next_offset) "
-                                "VALUES ($1, $2, $3, $4) ON CONFLICT (pipeline, topic, partition) "
-                                "DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
-                                4, types, values, nullptr, false, 0) != SPI_OK_INSERT)
-        elog(ERROR, "cdc_sync: storing start offsets failed");
-    }
-    Oid types[1] = {TEXTOID};
-    Datum values[1] = {CStringGetTextDatum(worker.pipeline_name.c_str())};
-    if (SPI_execute_with_args("UPDATE cdc_sync.pipelines SET start_override = NULL WHERE name = $1", 1, types,
-                              values, nullptr, false, 0) != SPI_OK_UPDATE)
-      elog(ERROR, "cdc_sync: clearing start override failed");
+    for (const StoredOffset& o : offsets)
+      spi_exec("INSERT INTO cdc_sync.offsets (pipeline, topic, partition, next_offset) "
+               "VALUES ($1, $2, $3, $4) ON CONFLICT (pipeline, topic, partition) "
+               "DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
+               SPI_OK_INSERT, "storing start offsets",
+               {text_arg(worker.pipeline_name.c_str()), text_arg(o.topic.c_str()),
+                {INT4OID, Int32GetDatum(o.partition)}, {INT8OID, Int64GetDatum(o.next_offset)}});
+    spi_exec("UPDATE cdc_sync.pipelines SET start_override = NULL WHERE name = $1", SPI_OK_UPDATE,
+             "clearing the start override", {text_arg(worker.pipeline_name.c_str())});
   });
 }
 
@@ -396,12 +371,10 @@ void log(LogLevel level, const std::string& message) {
 void mark_failed(const std::string& error) {
   log(LogLevel::Warning, "failed: " + error);
   in_transaction([&]() {
-    Oid types[2] = {INT4OID, TEXTOID};
-    Datum values[2] = {Int32GetDatum(worker.pipeline_id), CStringGetTextDatum(error.c_str())};
-    if (SPI_execute_with_args("UPDATE cdc_sync.pipelines SET state = 'failed', last_error = $2, "
-                              "state_changed_at = now() WHERE id = $1 AND state = 'running'",
-                              2, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
-      elog(ERROR, "cdc_sync: marking pipeline failed did not work");
+    spi_exec("UPDATE cdc_sync.pipelines SET state = 'failed', last_error = $2, "
+             "state_changed_at = now() WHERE id = $1 AND state = 'running'",
+             SPI_OK_UPDATE, "marking the pipeline failed",
+             {{INT4OID, Int32GetDatum(worker.pipeline_id)}, text_arg(error.c_str())});
   });
   SharedState* st = shared();
   if (st->launcher_latch) SetLatch(st->launcher_latch);
@@ -433,11 +406,8 @@ bool claim_worker_identity() {
   bool got = false;
   int64 key = ((int64)0x43444353 << 32) | ((int64)worker.pipeline_id << 8) | worker.worker_index;
   in_transaction([&]() {
-    Oid types[1] = {INT8OID};
-    Datum values[1] = {Int64GetDatum(key)};
-    if (SPI_execute_with_args("SELECT pg_catalog.pg_try_advisory_lock($1)", 1, types, values, nullptr, false, 0) !=
-        SPI_OK_SELECT)
-      elog(ERROR, "cdc_sync: taking the worker lock failed");
+    spi_exec("SELECT pg_catalog.pg_try_advisory_lock($1)", SPI_OK_SELECT, "taking the worker lock",
+             {{INT8OID, Int64GetDatum(key)}});
     got = text_at(0, 1) == "t";
   });
   return got;
