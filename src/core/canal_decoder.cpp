@@ -76,6 +76,8 @@ enum class CanalText : uint8_t {
   AsIs,   // the type's own text form
   Bits,   // BIT(n): the bits as an unsigned decimal number
   Bytes,  // BINARY, VARBINARY, BLOBs, spatial types: each byte as the character U+0000..U+00FF
+  Enum,   // ENUM: the 1-based index of the label (0: MySQL's '' for an invalid value)
+  Set,    // SET: the bitmask of the labels it holds
 };
 
 // ASCII lower case of c.
@@ -98,6 +100,8 @@ CanalText canal_text_of(std::string_view mysql_type) {
   if (iword_at(mysql_type, 0, "bit") && (mysql_type.size() == 3 || mysql_type[3] == '(')) {
     return CanalText::Bits;
   }
+  if (iword_at(mysql_type, 0, "enum(")) return CanalText::Enum;
+  if (iword_at(mysql_type, 0, "set(")) return CanalText::Set;
   for (size_t i = 0; i < mysql_type.size(); ++i) {
     for (std::string_view w : kBytesWords) {
       if (iword_at(mysql_type, i, w)) return CanalText::Bytes;
@@ -124,11 +128,70 @@ bool may_need_conversion(std::string_view raw) {
       case 'l': case 'L':
         if (iword_at(raw, i, "linestring")) return true;
         break;
+      case 'e': case 'E':
+        if (iword_at(raw, i, "enum(")) return true;
+        break;
+      case 's': case 'S':
+        if (iword_at(raw, i, "set(")) return true;
+        break;
       default:
         break;
     }
   }
   return false;
+}
+
+// n of "binary(n)" (fixed length: MySQL pads with zero bytes, which the binlog drops), else 0.
+size_t binary_length(std::string_view mysql_type) {
+  if (!iword_at(mysql_type, 0, "binary(")) return 0;
+  size_t n = 0;
+  for (size_t i = 7; i < mysql_type.size() && mysql_type[i] >= '0' && mysql_type[i] <= '9' && n < 1000000; ++i)
+    n = n * 10 + size_t(mysql_type[i] - '0');
+  return n;
+}
+
+// The labels of "enum('a','b')" or "set('a','b')" in order (a quote inside a label is doubled,
+// as information_schema writes it) into `labels` (reused); false when malformed.
+bool type_labels(std::string_view mysql_type, std::vector<std::string>& labels, size_t& count) {
+  size_t i = mysql_type.find('(');
+  count = 0;
+  if (i == std::string_view::npos) return false;
+  ++i;
+  for (;;) {
+    if (i >= mysql_type.size() || mysql_type[i] != '\'') return false;
+    if (count == labels.size()) labels.emplace_back();
+    std::string& label = labels[count++];
+    label.clear();
+    for (++i;; ++i) {
+      if (i >= mysql_type.size()) return false;
+      if (mysql_type[i] == '\'') {
+        if (i + 1 < mysql_type.size() && mysql_type[i + 1] == '\'') {
+          label.push_back('\'');
+          ++i;
+          continue;
+        }
+        break;
+      }
+      label.push_back(mysql_type[i]);
+    }
+    ++i;  // past the closing quote
+    if (i < mysql_type.size() && mysql_type[i] == ',') {
+      ++i;
+      continue;
+    }
+    return i < mysql_type.size() && mysql_type[i] == ')';
+  }
+}
+
+// Parses an unsigned decimal of at most 19 digits; false for anything else.
+bool parse_index(std::string_view text, uint64_t& value) {
+  if (text.empty() || text.size() > 19) return false;
+  value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + uint64_t(c - '0');
+  }
+  return true;
 }
 
 // A value shortened for an error message.
@@ -160,6 +223,7 @@ class CanalDecoder final : public Decoder {
   bool types_need_conversion(std::string_view raw);
   error_code load_types(std::string_view raw);
   DecodeResult convert_values(std::vector<FieldValue>& row, const FlatMessage& msg, bool typed);
+  DecodeResult convert_labels(FieldValue& f, std::string_view type, bool is_set);
   std::string_view mysql_type_of(std::string_view column) const;
 
   CanalOptions options_;
@@ -182,6 +246,7 @@ class CanalDecoder final : public Decoder {
   bool last_types_loaded_ = false;
   Arena text_{1 << 16};               // converted values of this message
   std::string scratch_;               // one value being converted
+  std::vector<std::string> labels_;   // an ENUM's or SET's labels (reused)
   std::vector<DecodedChange> first_;  // decode()'s scratch
   std::string source_;                // DecodedChange::source points here
   const char* problem_ = nullptr;     // why a well-formed message is invalid
@@ -470,12 +535,48 @@ DecodeResult CanalDecoder::convert_values(std::vector<FieldValue>& row, const Fl
         if (!convert::append_bytea_from_latin1(f.text, scratch_))
           return error("column '" + json::printable(f.name) + "' (" + json::printable(type) + "): value \"" +
                        shown(f.text) + "\" has a character above U+00FF, so it is not Canal's text of bytes");
+        // BINARY(n) is n bytes: put back the trailing zero bytes the binlog dropped.
+        for (size_t n = binary_length(type); scratch_.size() < 2 + 2 * n;) scratch_ += "00";
         f.kind = ValueKind::Text;
         f.text = text_.store(scratch_);
         break;
       }
+      case CanalText::Enum:
+      case CanalText::Set: {
+        DecodeResult r = convert_labels(f, type, canal_text_of(type) == CanalText::Set);
+        if (r.status != DecodeStatus::Change) return r;
+        break;
+      }
     }
   }
+  return {};
+}
+
+// An ENUM's index or a SET's bitmask, as Canal writes them, into the label(s) MySQL shows (a SET's
+// joined by commas in definition order). A value that is not a number is left as written.
+DecodeResult CanalDecoder::convert_labels(FieldValue& f, std::string_view type, bool is_set) {
+  uint64_t n = 0;
+  if (!parse_index(f.text, n)) return {};
+  size_t count = 0;
+  auto bad = [&](const char* why) {
+    return error("column '" + json::printable(f.name) + "' (" + json::printable(type) + "): value \"" +
+                 shown(f.text) + "\" " + why);
+  };
+  if (!type_labels(type, labels_, count)) return bad("cannot be read: the type's labels are malformed");
+  scratch_.clear();
+  if (!is_set) {
+    if (n > count) return bad("is not the index of one of its labels");
+    if (n > 0) scratch_ = labels_[n - 1];
+  } else {
+    if (count < 64 && (n >> count) != 0) return bad("has bits beyond its labels");
+    for (size_t i = 0; i < count && i < 64; ++i) {
+      if (((n >> i) & 1) == 0) continue;
+      if (!scratch_.empty()) scratch_.push_back(',');
+      scratch_ += labels_[i];
+    }
+  }
+  f.kind = ValueKind::Text;
+  f.text = text_.store(scratch_);
   return {};
 }
 

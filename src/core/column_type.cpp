@@ -233,20 +233,44 @@ bool uuid_from_bytea_hex(std::string_view text, std::string& out) {
   return true;
 }
 
-// base64 of exactly 16 bytes (MySQL BINARY(16)) into a uuid column.
-bool uuid_from_base64(std::string_view text, std::string& out) {
-  if (text.size() != 24 || !convert::is_base64(text)) return false;
+// 16 raw bytes, or fewer padded with zero bytes (a MySQL BINARY(16) read from the binlog, which
+// drops trailing zero bytes), into a uuid column.
+bool uuid_from_raw(std::string_view raw, bool pad_short, std::string& out) {
+  if (raw.size() > 16 || raw.empty() || (raw.size() < 16 && !pad_short)) return false;
+  uint8_t bytes[16] = {};
+  std::memcpy(bytes, raw.data(), raw.size());
+  append_uuid(bytes, out);
+  return true;
+}
+
+// base64 of 16 bytes (MySQL BINARY(16)) into a uuid column; `pad_short`: see uuid_from_raw().
+bool uuid_from_base64(std::string_view text, bool pad_short, std::string& out) {
+  if (text.size() > 24 || !convert::is_base64(text)) return false;
   size_t at = out.size();
   convert::append_base64_decoded(text, out);
-  if (out.size() - at != 16) {
-    out.resize(at);
-    return false;
-  }
-  uint8_t raw[16];
-  std::memcpy(raw, out.data() + at, 16);
+  std::string raw = out.substr(at);
   out.resize(at);
-  append_uuid(raw, out);
-  return true;
+  return uuid_from_raw(raw, pad_short, out);
+}
+
+// DMS's '0x' hex text of binary values into a bytea, uuid or bit column.
+bool from_0x_hex(std::string_view text, const ColumnType& type, std::string& out) {
+  if (type.kind != ColumnKind::Bytea && type.kind != ColumnKind::Uuid && type.kind != ColumnKind::Bit &&
+      type.kind != ColumnKind::VarBit)
+    return false;
+  std::string raw;
+  if (!convert::append_bytes_from_0x_hex(text, raw)) return false;
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(raw.data());
+  switch (type.kind) {
+    case ColumnKind::Bytea:
+      convert::append_bytea_hex(bytes, raw.size(), out);
+      return true;
+    case ColumnKind::Uuid:
+      return uuid_from_raw(raw, true, out);
+    default:
+      convert::append_bits_big_endian(bytes, raw.size(), type.length, out);
+      return true;
+  }
 }
 
 // A schema-less JSON string for a column of type `type`.
@@ -266,7 +290,7 @@ bool from_string(std::string_view text, const ColumnType& type, std::string& out
       if (is_numeric_literal(text)) return false;
       return convert::append_decimal_from_base64(text, 0, out);
     case ColumnKind::Uuid:
-      return uuid_from_base64(text, out);
+      return uuid_from_base64(text, false, out);
     default:
       return false;
   }
@@ -318,11 +342,17 @@ bool convert_for_column(const FieldValue& value, const ColumnType& type, std::st
         return convert::append_bits_from_unsigned(value.text, type.length, out);
       return debezium && from_number(value.text, type.kind, out);
     case ValueKind::String:
-      if (debezium) return from_string(value.text, type, out);
-      // Maxwell writes BINARY/BLOB values in base64.
-      return encoding == SourceEncoding::Maxwell &&
-             (type.kind == ColumnKind::Bytea || type.kind == ColumnKind::Uuid) &&
-             from_string(value.text, type, out);
+      switch (encoding) {
+        case SourceEncoding::Debezium:
+          return from_string(value.text, type, out);
+        case SourceEncoding::Base64Bytes:  // Maxwell's BINARY/BLOB values, JSON libraries' bytes
+          if (type.kind == ColumnKind::Uuid) return uuid_from_base64(value.text, true, out);
+          return type.kind == ColumnKind::Bytea && from_string(value.text, type, out);
+        case SourceEncoding::HexBytes:
+          return from_0x_hex(value.text, type, out);
+        default:
+          return false;
+      }
     case ValueKind::Bool:
       if (type.kind != ColumnKind::Bit && type.kind != ColumnKind::VarBit) return false;
       out.push_back(value.text == "true" ? '1' : '0');

@@ -53,10 +53,13 @@ ColumnType column_type_from_name(std::string_view format_type_name);
 // How a format writes values whose JSON form is not their PostgreSQL text. Decides which of the
 // rules below apply: a rule that could misread another format's value is kept to its format.
 enum class SourceEncoding : uint8_t {
-  Debezium,  // debezium, flink-debezium: every rule
-  Maxwell,   // Plain, plus base64 strings into bytea and uuid (Maxwell's BINARY/BLOB)
-  Plain,     // the others: only what could not be valid input as it is (numbers into bit,
-             // booleans into bit, JSON arrays into arrays, bytea text into uuid)
+  Debezium,     // debezium, flink-debezium: every rule
+  Base64Bytes,  // maxwell, json: Plain, plus base64 strings into bytea and uuid (a short value into
+                // uuid is a BINARY(16) whose trailing zero bytes the binlog dropped: padded)
+  HexBytes,     // dms: Plain, plus '0x' hex strings into bytea, uuid and bit (its binary values)
+  Plain,        // canal (whose decoder reads mysqlType itself): only what could not be valid
+                // input as it is (numbers and booleans into bit, JSON arrays into arrays, bytea
+                // text into uuid)
 };
 
 // Converts a value that arrived without a schema into PostgreSQL text for a column of type

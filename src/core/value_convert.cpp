@@ -519,6 +519,31 @@ bool append_bytea_from_latin1(std::string_view utf8, std::string& out) {
   return true;
 }
 
+bool append_bytes_from_0x_hex(std::string_view text, std::string& out) {
+  if (text.size() < 2 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X') || text.size() % 2 != 0) return false;
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  size_t at = out.size();
+  for (size_t i = 2; i < text.size(); i += 2) {
+    int hi = digit(text[i]), lo = digit(text[i + 1]);
+    if (hi < 0 || lo < 0) {
+      out.resize(at);
+      return false;
+    }
+    out.push_back(char(hi << 4 | lo));
+  }
+  return true;
+}
+
+void append_bits_big_endian(const uint8_t* bytes, size_t n, int32_t length, std::string& out) {
+  const size_t have = 8 * n;
+  const size_t want = length < 0 ? have : size_t(length);
+  for (size_t k = want; k-- > 0;) {  // bit k of the number, most significant first
+    out.push_back(k < have && ((bytes[n - 1 - k / 8] >> (k % 8)) & 1) ? '1' : '0');
+  }
+}
+
 bool parse_int64(std::string_view text, int64_t& value) {
   size_t i = 0;
   bool negative = !text.empty() && text[0] == '-';

@@ -106,6 +106,14 @@ bool append_bits_from_unsigned(std::string_view decimal, int32_t length, std::st
 // above U+00FF or the UTF-8 is malformed.
 bool append_bytea_from_latin1(std::string_view utf8, std::string& out);
 
+// '0x' followed by an even number of hex digits (AWS DMS's text of binary values) -> the raw
+// bytes, appended. False for anything else.
+bool append_bytes_from_0x_hex(std::string_view text, std::string& out);
+
+// Big-endian bytes holding an unsigned number (MySQL BIT(n) as bytes) -> its low `length` bits as
+// '0101...' (zeros in front when length exceeds the bytes' bits); length < 0: all 8 per byte.
+void append_bits_big_endian(const uint8_t* bytes, size_t n, int32_t length, std::string& out);
+
 // Parses a JSON integer literal (optional '-', digits, no fraction/exponent) that fits int64.
 bool parse_int64(std::string_view text, int64_t& value);
 

@@ -295,7 +295,8 @@ TEST(ConvertForColumn, EachFormatGetsOnlyTheRulesThatCannotMisreadIt) {
     std::string out;
     return convert_for_column(v, column_type_from_name(type), out, e) ? out : std::string("<unchanged>");
   };
-  for (SourceEncoding e : {SourceEncoding::Debezium, SourceEncoding::Maxwell, SourceEncoding::Plain}) {
+  for (SourceEncoding e : {SourceEncoding::Debezium, SourceEncoding::Base64Bytes, SourceEncoding::HexBytes,
+                           SourceEncoding::Plain}) {
     // Values that could not be input as they are convert for every format.
     EXPECT_EQ(with(num("c", "5"), "bit(4)", e), "0101");
     EXPECT_EQ(with(boolean("c", true), "bit(1)", e), "1");
@@ -304,17 +305,35 @@ TEST(ConvertForColumn, EachFormatGetsOnlyTheRulesThatCannotMisreadIt) {
   }
   // Epoch numbers, base64 and Debezium structs are Debezium's encodings only.
   EXPECT_EQ(with(num("c", "18460"), "date", SourceEncoding::Debezium), "2020-07-17");
-  EXPECT_EQ(with(num("c", "18460"), "date", SourceEncoding::Maxwell), "<unchanged>");
+  EXPECT_EQ(with(num("c", "18460"), "date", SourceEncoding::Base64Bytes), "<unchanged>");
   EXPECT_EQ(with(num("c", "18460"), "date", SourceEncoding::Plain), "<unchanged>");
-  EXPECT_EQ(with(str("c", "AQ=="), "bigint", SourceEncoding::Maxwell), "<unchanged>");
+  EXPECT_EQ(with(str("c", "AQ=="), "bigint", SourceEncoding::Base64Bytes), "<unchanged>");
   EXPECT_EQ(with(json("c", R"({"scale":2,"value":"AQ=="})"), "numeric", SourceEncoding::Plain), "<unchanged>");
   EXPECT_EQ(with(json("c", "[18460]"), "date[]", SourceEncoding::Plain), R"({"18460"})");
   // Maxwell writes binary columns in base64; other formats' strings stay text.
-  EXPECT_EQ(with(str("c", "3q2+7w=="), "bytea", SourceEncoding::Maxwell), "\\xdeadbeef");
-  EXPECT_EQ(with(str("c", "ZRrtCDkPSJOy8TaSPnt0AA=="), "uuid", SourceEncoding::Maxwell),
+  EXPECT_EQ(with(str("c", "3q2+7w=="), "bytea", SourceEncoding::Base64Bytes), "\\xdeadbeef");
+  EXPECT_EQ(with(str("c", "ZRrtCDkPSJOy8TaSPnt0AA=="), "uuid", SourceEncoding::Base64Bytes),
             "651aed08-390f-4893-b2f1-36923e7b7400");
   EXPECT_EQ(with(str("c", "3q2+7w=="), "bytea", SourceEncoding::Plain), "<unchanged>");
-  EXPECT_EQ(with(str("c", "pQ=="), "bit(8)", SourceEncoding::Maxwell), "<unchanged>");
+  EXPECT_EQ(with(str("c", "pQ=="), "bit(8)", SourceEncoding::Base64Bytes), "<unchanged>");
+  // A BINARY(16) from the binlog lacks its trailing zero bytes: Maxwell's 15, padded back.
+  EXPECT_EQ(with(str("c", "ZRrtCDkPSJOy8TaSPnt0"), "uuid", SourceEncoding::Base64Bytes),
+            "651aed08-390f-4893-b2f1-36923e7b7400");
+  EXPECT_EQ(with(str("c", "ZRrtCDkPSJOy8TaSPnt0"), "uuid", SourceEncoding::Debezium), "<unchanged>");
+  // DMS writes binary values as '0x' hex.
+  EXPECT_EQ(with(str("c", "0xDEADbeef"), "bytea", SourceEncoding::HexBytes), "\\xdeadbeef");
+  EXPECT_EQ(with(str("c", "0x"), "bytea", SourceEncoding::HexBytes), "\\x");
+  EXPECT_EQ(with(str("c", "0x651AED08390F4893B2F136923E7B7400"), "uuid", SourceEncoding::HexBytes),
+            "651aed08-390f-4893-b2f1-36923e7b7400");
+  EXPECT_EQ(with(str("c", "0x0404040404040404"), "bit(64)", SourceEncoding::HexBytes),
+            "0000010000000100000001000000010000000100000001000000010000000100");
+  EXPECT_EQ(with(str("c", "0x0201"), "bit(10)", SourceEncoding::HexBytes), "1000000001");
+  EXPECT_EQ(with(str("c", "0x05"), "bit varying", SourceEncoding::HexBytes), "00000101");
+  EXPECT_EQ(with(str("c", "0x123"), "bytea", SourceEncoding::HexBytes), "<unchanged>");  // odd digits
+  EXPECT_EQ(with(str("c", "0xzz"), "bytea", SourceEncoding::HexBytes), "<unchanged>");
+  EXPECT_EQ(with(str("c", "3q2+7w=="), "bytea", SourceEncoding::HexBytes), "<unchanged>");
+  EXPECT_EQ(with(str("c", "0x10"), "text", SourceEncoding::HexBytes), "<unchanged>");
+  EXPECT_EQ(with(str("c", "\\x10"), "bytea", SourceEncoding::Base64Bytes), "<unchanged>");  // hex input stays
 }
 
 TableShape typed_shape() {
