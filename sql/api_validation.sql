@@ -35,6 +35,7 @@ SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"kafka"
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"truncate": "sometimes"}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"topic_sources": {"t": 1}}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'canal', '{"zero_dates": "zero"}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'canal', '{"time_zone": "Mars/Olympus"}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"unavailable_value": ""}');
 
 -- a valid pipeline, then a duplicate

@@ -208,7 +208,8 @@ PipelineConfig load_config() {
         "coalesce(p.options->>'group_id', 'cdc_sync.' || p.name), "
         "p.state, coalesce(p.options->>'truncate', 'apply') = 'apply', p.start_override IS NOT NULL, "
         "coalesce(p.options->>'unavailable_value', '__debezium_unavailable_value'), "
-        "coalesce(p.options->>'zero_dates', 'null') = 'null' "
+        "coalesce(p.options->>'zero_dates', 'null') = 'null', "
+        "coalesce(p.options->>'time_zone', '') "
         "FROM cdc_sync.pipelines p WHERE p.id = $1",
         worker.pipeline_id);
     if (SPI_processed == 0) return;
@@ -228,6 +229,10 @@ PipelineConfig load_config() {
     cfg.reset_pending = text_at(0, 12) == "t";
     cfg.unavailable_value = text_at(0, 13);
     cfg.zero_dates_null = text_at(0, 14) == "t";
+    // Date-times without a zone (Canal's and Maxwell's TIMESTAMP) are read in this zone by the
+    // input functions: the worker's session takes the source's zone.
+    const char* zone = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 15);
+    SetConfigOption("TimeZone", zone && *zone ? zone : nullptr, PGC_USERSET, PGC_S_SESSION);  // null: default
     cfg.use_merge = strategy == "merge" || (strategy == "auto" && CDC_HAVE_MERGE);
     if (strategy == "merge" && !CDC_HAVE_MERGE) problem = "apply_strategy \"merge\" is not available on this server";
 

@@ -141,6 +141,13 @@ BEGIN
         WHEN 'kafka' THEN PERFORM cdc_sync._validate_kafka_options(v, owner);
         WHEN 'truncate' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['apply', 'ignore']);
         WHEN 'zero_dates' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['null', 'error']);
+        WHEN 'time_zone' THEN
+            IF jsonb_typeof(v) <> 'string'
+               OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = v #>> '{}')
+                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_abbrevs WHERE abbrev = v #>> '{}') THEN
+                RAISE EXCEPTION 'option "time_zone" must name a time zone, e.g. "Asia/Shanghai" or "UTC"'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
         WHEN 'unavailable_value' THEN
             IF jsonb_typeof(v) <> 'string' OR v #>> '{}' = '' THEN
                 RAISE EXCEPTION 'option "unavailable_value" must be a non-empty string'
@@ -157,7 +164,7 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'valid options: batch_max_rows, batch_max_ms, start_from, on_error, '
                              'apply_strategy, parallelism, group_id, kafka, truncate, topic_sources, '
-                             'zero_dates, unavailable_value';
+                             'zero_dates, unavailable_value, time_zone';
         END CASE;
     END LOOP;
 END $$;

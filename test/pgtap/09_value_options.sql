@@ -1,7 +1,7 @@
 -- Options that decide what a value means: json append and op_field, Debezium's placeholder for
--- unchanged TOASTed values, MySQL zero dates.
+-- unchanged TOASTed values, MySQL zero dates, the zone of zone-less date-times.
 \set ON_ERROR_STOP 1
-SELECT plan(8);
+SELECT plan(11);
 
 -- json: plain events appended, or upserted and deleted through an op field
 CREATE TABLE t09_log (id int, msg text, at timestamptz DEFAULT now());
@@ -58,5 +58,30 @@ SELECT results_eq('SELECT id, d FROM t09_z ORDER BY id', $$VALUES (1, NULL::date
 SELECT results_eq($$SELECT (SELECT count(*) FROM t09_z2), (SELECT count(*) FROM cdc_sync.dead_letters WHERE pipeline = 't09e')$$,
                   'VALUES (0::bigint, 1::bigint)', 'zero_dates error: the whole message is a dead letter');
 
-SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t09j', 't09d', 't09z', 't09e']) p;
+-- time_zone: Canal and Maxwell write MySQL TIMESTAMP in their JVM's zone without saying which; the
+-- pipeline's time_zone reads it as that zone. Changed while running, it applies to what follows.
+CREATE TABLE t09_tz (id int PRIMARY KEY, ts timestamptz, dt timestamp);
+SELECT cdc_test.create_topic('t09_tz', 1);
+SELECT cdc_test.produce('t09_tz', $$SELECT 0, NULL, jsonb_build_object(
+    'data', jsonb_build_array(jsonb_build_object('id', '1', 'ts', '2020-07-17 18:00:22', 'dt', '2020-07-17 18:00:22')),
+    'database', 'shop', 'table', 'tz', 'type', 'INSERT', 'isDdl', false, 'pkNames', jsonb_build_array('id'),
+    'mysqlType', '{"id": "int", "ts": "timestamp", "dt": "datetime"}'::jsonb)::text$$);
+SELECT cdc_sync.create_pipeline('t09t', cdc_test.brokers(), ARRAY['t09_tz'], 'canal', '{"time_zone": "Asia/Shanghai"}');
+SELECT cdc_sync.add_sync_table('t09t', 'shop.tz', 't09_tz');
+SELECT cdc_sync.start_pipeline('t09t');
+SELECT ok(cdc_sync.wait_for_catchup('t09t', '60 s'), 'time_zone pipeline caught up');
+SELECT results_eq($$SELECT ts, dt FROM t09_tz$$,
+                  $$VALUES ('2020-07-17 10:00:22+00'::timestamptz, '2020-07-17 18:00:22'::timestamp)$$,
+                  'TIMESTAMP read in the source''s zone (Asia/Shanghai, UTC+8); DATETIME, zone-less, unchanged');
+SELECT cdc_sync.alter_pipeline('t09t', '{"time_zone": "UTC"}');
+SELECT cdc_sync.wait_for_catchup('t09t', '60 s');
+SELECT cdc_test.produce('t09_tz', $$SELECT 0, NULL, jsonb_build_object(
+    'data', jsonb_build_array(jsonb_build_object('id', '2', 'ts', '2020-07-17 18:00:22')),
+    'database', 'shop', 'table', 'tz', 'type', 'INSERT', 'isDdl', false, 'pkNames', jsonb_build_array('id'),
+    'mysqlType', '{"id": "int", "ts": "timestamp"}'::jsonb)::text$$);
+SELECT cdc_sync.wait_for_catchup('t09t', '60 s');
+SELECT is((SELECT ts FROM t09_tz WHERE id = 2), '2020-07-17 18:00:22+00'::timestamptz,
+          'time_zone changed by alter_pipeline applies to later messages');
+
+SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t09j', 't09d', 't09z', 't09e', 't09t']) p;
 SELECT * FROM finish();
