@@ -1,9 +1,10 @@
 // Decodes Debezium change events (JSON, with or without the schema envelope) into DecodedChange.
 //
-// One pass of simdjson On-Demand over a padded copy of the message. Views in DecodedChange point
-// into that copy (numbers, nested JSON), into the parsers' string buffers (unescaped strings) or
-// into source_ (the composed table name); all of them are rewritten only by the next decode().
-// The key gets its own parser and buffer so the value's strings survive parsing it.
+// One pass of simdjson On-Demand over a padded copy of the message (of its payload alone when its
+// schema is one seen recently). Views in DecodedChange point into that copy (numbers, nested
+// JSON), into the parsers' string buffers (unescaped strings) or into source_ (the composed table
+// name); all of them are rewritten only by the next decode(). The key gets its own parser and
+// buffer so the value's strings survive parsing it.
 //
 // With the schema envelope, each field's logical type (io.debezium.time.Date, Decimal, Bits, ...)
 // turns its encoded value into PostgreSQL text (kind Text) held in converter_; the schemas are
@@ -123,7 +124,9 @@ std::string printable(std::string_view s) {
 // simdjson 3.0.1's root is_null() rejects "null" followed by whitespace.)
 bool is_json_null(std::string_view text) {
   size_t begin = text.find_first_not_of(" \t\r\n");
-  return begin != std::string_view::npos && json::trim_right(text.substr(begin)) == "null";
+  // The first byte rules out almost every message before the end of a long one is touched.
+  return begin != std::string_view::npos && text[begin] == 'n' &&
+         json::trim_right(text.substr(begin)) == "null";
 }
 
 // Maps a Debezium op code; false for codes that are not data changes or unknown.
@@ -315,6 +318,35 @@ DecodeResult no_op_result(const EventFields& ev) {
   return error("no 'op' field: not a Debezium change event");
 }
 
+// Opens {"schema":<a schema `cache` found recently>,"payload":<payload>}, JsonConverter's
+// compact layout in which a table's schema repeats byte for byte, without parsing the schema:
+// copies only what follows it into `buf` and returns the schema's parsed form, with
+// `schema_text` (a view into `message`) and `payload` (all of `buf`'s copy). Null for
+// anything else. The payload is not checked.
+const debezium::MessageSchema* open_known_envelope(std::string_view message,
+                                                   const debezium::SchemaCache& cache,
+                                                   json::PaddedBuffer& buf,
+                                                   std::string_view& schema_text,
+                                                   std::string_view& payload) {
+  constexpr std::string_view kHead = "{\"schema\":";
+  constexpr std::string_view kMiddle = ",\"payload\":";
+  if (message.substr(0, kHead.size()) != kHead) return nullptr;
+  std::string_view rest = message.substr(kHead.size());
+  size_t schema_len = 0;
+  const debezium::MessageSchema* schema = cache.match_prefix(rest, ',', schema_len);
+  if (schema == nullptr || rest.substr(schema_len, kMiddle.size()) != kMiddle) return nullptr;
+  // Copied before its end is looked at: the schema is most of the message, so the copy goes on
+  // reading where match_prefix() stopped instead of jumping to the end first (a cache miss).
+  std::string_view tail = rest.substr(schema_len + kMiddle.size());
+  payload = json::trim_right(buf.assign(tail.data(), tail.size()));
+  if (payload.empty() || payload.back() != '}') return nullptr;
+  // Cut the envelope's closing brace off the copy: when a '}' follows the text it parses,
+  // simdjson 3 rescans the whole document to check it is balanced (simdjson issue 1834).
+  payload = buf.truncate(payload.size() - 1);
+  schema_text = rest.substr(0, schema_len);
+  return schema;
+}
+
 class DebeziumDecoder final : public Decoder {
  public:
   DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
@@ -322,13 +354,14 @@ class DebeziumDecoder final : public Decoder {
 
  private:
   DecodeResult parse_value(const char* value, size_t len, RootScan& scan, DecodedChange& out);
-  bool parse_known_envelope(std::string_view json, RootScan& scan, DecodedChange& out);
+  bool parse_known_envelope(std::string_view message, RootScan& scan, DecodedChange& out);
   Step scan_document(RootScan& scan, DecodedChange& out);
   Step scan_pass(Pick pick, RootScan& scan, DecodedChange& out);
   Step check_end();
   DecodeResult finish(const EventFields& ev, DecodedChange& out);
   DecodeResult convert_values(const debezium::MessageSchema* value_schema, DecodedChange& out);
   bool read_key(const char* key, size_t len, std::vector<FieldValue>& dst);
+  bool read_known_key(std::string_view message, std::vector<FieldValue>& dst);
   error_code read_key_pass(bool payload_only, bool& schema, bool& payload,
                            std::vector<FieldValue>& dst);
 
@@ -340,6 +373,7 @@ class DebeziumDecoder final : public Decoder {
   ondemand::document key_doc_;
   std::string source_;  // out.source points here
   std::string_view key_schema_;  // raw JSON of the key envelope's "schema" (empty if none)
+  const debezium::MessageSchema* known_key_schema_ = nullptr;  // set by read_known_key()
   debezium::SchemaCache value_schemas_;
   debezium::SchemaCache key_schemas_;
   debezium::ImageConverter converter_;  // converted values point here
@@ -352,6 +386,7 @@ DecodeResult DebeziumDecoder::decode(const char* key, size_t key_len, const char
   out.clear();
   converter_.reset();
   key_schema_ = {};
+  known_key_schema_ = nullptr;
   known_schema_ = nullptr;
   // librdkafka hands a tombstone over as a null payload; an empty one carries no event either.
   if (value == nullptr || value_len == 0) return skip("tombstone");
@@ -361,6 +396,7 @@ DecodeResult DebeziumDecoder::decode(const char* key, size_t key_len, const char
     if (key != nullptr && key_len > 0 && !read_key(key, key_len, out.key)) {
       out.key.clear();
       key_schema_ = {};
+      known_key_schema_ = nullptr;
     }
     result = finish(scan.ev, out);
   }
@@ -378,12 +414,13 @@ DecodeResult DebeziumDecoder::decode(const char* key, size_t key_len, const char
 // Parses the value and scans it; Change means "an event was read, go on".
 DecodeResult DebeziumDecoder::parse_value(const char* value, size_t len, RootScan& scan,
                                           DecodedChange& out) {
-  std::string_view json = value_buf_.assign(value, len);
-  if (is_json_null(json)) return skip("tombstone");  // how some producers write a tombstone
-  if (parse_known_envelope(json, scan, out)) {
+  std::string_view message(value, len);
+  if (is_json_null(message)) return skip("tombstone");  // how some producers write a tombstone
+  if (parse_known_envelope(message, scan, out)) {
     if (scan.tombstone) return skip("tombstone");
     return {};
   }
+  std::string_view json = value_buf_.assign(value, len);
   auto parsed = value_parser_.iterate(json.data(), json.size(), value_buf_.capacity());
   if (error_code err = std::move(parsed).get(value_doc_)) {
     return error(json::describe_error("malformed JSON in value", err, json, nullptr));
@@ -397,29 +434,22 @@ DecodeResult DebeziumDecoder::parse_value(const char* value, size_t len, RootSca
   return {};
 }
 
-// Fast path for {"schema":<a schema seen recently>,"payload":<event>}, JsonConverter's compact
-// layout in which a table's schema repeats byte for byte: only the payload is parsed. Anything
-// else (other layout, new schema, malformed or invalid payload) returns false, and the full
-// parse then decides, so results and error messages are exactly those of the full parse.
-bool DebeziumDecoder::parse_known_envelope(std::string_view json, RootScan& scan,
+// Fast path for {"schema":<a schema seen recently>,"payload":<event>} (open_known_envelope):
+// only the payload is copied and parsed. Anything else (other layout, new schema, malformed or
+// invalid payload) returns false, and the full parse then decides, so results and error messages
+// are exactly those of the full parse. scan.schema is left pointing into `message`.
+bool DebeziumDecoder::parse_known_envelope(std::string_view message, RootScan& scan,
                                            DecodedChange& out) {
-  constexpr std::string_view kHead = "{\"schema\":";
-  constexpr std::string_view kMiddle = ",\"payload\":";
-  if (json.substr(0, kHead.size()) != kHead) return false;
-  std::string_view rest = json.substr(kHead.size());
-  size_t schema_len = 0;
-  const debezium::MessageSchema* schema = value_schemas_.match_prefix(rest, ',', schema_len);
-  if (schema == nullptr || rest.substr(schema_len, kMiddle.size()) != kMiddle) return false;
-  std::string_view payload = json::trim_right(rest.substr(schema_len + kMiddle.size()));
-  if (payload.empty() || payload.back() != '}') return false;
-  payload.remove_suffix(1);  // the envelope's closing brace
+  std::string_view schema_text, payload;
+  const debezium::MessageSchema* schema =
+      open_known_envelope(message, value_schemas_, value_buf_, schema_text, payload);
+  if (schema == nullptr) return false;
   if (is_json_null(payload)) {
     scan.tombstone = true;
     return true;
   }
-  // The payload is followed by the rest of the padded buffer, so the parser may read past it.
-  size_t allocated = value_buf_.capacity() - size_t(payload.data() - json.data());
-  if (value_parser_.iterate(payload.data(), payload.size(), allocated).get(value_doc_)) return false;
+  auto parsed = value_parser_.iterate(payload.data(), payload.size(), value_buf_.capacity());
+  if (std::move(parsed).get(value_doc_)) return false;
   Step step = scan_document(scan, out);
   if (step.failed() || scan.tombstone || scan.saw_schema || scan.saw_payload) {
     out.clear();
@@ -428,7 +458,7 @@ bool DebeziumDecoder::parse_known_envelope(std::string_view json, RootScan& scan
   }
   scan.saw_schema = scan.saw_payload = true;
   scan.used = Pick::Payload;
-  scan.schema = rest.substr(0, schema_len);
+  scan.schema = schema_text;
   known_schema_ = schema;
   return true;
 }
@@ -502,12 +532,10 @@ DecodeResult DebeziumDecoder::convert_values(const debezium::MessageSchema* valu
       return error(convert_error_);
     }
   }
-  if (!key_schema_.empty()) {
-    if (const debezium::MessageSchema* schema = key_schemas_.find(key_schema_)) {
-      if (!converter_.convert(schema->row, out.key, convert_error_)) {
-        return error("key " + convert_error_);
-      }
-    }
+  const debezium::MessageSchema* key_schema = known_key_schema_;
+  if (key_schema == nullptr && !key_schema_.empty()) key_schema = key_schemas_.find(key_schema_);
+  if (key_schema != nullptr && !converter_.convert(key_schema->row, out.key, convert_error_)) {
+    return error("key " + convert_error_);
   }
   converter_.finish();
   return {};
@@ -515,6 +543,7 @@ DecodeResult DebeziumDecoder::convert_values(const debezium::MessageSchema* valu
 
 // Decodes a JSON-object key (bare, or in a schema/payload envelope); false if it is anything else.
 bool DebeziumDecoder::read_key(const char* key, size_t len, std::vector<FieldValue>& dst) {
+  if (read_known_key(std::string_view(key, len), dst)) return true;
   std::string_view json = key_buf_.assign(key, len);
   auto parsed = key_parser_.iterate(json.data(), json.size(), key_buf_.capacity());
   if (std::move(parsed).get(key_doc_)) return false;
@@ -534,6 +563,35 @@ bool DebeziumDecoder::read_key(const char* key, size_t len, std::vector<FieldVal
   }
   const char* rest = nullptr;
   return key_doc_.current_location().get(rest) != simdjson::SUCCESS;  // no trailing content
+}
+
+// Fast path for a key {"schema":<a key schema seen recently>,"payload":{...}}
+// (open_known_envelope): only the payload is copied and parsed. False, with `dst` empty, for
+// anything else; read_key()'s full parse then decides. key_schema_ is left pointing into
+// `message`.
+bool DebeziumDecoder::read_known_key(std::string_view message, std::vector<FieldValue>& dst) {
+  std::string_view schema_text, payload;
+  const debezium::MessageSchema* schema =
+      open_known_envelope(message, key_schemas_, key_buf_, schema_text, payload);
+  if (schema == nullptr) return false;
+  auto parsed = key_parser_.iterate(payload.data(), payload.size(), key_buf_.capacity());
+  ondemand::object obj;
+  const char* rest = nullptr;
+  bool ok = !std::move(parsed).get(key_doc_) && !key_doc_.get_object().get(obj) &&
+            !json::read_object_fields(obj, dst) &&
+            key_doc_.current_location().get(rest) != simdjson::SUCCESS;  // no trailing content
+  for (const FieldValue& f : dst) {
+    // The full parse validates the payload as one value, so nesting limits count one level
+    // deeper there: leave nested values to it.
+    ok = ok && f.kind != ValueKind::Json;
+  }
+  if (!ok) {
+    dst.clear();
+    return false;
+  }
+  key_schema_ = schema_text;
+  known_key_schema_ = schema;
+  return true;
 }
 
 // Reads the key's members into `dst` (or only its "payload" object's members), noting whether

@@ -143,8 +143,7 @@ Conv conv_of(std::string_view type, std::string_view name) {
   return type == "bytes" ? Conv::Bytes : Conv::None;
 }
 
-const FieldSchema* RowSchema::find(std::string_view name, size_t position) const {
-  if (position < fields.size() && fields[position].name == name) return &fields[position];
+const FieldSchema* RowSchema::find_by_name(std::string_view name) const {
   auto it = index.find(name);
   return it == index.end() ? nullptr : &fields[it->second];
 }

@@ -55,7 +55,15 @@ struct RowSchema {
   bool converts = false;  // some field has a conversion
 
   // The schema of field `name`, expected at `position` (JsonConverter keeps schema order).
-  const FieldSchema* find(std::string_view name, size_t position) const;
+  // Inline: it runs for every field of every converted row image.
+  const FieldSchema* find(std::string_view name, size_t position) const {
+    if (position < fields.size() && std::string_view(fields[position].name) == name) {
+      return &fields[position];
+    }
+    return find_by_name(name);
+  }
+  // The schema of field `name` wherever it is, or null.
+  const FieldSchema* find_by_name(std::string_view name) const;
 };
 
 // A parsed "schema" member.

@@ -25,6 +25,11 @@ std::string_view PaddedBuffer::assign(const char* data, size_t len) {
   return {buf_.get(), len};
 }
 
+std::string_view PaddedBuffer::truncate(size_t len) {
+  std::memset(buf_.get() + len, 0, simdjson::SIMDJSON_PADDING);
+  return {buf_.get(), len};
+}
+
 namespace {
 
 // True for an ASCII digit.

@@ -25,6 +25,9 @@ class PaddedBuffer {
  public:
   // Copies `data` in (zeroing the padding) and returns the copy.
   std::string_view assign(const char* data, size_t len);
+  // Shortens the copy to its first `len` bytes (at most its length), zeroing the padding after
+  // them again, and returns it.
+  std::string_view truncate(size_t len);
   // Bytes usable by the parser: the last copy's length plus at least SIMDJSON_PADDING.
   size_t capacity() const { return capacity_; }
 

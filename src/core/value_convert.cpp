@@ -202,6 +202,68 @@ uint32_t divide_1e9(uint8_t* bytes, size_t n) {
   return uint32_t(rem);
 }
 
+// Largest |scale| of the 64-bit fast path (append_small_decimal's buffer holds its text).
+constexpr int32_t kSmallDecimalMaxScale = 40;
+
+// The two's-complement integer of 1..8 big-endian bytes.
+int64_t int_from_bytes(const uint8_t* bytes, size_t n) {
+  uint64_t v = (bytes[0] & 0x80) != 0 ? ~uint64_t(0) : 0;  // sign-extended
+  for (size_t i = 0; i < n; ++i) v = (v << 8) | bytes[i];
+  return int64_t(v);
+}
+
+// Reads canonical base64 of 1..8 bytes (as base64_decoded_size() accepts it) straight into the
+// two's-complement integer they hold; false for anything else, including longer values.
+bool int_from_base64(std::string_view s, int64_t& value) {
+  if (s.empty() || s.size() % 4 != 0 || s.size() > 12) return false;
+  size_t pad = s[s.size() - 1] == '=' ? (s[s.size() - 2] == '=' ? 2 : 1) : 0;
+  size_t n = s.size() / 4 * 3 - pad;
+  if (n > 8) return false;
+  // Every sextet but the last one's unused low bits (zero when canonical): 8n bits, <= 64.
+  uint64_t v = 0;
+  uint8_t seen = 0;  // bit 6 is set when a character was '=' or not base64
+  size_t chars = s.size() - pad;
+  for (size_t i = 0; i + 1 < chars; ++i) {
+    uint8_t c = kBase64[uint8_t(s[i])];
+    seen |= c;
+    v = (v << 6) | c;
+  }
+  uint8_t last = kBase64[uint8_t(s[chars - 1])];
+  unsigned unused = unsigned(2 * pad);
+  if (((seen | last) & 0x40) != 0 || (last & ((1u << unused) - 1)) != 0) return false;
+  v = (v << (6 - unused)) | (last >> unused);
+  if (n < 8 && ((v >> (8 * n - 1)) & 1) != 0) v |= ~uint64_t(0) << (8 * n);  // sign-extend
+  value = int64_t(v);
+  return true;
+}
+
+// Appends the decimal text of `unscaled` at |scale| <= kSmallDecimalMaxScale: the common case
+// (every numeric of up to 18 digits), in 64-bit arithmetic instead of decimal_in_place()'s long
+// division, composed right to left in one stack buffer and appended at once.
+void append_small_decimal(int64_t unscaled, int32_t scale, std::string& out) {
+  char buf[64];  // fraction (<= 40) + '.' + 20 digits + '-', or 20 digits + 40 zeros + '-'
+  char* p = buf + sizeof buf;
+  uint64_t mag = unscaled < 0 ? 0 - uint64_t(unscaled) : uint64_t(unscaled);  // INT64_MIN too
+  if (scale > 0) {
+    for (int32_t i = 0; i < scale; ++i, mag /= 10) *--p = char('0' + mag % 10);  // zero-padded
+    *--p = '.';
+  } else if (mag != 0) {
+    p -= -scale;
+    std::memset(p, '0', size_t(-scale));
+  }
+  do {
+    *--p = char('0' + mag % 10);
+    mag /= 10;
+  } while (mag != 0);  // at least one digit: "0.05", "0"
+  if (unscaled < 0) *--p = '-';
+  out.append(p, size_t(buf + sizeof buf - p));
+}
+
+// Whether append_small_decimal() can write a value at `scale`.
+bool is_small_decimal_scale(int32_t scale) {
+  return scale <= kSmallDecimalMaxScale && scale >= -kSmallDecimalMaxScale;
+}
+
 // Replaces the unscaled two's-complement bytes out[p, end) with their decimal text.
 bool decimal_in_place(std::string& out, size_t p, int64_t scale) {
   size_t n = out.size() - p;
@@ -441,12 +503,22 @@ bool append_bytea_from_base64(std::string_view base64, std::string& out) {
 }
 
 bool append_decimal(const uint8_t* bytes, size_t n, int32_t scale, std::string& out) {
+  if (n >= 1 && n <= 8 && is_small_decimal_scale(scale)) {
+    append_small_decimal(int_from_bytes(bytes, n), scale, out);
+    return true;
+  }
   size_t at = out.size();
   out.append(reinterpret_cast<const char*>(bytes), n);
   return decimal_in_place(out, at, scale);
 }
 
 bool append_decimal_from_base64(std::string_view base64, int32_t scale, std::string& out) {
+  int64_t unscaled = 0;
+  if (is_small_decimal_scale(scale) && int_from_base64(base64, unscaled)) {
+    append_small_decimal(unscaled, scale, out);
+    return true;
+  }
+  // Longer, invalid or at an extreme scale: the general path decides.
   size_t at = out.size();
   if (!append_base64_decoded(base64, out)) return false;
   return decimal_in_place(out, at, scale);

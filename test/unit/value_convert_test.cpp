@@ -53,6 +53,21 @@ std::string bits(const Bytes& b, int32_t length) {
   append_bits(b.data(), b.size(), length, s);
   return s;
 }
+// Standard base64 with padding (a tiny reference encoder for the tests).
+std::string base64_of(const Bytes& raw) {
+  static const char* kAlpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  for (size_t i = 0; i < raw.size(); i += 3) {
+    uint32_t v = uint32_t(raw[i]) << 16;
+    if (i + 1 < raw.size()) v |= uint32_t(raw[i + 1]) << 8;
+    if (i + 2 < raw.size()) v |= raw[i + 2];
+    b64 += kAlpha[v >> 18];
+    b64 += kAlpha[(v >> 12) & 63];
+    b64 += i + 1 < raw.size() ? kAlpha[(v >> 6) & 63] : '=';
+    b64 += i + 2 < raw.size() ? kAlpha[v & 63] : '=';
+  }
+  return b64;
+}
 std::string bytea64(std::string_view b64) {
   std::string s;
   EXPECT_TRUE(append_bytea_from_base64(b64, s)) << b64;
@@ -280,21 +295,10 @@ TEST(Bytea, HexFromBase64) {
 }
 
 TEST(Bytea, EveryByteValue) {
-  std::string raw;
-  for (int i = 0; i < 256; ++i) raw.push_back(char(i));
-  // Encode with a tiny reference encoder, then decode through the converter.
-  static const char* kAlpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string b64;
-  for (size_t i = 0; i < raw.size(); i += 3) {
-    uint32_t v = uint32_t(uint8_t(raw[i])) << 16;
-    if (i + 1 < raw.size()) v |= uint32_t(uint8_t(raw[i + 1])) << 8;
-    if (i + 2 < raw.size()) v |= uint8_t(raw[i + 2]);
-    b64 += kAlpha[v >> 18];
-    b64 += kAlpha[(v >> 12) & 63];
-    b64 += i + 1 < raw.size() ? kAlpha[(v >> 6) & 63] : '=';
-    b64 += i + 2 < raw.size() ? kAlpha[v & 63] : '=';
-  }
-  std::string hex = bytea64(b64);
+  Bytes raw;
+  for (int i = 0; i < 256; ++i) raw.push_back(uint8_t(i));
+  // Encode with the reference encoder, then decode through the converter.
+  std::string hex = bytea64(base64_of(raw));
   ASSERT_EQ(hex.size(), 2 + 512u);
   char expect[3];
   for (int i = 0; i < 256; ++i) {
@@ -342,6 +346,12 @@ TEST(Decimal, RejectsEmptyAndAbsurdScales) {
   EXPECT_FALSE(append_decimal(nullptr, 0, 0, s));
   EXPECT_FALSE(append_decimal_from_base64("", 0, s));
   EXPECT_FALSE(append_decimal_from_base64("AQ", 0, s));
+  // Not canonical base64, in the lengths the 8-byte fast path reads itself.
+  for (const char* bad : {"A", "AQ=", "A===", "====", "AA=A", "=AAA", "AR==", "AQ =",
+                          "@@@@", "AAAAAAA*", "AAAAAAAAAAB=", "AAAAAAAAAB==", "AQF="}) {
+    EXPECT_FALSE(is_base64(bad)) << bad;
+    EXPECT_FALSE(append_decimal_from_base64(bad, 0, s)) << bad;
+  }
   uint8_t one = 1;
   EXPECT_FALSE(append_decimal(&one, 1, 2000000, s));
   EXPECT_FALSE(append_decimal(&one, 1, -2000000, s));
@@ -396,6 +406,63 @@ TEST(Decimal, RandomValuesMatchSchoolbook) {
     digits.push_back(char('1' + rng() % 9));
     for (size_t k = 1; k < len; ++k) digits.push_back(char('0' + rng() % 10));
     ASSERT_EQ(dec(twos_complement(digits), 0), digits);
+  }
+}
+
+// Values of up to 8 bytes at |scale| <= 40 take a 64-bit fast path; longer ones (here the same
+// values with redundant sign bytes) the general long division. Both must write the same text.
+TEST(Decimal, SixtyFourBitBoundaries) {
+  const Bytes max = {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  const Bytes min = {0x80, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(dec(max, 0), "9223372036854775807");
+  EXPECT_EQ(dec(max, 19), "0.9223372036854775807");
+  EXPECT_EQ(dec(max, 21), "0.009223372036854775807");  // scale beyond the digits
+  EXPECT_EQ(dec(max, -2), "922337203685477580700");
+  EXPECT_EQ(dec(min, 0), "-9223372036854775808");
+  EXPECT_EQ(dec(min, 4), "-922337203685477.5808");
+  EXPECT_EQ(dec(min, 19), "-0.9223372036854775808");
+  EXPECT_EQ(dec({0x00, 0x80, 0, 0, 0, 0, 0, 0, 0}, 0), "9223372036854775808");    // 9 bytes: 2^63
+  EXPECT_EQ(dec({0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0), "-9223372036854775809");
+  EXPECT_EQ(dec({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 2), "-0.01");
+  EXPECT_EQ(dec({0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, 3), "0.000");
+  EXPECT_EQ(dec64(base64_of(max), 2), "92233720368547758.07");  // 12 characters, one '='
+  EXPECT_EQ(dec64(base64_of(min), 0), "-9223372036854775808");
+  EXPECT_EQ(dec64("AAAAAAAAAAA=", 5), "0.00000");
+  EXPECT_EQ(dec64("//////////8=", 0), "-1");
+  EXPECT_EQ(dec64("AP//////////", 0), "18446744073709551615");  // 12 characters, 9 bytes
+  EXPECT_EQ(dec64("gA==", 0), "-128");                           // 1 byte
+  EXPECT_EQ(dec64("-_8=", 1), "-102.5");                         // URL-safe alphabet: 0xfb 0xff
+}
+
+TEST(Decimal, ZeroAndScalesAroundTheFastPathLimit) {
+  for (int32_t scale : {-41, -40, -1, 0}) EXPECT_EQ(dec({0x00}, scale), "0") << scale;
+  EXPECT_EQ(dec({0x00}, 40), "0." + std::string(40, '0'));
+  EXPECT_EQ(dec({0x00}, 41), "0." + std::string(41, '0'));
+  EXPECT_EQ(dec({0xfb}, 40), "-0." + std::string(39, '0') + "5");
+  EXPECT_EQ(dec({0xfb}, 41), "-0." + std::string(40, '0') + "5");
+  EXPECT_EQ(dec({0xfb}, -40), "-5" + std::string(40, '0'));
+  EXPECT_EQ(dec({0xfb}, -41), "-5" + std::string(41, '0'));
+  const Bytes min = {0x80, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(dec(min, 40), "-0." + std::string(21, '0') + "9223372036854775808");
+  EXPECT_EQ(dec(min, -40), "-9223372036854775808" + std::string(40, '0'));
+  EXPECT_EQ(dec64("AQ==", 40), "0." + std::string(39, '0') + "1");
+  EXPECT_EQ(dec64("AQ==", 41), "0." + std::string(40, '0') + "1");
+}
+
+TEST(Decimal, FastPathMatchesLongDivision) {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 20000; ++i) {
+    size_t n = 1 + rng() % 8;
+    Bytes b(n);
+    for (uint8_t& v : b) v = uint8_t(rng() >> 13);
+    if (i % 4 == 0) b[0] = i % 8 == 0 ? 0x00 : 0xff;  // values of fewer significant bytes
+    int32_t scale = int32_t(rng() % 91) - 45;
+    // The same value as 9..12 bytes: sign bytes in front move it to the general path.
+    Bytes longer(9 + rng() % 4 - n, (b[0] & 0x80) != 0 ? 0xff : 0x00);
+    longer.insert(longer.end(), b.begin(), b.end());
+    std::string expect = dec(longer, scale);
+    ASSERT_EQ(dec(b, scale), expect) << i;
+    ASSERT_EQ(dec64(base64_of(b), scale), expect) << i;
   }
 }
 
