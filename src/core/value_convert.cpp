@@ -21,6 +21,13 @@ int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
+// a - floor_div(a, b) * b for b > 0, in [0, b): computed without that product, which overflows
+// near INT64_MIN.
+int64_t floor_mod(int64_t a, int64_t b) {
+  int64_t r = a % b;
+  return r < 0 ? r + b : r;
+}
+
 // Appends `v` in decimal, zero-padded to at least `width` digits.
 void append_uint(uint64_t v, int width, std::string& out) {
   char buf[24];
@@ -86,18 +93,18 @@ void split_epoch(int64_t value, TimeUnit unit, int64_t& days, int64_t& micros_of
   switch (unit) {
     case TimeUnit::Millis:
       days = floor_div(value, kMillisPerDay);
-      micros_of_day = (value - days * kMillisPerDay) * 1000;
+      micros_of_day = floor_mod(value, kMillisPerDay) * 1000;
       return;
     case TimeUnit::Micros:
       break;
     case TimeUnit::Nanos: {
       int64_t q = floor_div(value, 1000);
-      value = int64_t(round_thousandths(uint64_t(q), uint64_t(value - q * 1000)));
+      value = int64_t(round_thousandths(uint64_t(q), uint64_t(floor_mod(value, 1000))));
       break;
     }
   }
   days = floor_div(value, kMicrosPerDay);
-  micros_of_day = value - days * kMicrosPerDay;
+  micros_of_day = floor_mod(value, kMicrosPerDay);
 }
 
 // A proleptic Gregorian date (year 0 = 1 BC) from days since 1970-01-01 (H. Hinnant's algorithm).
