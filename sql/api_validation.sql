@@ -36,6 +36,8 @@ SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"trunca
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"topic_sources": {"t": 1}}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'canal', '{"zero_dates": "zero"}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'canal', '{"time_zone": "Mars/Olympus"}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'canal', '{"time_zone": "CST"}');  -- an abbreviation: TimeZone refuses it
+SHOW TimeZone;  -- validating did not change the caller's setting
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"unavailable_value": ""}');
 
 -- a valid pipeline, then a duplicate

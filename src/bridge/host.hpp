@@ -138,10 +138,12 @@ std::vector<StoredOffset> load_offsets();
 // reset_offsets) must begin: kStartEarliest, kStartLatest or epoch ms. False when offsets are
 // already stored and no reset is pending (partitions without an offset then start at earliest:
 // they were created after the pipeline started).
-bool lock_for_start(int64_t& position);
+// `request` identifies the start request (it changes with every change of the pipeline's row, so
+// a reset_offsets() to the same symbolic position is a new request).
+bool lock_for_start(int64_t& position, int64_t& request);
 // The same question without a lock, in its own transaction: lets the worker ask Kafka for the
 // start offsets before it takes the lock (the lock blocks alter/stop_pipeline meanwhile).
-bool peek_start(int64_t& position);
+bool peek_start(int64_t& position, int64_t& request);
 // Inside begin_batch(): stores resolved start offsets for every partition and clears the reset.
 void write_start_offsets(const std::vector<StoredOffset>& offsets);
 bool source_matches(const std::string& pattern, const std::string& source);

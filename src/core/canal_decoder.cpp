@@ -150,8 +150,8 @@ size_t binary_length(std::string_view mysql_type) {
   return n;
 }
 
-// The labels of "enum('a','b')" or "set('a','b')" in order (a quote inside a label is doubled,
-// as information_schema writes it) into `labels` (reused); false when malformed.
+// The labels of "enum('a','b')" or "set('a','b')" in order into `labels` (reused); false when
+// malformed. MySQL writes a quote inside a label doubled, and a backslash as \\ (also \n, \r, \t).
 bool type_labels(std::string_view mysql_type, std::vector<std::string>& labels, size_t& count) {
   size_t i = mysql_type.find('(');
   count = 0;
@@ -171,6 +171,11 @@ bool type_labels(std::string_view mysql_type, std::vector<std::string>& labels, 
           continue;
         }
         break;
+      }
+      if (mysql_type[i] == '\\' && i + 1 < mysql_type.size()) {
+        char e = mysql_type[++i];
+        label.push_back(e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e);
+        continue;
       }
       label.push_back(mysql_type[i]);
     }

@@ -617,7 +617,13 @@ bool append_bytes_from_0x_hex(std::string_view text, std::string& out) {
 
 void append_bits_big_endian(const uint8_t* bytes, size_t n, int32_t length, std::string& out) {
   const size_t have = 8 * n;
-  const size_t want = length < 0 ? have : size_t(length);
+  size_t want = length < 0 ? have : size_t(length);
+  for (size_t k = want; k < have; ++k) {  // a set bit above `length`: keep them all, never cut
+    if ((bytes[n - 1 - k / 8] >> (k % 8)) & 1) {
+      want = have;
+      break;
+    }
+  }
   for (size_t k = want; k-- > 0;) {  // bit k of the number, most significant first
     out.push_back(k < have && ((bytes[n - 1 - k / 8] >> (k % 8)) & 1) ? '1' : '0');
   }

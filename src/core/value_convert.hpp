@@ -111,7 +111,8 @@ bool append_bytea_from_latin1(std::string_view utf8, std::string& out);
 bool append_bytes_from_0x_hex(std::string_view text, std::string& out);
 
 // Big-endian bytes holding an unsigned number (MySQL BIT(n) as bytes) -> its low `length` bits as
-// '0101...' (zeros in front when length exceeds the bytes' bits); length < 0: all 8 per byte.
+// '0101...' (zeros in front when length exceeds the bytes' bits); length < 0, or a set bit above
+// `length` (PostgreSQL then rejects the value rather than lose bits): all 8 per byte.
 void append_bits_big_endian(const uint8_t* bytes, size_t n, int32_t length, std::string& out);
 
 // Parses a JSON integer literal (optional '-', digits, no fraction/exponent) that fits int64.

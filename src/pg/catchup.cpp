@@ -99,6 +99,7 @@ int64 partitions_behind(const char* name, Datum topics, Datum partitions, Datum 
 // `generation` or newer, so options the caller altered before the call are in effect.
 bool config_in_effect(int pipeline_id, uint64 generation) {
   SharedState* st = shared();
+  if (st == nullptr) return true;  // not preloaded: no worker runs anything
   bool all = true;
   LWLockAcquire(st->lock, LW_SHARED);
   for (int i = 0; i < st->nslots && all; i++) {

@@ -281,10 +281,11 @@ std::vector<StoredOffset> load_offsets() {
 
 // Reads whether the pipeline needs start offsets, and from where (see lock_for_start()).
 // Inside guard() with SPI connected; `need` and `position` belong to the caller.
-static void read_start_position(const char* name, bool& need, int64& position) {
+static void read_start_position(const char* name, bool& need, int64& position, int64& request) {
   spi_exec("SELECT p.start_override IS NOT NULL "
            "    OR NOT EXISTS (SELECT 1 FROM cdc_sync.offsets o WHERE o.pipeline = p.name), "
-           "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')) "
+           "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')), "
+           "  p.xmin::text::bigint "
            "FROM cdc_sync.pipelines p WHERE p.name = $1",
            SPI_OK_SELECT, "reading the start position", {text_arg(name)});
   need = false;
@@ -292,28 +293,31 @@ static void read_start_position(const char* name, bool& need, int64& position) {
     bool isnull;
     need = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     position = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+    request = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
   }
 }
 
-bool lock_for_start(int64_t& position) {
+bool lock_for_start(int64_t& position, int64_t& request) {
   bool need = false;
-  int64 pos = 0;
+  int64 pos = 0, req = 0;
   guard([&]() {
     // Lock first, decide after: the decision must see what the workers that held the lock
     // before us committed (a statement that waited for the lock still has its old snapshot).
     spi_exec("SELECT 1 FROM cdc_sync.pipelines WHERE name = $1 FOR UPDATE", SPI_OK_SELECT, "locking the pipeline",
              {text_arg(worker.pipeline_name.c_str())});
-    read_start_position(worker.pipeline_name.c_str(), need, pos);
+    read_start_position(worker.pipeline_name.c_str(), need, pos, req);
   });
-  if (need) position = pos;
+  position = pos;
+  request = req;
   return need;
 }
 
-bool peek_start(int64_t& position) {
+bool peek_start(int64_t& position, int64_t& request) {
   bool need = false;
-  int64 pos = 0;
-  in_transaction([&]() { read_start_position(worker.pipeline_name.c_str(), need, pos); });
-  if (need) position = pos;
+  int64 pos = 0, req = 0;
+  in_transaction([&]() { read_start_position(worker.pipeline_name.c_str(), need, pos, req); });
+  position = pos;
+  request = req;
   return need;
 }
 

@@ -107,6 +107,23 @@ BEGIN
 END $$;
 
 -- Validates a whole pipeline options object.
+-- Whether the worker can SET TimeZone to `zone` (exactly its test: abbreviations such as 'CST'
+-- are not accepted there). The trial setting is undone with its subtransaction.
+CREATE FUNCTION cdc_sync._is_time_zone(zone text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    accepted boolean := false;
+BEGIN
+    BEGIN
+        PERFORM set_config('TimeZone', zone, true);
+        accepted := true;
+        RAISE EXCEPTION USING ERRCODE = 'P0001';  -- roll the trial back
+    EXCEPTION WHEN OTHERS THEN
+        NULL;
+    END;
+    RETURN accepted;
+END $$;
+
 CREATE FUNCTION cdc_sync._validate_pipeline_options(options jsonb, owner oid) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -142,9 +159,7 @@ BEGIN
         WHEN 'truncate' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['apply', 'ignore']);
         WHEN 'zero_dates' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['null', 'error']);
         WHEN 'time_zone' THEN
-            IF jsonb_typeof(v) <> 'string'
-               OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = v #>> '{}')
-                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_abbrevs WHERE abbrev = v #>> '{}') THEN
+            IF jsonb_typeof(v) <> 'string' OR NOT cdc_sync._is_time_zone(v #>> '{}') THEN
                 RAISE EXCEPTION 'option "time_zone" must name a time zone, e.g. "Asia/Shanghai" or "UTC"'
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;

@@ -121,15 +121,17 @@ std::vector<kafka::TopicPartition> PipelineWorker::resolve_start(const std::vect
 void PipelineWorker::assign(const std::vector<kafka::TopicPartition>& all) {
   // Ask Kafka before taking the pipeline's lock: the lookups can take seconds per partition when
   // a broker is slow, and the lock holds up alter_pipeline() and stop_pipeline() meanwhile.
-  int64_t peeked = 0;
+  int64_t peeked = 0, peeked_request = 0;
   std::vector<kafka::TopicPartition> resolved;
-  if (host::peek_start(peeked)) resolved = resolve_start(all, peeked);
+  if (host::peek_start(peeked, peeked_request)) resolved = resolve_start(all, peeked);
   host::begin_batch();
   try {
-    int64_t position;
-    if (host::lock_for_start(position)) {
-      // Changed since the peek (a reset_offsets() in between): look up again, under the lock.
-      if (resolved.empty() || position != peeked) resolved = resolve_start(all, position);
+    int64_t position = 0, request = 0;
+    if (host::lock_for_start(position, request)) {
+      // Another request since the peek (a reset_offsets() in between, even to the same
+      // 'latest', which means later offsets now): look up again, under the lock.
+      if (resolved.empty() || request != peeked_request || position != peeked)
+        resolved = resolve_start(all, position);
       std::vector<host::StoredOffset> start;
       for (const kafka::TopicPartition& tp : resolved) start.push_back({tp.topic, tp.partition, tp.offset});
       host::write_start_offsets(start);

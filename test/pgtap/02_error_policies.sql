@@ -1,7 +1,7 @@
 -- on_error: 'fail' stops the pipeline without advancing offsets; 'dead_letter' keeps the bad
 -- messages in cdc_sync.dead_letters (with the reason) and applies everything else, in order.
 \set ON_ERROR_STOP 1
-SELECT plan(23);
+SELECT plan(25);
 
 CREATE TABLE t02_dlq (id int PRIMARY KEY, qty int NOT NULL, note text);
 CREATE TABLE t02_fail (LIKE t02_dlq INCLUDING ALL);
@@ -73,13 +73,13 @@ SELECT results_eq($$SELECT (SELECT array_agg(id ORDER BY id) FROM t02_apply),
                            (SELECT array_agg("offset") FROM cdc_sync.dead_letters WHERE pipeline = 't02a')$$,
                   $$VALUES (ARRAY[1, 4], ARRAY[1::bigint])$$, 'resumed from the stored offset: good rows in, bad one dead-lettered');
 
--- Transient errors (a deadlock with another session, here raised by a trigger for its first two
--- rows: the sequence counts outside the rolled-back transactions) are retried, in the batch and
--- in the message-by-message path, without losing or doubling rows or dead letters.
+-- Transient errors (a deadlock with another session, here raised by a trigger the first two times
+-- it sees id 4: the sequence counts outside the rolled-back transactions) are retried, in the batch
+-- and in the message-by-message path, without losing or doubling rows or dead letters.
 CREATE SEQUENCE t02_deadlocks;
 CREATE FUNCTION t02_deadlock() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF nextval('public.t02_deadlocks') <= 2 THEN
+    IF NEW.id = 4 AND nextval('public.t02_deadlocks') <= 2 THEN
         RAISE EXCEPTION 'simulated deadlock' USING ERRCODE = 'deadlock_detected';
     END IF;
     RETURN NEW;
@@ -101,7 +101,8 @@ TRUNCATE t02_retry;
 SELECT setval('t02_deadlocks', 1, false);
 SELECT cdc_test.create_topic('t02_retry1', 1);
 -- All rows alike, so the batch fails in COPY (on "abc") before the trigger runs: the simulated
--- deadlocks hit the message-by-message pass.
+-- deadlocks hit the message-by-message pass, at id 4, after the bad message became a dead letter
+-- in the attempt that is rolled back.
 SELECT cdc_test.produce('t02_retry1', $$
     SELECT 0, NULL, v FROM (VALUES (0, cdc_test.dbz('c', '{"id": 1, "qty": 5, "note": "a"}')),
                                    (1, cdc_test.dbz('c', '{"id": 3, "qty": "abc", "note": "c"}')),
@@ -114,6 +115,9 @@ SELECT results_eq('SELECT id, qty, note FROM t02_retry ORDER BY id', $$VALUES (1
                   'retried message-by-message pass: every good row once');
 SELECT results_eq($$SELECT "offset" FROM cdc_sync.dead_letters WHERE pipeline = 't02r1' ORDER BY "offset"$$,
                   'VALUES (1::bigint)', 'retried message-by-message pass: the bad message dead-lettered once');
+SELECT results_eq($$SELECT messages_consumed, messages_dead_lettered FROM cdc_sync.status WHERE pipeline = 't02r1'$$,
+                  'VALUES (3::bigint, 1::bigint)', 'retried message-by-message pass: counted once');
+SELECT is((SELECT last_value FROM t02_deadlocks), 3::bigint, 'both simulated deadlocks were hit, then the retry passed');
 
 SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t02d', 't02f', 't02a', 't02r', 't02r1']) p;
 SELECT * FROM finish();

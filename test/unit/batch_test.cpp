@@ -328,6 +328,7 @@ TEST(ConvertForColumn, EachFormatGetsOnlyTheRulesThatCannotMisreadIt) {
   EXPECT_EQ(with(str("c", "0x0404040404040404"), "bit(64)", SourceEncoding::HexBytes),
             "0000010000000100000001000000010000000100000001000000010000000100");
   EXPECT_EQ(with(str("c", "0x0201"), "bit(10)", SourceEncoding::HexBytes), "1000000001");
+  EXPECT_EQ(with(str("c", "0x01FF"), "bit(8)", SourceEncoding::HexBytes), "0000000111111111");  // not cut
   EXPECT_EQ(with(str("c", "0x05"), "bit varying", SourceEncoding::HexBytes), "00000101");
   EXPECT_EQ(with(str("c", "0x123"), "bytea", SourceEncoding::HexBytes), "<unchanged>");  // odd digits
   EXPECT_EQ(with(str("c", "0xzz"), "bytea", SourceEncoding::HexBytes), "<unchanged>");

@@ -365,7 +365,7 @@ TEST(CanalDecoder, EnumSetAndFixedBinaryBecomeWhatMysqlShows) {
   std::vector<DecodedChange> out;
   size_t count = 0;
   const std::string types =
-      R"j(,"mysqlType":{"id":"int","e":"enum('red','white','it''s')","s":"SET('a','b','c')","u":"binary(16)","b4":"binary(4)","vb":"varbinary(4)"})j";
+      R"j(,"mysqlType":{"id":"int","e":"enum('red','white','it''s','a\\\\b')","s":"SET('a','b','c')","u":"binary(16)","b4":"binary(4)","vb":"varbinary(4)"})j";
   // The binlog holds an ENUM's index and a SET's bitmask; BINARY(n) without its trailing zero bytes.
   std::string m = message(
       "INSERT",
@@ -377,6 +377,9 @@ TEST(CanalDecoder, EnumSetAndFixedBinaryBecomeWhatMysqlShows) {
   EXPECT_EQ(text_of(out[0].after, "u"), "\\x651aed08390f4893b2f136923e7b7400");  // 15 bytes + the dropped 00
   EXPECT_EQ(text_of(out[0].after, "b4"), "\\x61000000");
   EXPECT_EQ(text_of(out[0].after, "vb"), "\\x61");  // VARBINARY keeps its length
+  m = message("INSERT", R"([{"id":"1","e":"4"}])", "null", types);
+  ASSERT_EQ(decode_all(*decoder, m, out, count).status, DecodeStatus::Change);
+  EXPECT_EQ(text_of(out[0].after, "e"), "a\\b");  // MySQL's 'a\\b' is the label a\b
   // Index 0 is MySQL's '' for an invalid value; an empty SET is ''; labels are left as written.
   m = message("INSERT", R"([{"id":"1","e":"0","s":"0"}])", "null", types);
   ASSERT_EQ(decode_all(*decoder, m, out, count).status, DecodeStatus::Change);
@@ -387,7 +390,7 @@ TEST(CanalDecoder, EnumSetAndFixedBinaryBecomeWhatMysqlShows) {
   EXPECT_EQ(text_of(out[0].after, "e"), "white");
   EXPECT_EQ(text_of(out[0].after, "s"), "a,b");
   // Out of range: a bad message naming the column.
-  DecodeResult r = decode_all(*decoder, message("INSERT", R"([{"id":"1","e":"4"}])", "null", types), out, count);
+  DecodeResult r = decode_all(*decoder, message("INSERT", R"([{"id":"1","e":"5"}])", "null", types), out, count);
   EXPECT_EQ(r.status, DecodeStatus::Error);
   EXPECT_NE(r.reason.find("'e'"), std::string::npos) << r.reason;
   r = decode_all(*decoder, message("INSERT", R"([{"id":"1","s":"8"}])", "null", types), out, count);
