@@ -142,6 +142,8 @@ struct Batches {
     if ((flags & 64) != 0) shape.op_field = columns.back();
     plain.emplace(shape);
     shape.types = std::move(types);
+    // Each format's conversion rules (Debezium, base64 bytes, 0x hex bytes, plain).
+    shape.encoding = static_cast<SourceEncoding>((selector >> 2) % 4);
     typed.emplace(std::move(shape));
   }
 
