@@ -193,7 +193,9 @@ ConfPtr build_conf(const Config& config, Consumer::EventQueue* events) {
       {"enable.auto.offset.store", "false"},
       // Reading below the low-water mark must surface as a partition error, never a silent skip.
       {"auto.offset.reset", "error"},
-      {"enable.partition.eof", "false"},
+      // Reaching a partition's end is reported with the position there: the only way to learn that
+      // trailing transaction markers were passed (see PartitionEnd).
+      {"enable.partition.eof", "true"},
       {"allow.auto.create.topics", "false"},
       // Low latency: the broker answers a fetch after at most 100 ms even when nothing arrived.
       {"fetch.wait.max.ms", "100"},
@@ -259,6 +261,7 @@ void MessageBatch::clear() {
   raw_.clear();
   messages_.clear();
   errors_.clear();
+  ends_.clear();
 }
 
 // Offset commits through the admin API (AlterConsumerGroupOffsets) rather than rd_kafka_commit():
@@ -479,8 +482,14 @@ void Consumer::report_consumer_error(const rd_kafka_message_s* m, MessageBatch& 
 
 size_t Consumer::take_messages(MessageBatch& batch, size_t base, size_t got) {
   size_t kept = base;
+  size_t taken = 0;
   for (size_t i = base; i < base + got; ++i) {
     rd_kafka_message_t* m = batch.raw_[i];
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && m->rkt != nullptr) {
+      batch.ends_.push_back({rd_kafka_topic_name(m->rkt), m->partition, m->offset});
+      batch.raw_[kept++] = m;  // kept until clear(): the topic name view points into it
+      continue;
+    }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       report_consumer_error(m, batch);
       rd_kafka_message_destroy(m);
@@ -488,9 +497,10 @@ size_t Consumer::take_messages(MessageBatch& batch, size_t base, size_t got) {
     }
     batch.messages_.push_back(to_message(m));
     batch.raw_[kept++] = m;
+    ++taken;
   }
   batch.raw_.resize(kept);
-  return kept - base;
+  return taken;
 }
 
 size_t Consumer::queued() const { return rd_kafka_queue_length(queue_); }

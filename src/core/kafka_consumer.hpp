@@ -67,6 +67,14 @@ struct PartitionError {
   std::string message;
 };
 
+// The consumer reached the end of a partition: `offset` is where the next message will be, past any
+// transaction markers (control records take offsets but are never delivered as messages).
+struct PartitionEnd {
+  std::string_view topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+
 // Owns the librdkafka messages of one poll() round so their payloads can be read without copying.
 class MessageBatch {
  public:
@@ -77,12 +85,14 @@ class MessageBatch {
   void clear();
   const std::vector<Message>& messages() const { return messages_; }
   const std::vector<PartitionError>& errors() const { return errors_; }
+  const std::vector<PartitionEnd>& ends() const { return ends_; }
 
  private:
   friend class Consumer;
   std::vector<rd_kafka_message_s*> raw_;
   std::vector<Message> messages_;
   std::vector<PartitionError> errors_;
+  std::vector<PartitionEnd> ends_;
 };
 
 // Something librdkafka reported from its threads (log line, client error), queued for the main thread.

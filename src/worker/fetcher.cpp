@@ -60,6 +60,8 @@ void Batch::clear() {
   progress = host::BatchProgress();
   failure.clear();
   started = Clock::time_point();
+  ends_taken = 0;
+  moved = false;
 }
 
 Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
@@ -199,10 +201,11 @@ void Fetcher::run() {
       if (!commits.empty()) consumer_.commit_async(commits);
       fill(*batch, settings);
       size_t n = batch->size();
+      bool any = n > 0 || batch->moved;  // offsets alone (past transaction markers) are worth a commit
       bool full = (int64_t)n >= settings.max_rows;
-      bool due = n > 0 && Clock::now() - batch->started >= std::chrono::milliseconds(settings.max_ms);
+      bool due = any && Clock::now() - batch->started >= std::chrono::milliseconds(settings.max_ms);
       // Nothing more to wait for: every partition has been read up to its high-water mark.
-      bool drained = n > 0 && consumer_.queued() == 0 && at_end_of_log();
+      bool drained = any && consumer_.queued() == 0 && at_end_of_log();
       if (full || due || drained || !batch->failure.empty()) {
         bool failed = !batch->failure.empty();
         if (!hand_over(batch)) return;
@@ -252,6 +255,7 @@ void Fetcher::fill(Batch& batch, const Settings& settings) {
   const std::vector<kafka::Message>& all = batch.messages.messages();
   batch.state.resize(all.size(), Batch::kApply);
   for (size_t i = before; i < all.size() && batch.failure.empty(); i++) take_message(batch, all[i], i, settings);
+  take_ends(batch);
   for (const kafka::PartitionError& e : batch.messages.errors()) {
     if (!batch.failure.empty()) break;
     batch.failure = "Kafka partition " + e.topic + "[" + std::to_string(e.partition) + "] at offset " +
@@ -259,6 +263,21 @@ void Fetcher::fill(Batch& batch, const Settings& settings) {
                     (e.code == 1 ? " (the offset is out of range: messages may have been deleted by retention; "
                                    "call cdc_sync.reset_offsets() to accept the loss)"
                                  : "");
+  }
+}
+
+// Moves the batch's offsets to where the consumer stands at a partition's end, when that is past
+// the last message taken: offsets no message holds (transaction markers, aborted transactions)
+// must be committed too, or the stored offset stays short of the high-water mark for good.
+void Fetcher::take_ends(Batch& batch) {
+  const std::vector<kafka::PartitionEnd>& ends = batch.messages.ends();
+  for (; batch.ends_taken < ends.size(); batch.ends_taken++) {
+    const kafka::PartitionEnd& e = ends[batch.ends_taken];
+    auto it = fetched_.find(PartitionKey{std::string(e.topic), e.partition});
+    if (it == fetched_.end() || e.offset <= it->second) continue;
+    it->second = e.offset;
+    batch.next[it->first] = e.offset;
+    batch.moved = true;
   }
 }
 

@@ -35,6 +35,8 @@ struct Batch {
   host::BatchProgress progress;          // consumed, skipped, and dead letters found while decoding
   std::string failure;                   // set: the pipeline must fail (bad message under 'fail', partition error)
   Clock::time_point started;             // when the first message arrived
+  size_t ends_taken = 0;                 // messages.ends() already looked at
+  bool moved = false;                    // `next` passed offsets no message holds (transaction markers)
 
   static constexpr uint8_t kApply = 0, kSkipped = 1, kDeadLetter = 2;
   size_t size() const { return messages.messages().size(); }
@@ -49,9 +51,9 @@ constexpr size_t kMaxCachedRoutes = 10000;
 // "topic[partition]@offset", how messages are named in errors.
 std::string where(std::string_view topic, int32_t partition, int64_t offset);
 
-// The batch's view of a sync table. Values of formats that follow Debezium's JSON encoding (epoch
-// numbers, base64 bytes) convert by the target column's type when no schema said what they are;
-// other formats' values go to the input functions as they are.
+// The batch's view of a sync table: its columns and their types, and which conversions by type the
+// pipeline's format gets (SourceEncoding: Debezium's every rule, base64 or 0x-hex bytes, or only
+// the unambiguous ones).
 TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConfig& config);
 // The source name of a change; formats without one take it from the topic (topic_sources).
 std::string_view source_of(const DecodedChange& change, std::string_view topic,
@@ -96,6 +98,7 @@ class Fetcher {
  private:
   void run();
   void fill(Batch& batch, const Settings& settings);
+  void take_ends(Batch& batch);
   void take_message(Batch& batch, const kafka::Message& m, size_t index, const Settings& settings);
   void bad_message(Batch& batch, const kafka::Message& m, const std::string& reason, const Settings& settings);
   int route(std::string_view source);

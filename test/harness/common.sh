@@ -25,7 +25,7 @@ tpsql() {
 stage_tools() {
   mkdir -p "$RUN_DIR/bin" "$RUN_DIR/samples"
   local tool
-  for tool in mock_kafka kafka_produce gen_events; do
+  for tool in mock_kafka kafka_produce kafka_marker gen_events; do
     # copy then rename: a running copy of the old binary keeps its inode
     cp "$BUILD/$tool" "$RUN_DIR/bin/.$tool.new" && mv -f "$RUN_DIR/bin/.$tool.new" "$RUN_DIR/bin/$tool"
   done

@@ -32,6 +32,14 @@ BEGIN
         format('%s --brokers %s --topic %s 2>/dev/null', cdc_test.bin('kafka_produce'), cdc_test.brokers(), topic));
 END $$;
 
+-- Appends a transaction marker (commit, or abort) to a partition of `topic`, as a transactional
+-- producer's broker does when the transaction ends: an offset no consumer ever gets as a message.
+CREATE FUNCTION cdc_test.mark_transaction(topic text, part int DEFAULT 0, commit boolean DEFAULT true)
+RETURNS void LANGUAGE sql AS $$
+    SELECT cdc_test.run(format('%s --brokers %s --topic %s --partition %s %s', cdc_test.bin('kafka_marker'),
+                               cdc_test.brokers(), topic, part, CASE WHEN commit THEN '' ELSE '--abort' END))
+$$;
+
 -- The non-empty lines of a file of ../shared/cdc-samples, in order.
 CREATE FUNCTION cdc_test.sample_lines(path text) RETURNS TABLE (n bigint, line text) LANGUAGE sql AS $$
     SELECT n, line

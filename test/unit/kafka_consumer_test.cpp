@@ -344,6 +344,28 @@ TEST_F(ConsumerTest, PollHonoursMaxAndBatchViewsStayValidWhileAppending) {
   EXPECT_EQ(c.queued(), 0u);
 }
 
+TEST_F(ConsumerTest, PartitionEndReportsTheNextOffsetAndIsNoError) {
+  produce(cluster_.bootstraps(), "t", numbered(2, 4));
+  Consumer c(config());
+  c.assign({{"t", 2, 0}});
+  size_t messages = 0, errors = 0;
+  int64_t end = -1;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  while (end < 0 && Clock::now() < deadline) {
+    MessageBatch batch;
+    messages += c.poll(batch, 10, 100);
+    errors += batch.errors().size();
+    for (const PartitionEnd& e : batch.ends()) {
+      EXPECT_EQ(std::string(e.topic), "t");
+      EXPECT_EQ(e.partition, 2);
+      end = e.offset;
+    }
+  }
+  EXPECT_EQ(messages, 4u);  // every message came before the end
+  EXPECT_EQ(end, 4);        // where the next message will be (past any transaction marker)
+  EXPECT_EQ(errors, 0u);
+}
+
 TEST_F(ConsumerTest, CachedWatermarksComeFromFetchResponses) {
   produce(cluster_.bootstraps(), "t", numbered(2, 4));
   Consumer c(config());
