@@ -81,3 +81,7 @@ SELECT cdc_sync.wait_for_catchup('nope', '1 s');
 
 SELECT cdc_sync.drop_pipeline('p');
 SELECT count(*) AS tables_left FROM pg_class WHERE relname IN ('items', 'nokey');
+-- a start position without an offset is UTC, whatever the session's zone
+SET TimeZone = 'Asia/Shanghai';
+SELECT cdc_sync._position_ms('2024-05-01 12:00:00') = cdc_sync._position_ms('2024-05-01 12:00:00+00') AS offsetless_is_utc;
+RESET TimeZone;

@@ -6,8 +6,10 @@
 -- Validation helpers -----------------------------------------------------------------------------
 
 -- Parses a start position: 'earliest' -> -2, 'latest' -> -1, a timestamp -> epoch milliseconds.
+-- A timestamp without an offset is UTC: the same instant whether the caller's session or the
+-- worker (whose TimeZone is the pipeline's time_zone) reads it.
 CREATE FUNCTION cdc_sync._position_ms(pos text) RETURNS bigint
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET TimeZone = 'UTC' AS $$
 BEGIN
     IF pos IS NULL THEN
         RAISE EXCEPTION 'position must not be null' USING ERRCODE = 'invalid_parameter_value';
