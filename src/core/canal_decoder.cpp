@@ -11,6 +11,7 @@
 // source_; all of them are rewritten only by the next decode.
 #include "core/canal_decoder.hpp"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,12 +38,6 @@ struct FlatMessage {
   size_t old_rows = 0;             // entries read into old_
   std::string_view types_raw;      // the "mysqlType" object's JSON text, unparsed
 };
-
-// A Skip result.
-DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
-
-// An Error result.
-DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
 
 // Maps the Canal event types that carry rows; false for all others.
 bool row_op(std::string_view type, Op& op) {
@@ -199,9 +194,10 @@ bool parse_index(std::string_view text, uint64_t& value) {
   return true;
 }
 
-// A value shortened for an error message.
-std::string shown(std::string_view text) {
-  return json::printable(text.substr(0, 100)) + (text.size() > 100 ? "..." : "");
+// The Error for a value that cannot be what its MySQL type says: names column, type and value.
+DecodeResult value_error(const FieldValue& f, std::string_view type, const char* why) {
+  return error("column '" + json::printable(f.name) + "' (" + json::printable(type) + "): value \"" +
+               json::printable(f.text) + "\" " + why);
 }
 
 class CanalDecoder final : public Decoder {
@@ -414,14 +410,10 @@ error_code CanalDecoder::load_types(std::string_view raw) {
       types_parser_.iterate(text.data(), text.size(), types_buf_.capacity()).get(types_doc_));
   ondemand::object obj;
   SIMDJSON_TRY(types_doc_.get_object().get(obj));
-  for (auto field : obj) {
-    FieldValue fv;
-    SIMDJSON_TRY(field.unescaped_key().get(fv.name));
-    ondemand::value member;
-    SIMDJSON_TRY(field.value().get(member));
-    SIMDJSON_TRY(json::read_value(member, fv));
-    if (fv.kind == ValueKind::String) types_.push_back(fv);
-  }
+  SIMDJSON_TRY(json::read_object_fields(obj, types_));
+  types_.erase(std::remove_if(types_.begin(), types_.end(),
+                              [](const FieldValue& f) { return f.kind != ValueKind::String; }),
+               types_.end());
   const char* trailing = nullptr;
   if (types_doc_.current_location().get(trailing) == simdjson::SUCCESS)
     return simdjson::TRAILING_CONTENT;
@@ -523,23 +515,22 @@ DecodeResult CanalDecoder::convert_values(std::vector<FieldValue>& row, const Fl
     }
     if (!typed) continue;
     std::string_view type = mysql_type_of(f.name);
-    switch (canal_text_of(type)) {
+    const CanalText form = canal_text_of(type);
+    switch (form) {
       case CanalText::AsIs:
         break;
       case CanalText::Bits: {
         // A number: the target column's type decides (bit(n), an integer, boolean for BIT(1)).
         scratch_.clear();
         if (!convert::append_bits_from_unsigned(f.text, -1, scratch_))
-          return error("column '" + json::printable(f.name) + "' (" + json::printable(type) + "): value \"" +
-                       shown(f.text) + "\" is not the unsigned number Canal writes for BIT");
+          return value_error(f, type, "is not the unsigned number Canal writes for BIT");
         f.kind = ValueKind::Number;
         break;
       }
       case CanalText::Bytes: {
         scratch_.clear();
         if (!convert::append_bytea_from_latin1(f.text, scratch_))
-          return error("column '" + json::printable(f.name) + "' (" + json::printable(type) + "): value \"" +
-                       shown(f.text) + "\" has a character above U+00FF, so it is not Canal's text of bytes");
+          return value_error(f, type, "has a character above U+00FF, so it is not Canal's text of bytes");
         // BINARY(n) is n bytes: put back the trailing zero bytes the binlog dropped.
         for (size_t n = binary_length(type); scratch_.size() < 2 + 2 * n;) scratch_ += "00";
         f.kind = ValueKind::Text;
@@ -548,7 +539,7 @@ DecodeResult CanalDecoder::convert_values(std::vector<FieldValue>& row, const Fl
       }
       case CanalText::Enum:
       case CanalText::Set: {
-        DecodeResult r = convert_labels(f, type, canal_text_of(type) == CanalText::Set);
+        DecodeResult r = convert_labels(f, type, form == CanalText::Set);
         if (r.status != DecodeStatus::Change) return r;
         break;
       }
@@ -563,17 +554,14 @@ DecodeResult CanalDecoder::convert_labels(FieldValue& f, std::string_view type, 
   uint64_t n = 0;
   if (!parse_index(f.text, n)) return {};
   size_t count = 0;
-  auto bad = [&](const char* why) {
-    return error("column '" + json::printable(f.name) + "' (" + json::printable(type) + "): value \"" +
-                 shown(f.text) + "\" " + why);
-  };
-  if (!type_labels(type, labels_, count)) return bad("cannot be read: the type's labels are malformed");
+  if (!type_labels(type, labels_, count))
+    return value_error(f, type, "cannot be read: the type's labels are malformed");
   scratch_.clear();
   if (!is_set) {
-    if (n > count) return bad("is not the index of one of its labels");
+    if (n > count) return value_error(f, type, "is not the index of one of its labels");
     if (n > 0) scratch_ = labels_[n - 1];
   } else {
-    if (count < 64 && (n >> count) != 0) return bad("has bits beyond its labels");
+    if (count < 64 && (n >> count) != 0) return value_error(f, type, "has bits beyond its labels");
     for (size_t i = 0; i < count && i < 64; ++i) {
       if (((n >> i) & 1) == 0) continue;
       if (!scratch_.empty()) scratch_.push_back(',');

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cdc {
@@ -63,6 +64,12 @@ struct DecodeResult {
   DecodeStatus status = DecodeStatus::Change;
   std::string reason;
 };
+
+// A Skip result, with why.
+inline DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
+
+// An Error result, with why.
+inline DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
 
 // Turns raw Kafka messages of one format into DecodedChange. Not thread-safe; one per thread.
 class Decoder {

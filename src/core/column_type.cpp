@@ -203,14 +203,6 @@ bool is_bit_string(std::string_view s) {
 }
 
 // 16 raw bytes -> 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'.
-// The value of a hex digit, or -1.
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 void append_uuid(const uint8_t* b, std::string& out) {
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 16; ++i) {
@@ -225,7 +217,7 @@ bool uuid_from_bytea_hex(std::string_view text, std::string& out) {
   if (text.size() != 34 || text[0] != '\\' || text[1] != 'x') return false;
   uint8_t raw[16];
   for (size_t i = 0; i < 16; i++) {
-    int hi = hex_digit(text[2 + 2 * i]), lo = hex_digit(text[3 + 2 * i]);
+    int hi = convert::hex_digit(text[2 + 2 * i]), lo = convert::hex_digit(text[3 + 2 * i]);
     if (hi < 0 || lo < 0) return false;
     raw[i] = (uint8_t)(hi << 4 | lo);
   }

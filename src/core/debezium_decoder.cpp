@@ -106,29 +106,6 @@ bool needs_rescan(const RootScan& scan, Pick wanted) {
   return !(scan.used == Pick::Auto && wanted == Pick::Top);
 }
 
-// A Skip result.
-DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
-
-// An Error result.
-DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
-
-// A short, printable-ASCII rendering of message text for use inside an error reason.
-std::string printable(std::string_view s) {
-  std::string r;
-  for (char c : s.substr(0, 32)) r += (c >= 0x20 && c < 0x7f) ? c : '?';
-  if (s.size() > 32) r += "...";
-  return r;
-}
-
-// True when `text` is the JSON literal null, whitespace aside. (Checked on the text because
-// simdjson 3.0.1's root is_null() rejects "null" followed by whitespace.)
-bool is_json_null(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  // The first byte rules out almost every message before the end of a long one is touched.
-  return begin != std::string_view::npos && text[begin] == 'n' &&
-         json::trim_right(text.substr(begin)) == "null";
-}
-
 // Maps a Debezium op code; false for codes that are not data changes or unknown.
 bool map_op(std::string_view code, Op& op) {
   if (code == "c" || code == "r") {
@@ -415,7 +392,7 @@ DecodeResult DebeziumDecoder::decode(const char* key, size_t key_len, const char
 DecodeResult DebeziumDecoder::parse_value(const char* value, size_t len, RootScan& scan,
                                           DecodedChange& out) {
   std::string_view message(value, len);
-  if (is_json_null(message)) return skip("tombstone");  // how some producers write a tombstone
+  if (json::is_null_document(message)) return skip("tombstone");  // how some producers write a tombstone
   if (parse_known_envelope(message, scan, out)) {
     if (scan.tombstone) return skip("tombstone");
     return {};
@@ -444,7 +421,7 @@ bool DebeziumDecoder::parse_known_envelope(std::string_view message, RootScan& s
   const debezium::MessageSchema* schema =
       open_known_envelope(message, value_schemas_, value_buf_, schema_text, payload);
   if (schema == nullptr) return false;
-  if (is_json_null(payload)) {
+  if (json::is_null_document(payload)) {
     scan.tombstone = true;
     return true;
   }
@@ -504,7 +481,7 @@ DecodeResult DebeziumDecoder::finish(const EventFields& ev, DecodedChange& out) 
   if (!ev.has_op) return no_op_result(ev);
   if (ev.op == "m") return skip("logical decoding message (op 'm')");
   Op op;
-  if (!map_op(ev.op, op)) return error("unknown op '" + printable(ev.op) + "'");
+  if (!map_op(ev.op, op)) return error("unknown op '" + json::printable(ev.op) + "'");
   if (const char* why = source_problem(ev)) return error(why);
   std::string_view ns = ev.schema.empty() ? ev.db : ev.schema;  // PostgreSQL: schema, MySQL: db
   source_.assign(ns);
@@ -515,7 +492,7 @@ DecodeResult DebeziumDecoder::finish(const EventFields& ev, DecodedChange& out) 
   out.has_before = ev.before == Image::Object;
   out.has_after = ev.after == Image::Object;
   if ((op == Op::Insert || op == Op::Update) && !out.has_after) {
-    return error("op '" + printable(ev.op) + "' without an 'after' row image");
+    return error("op '" + json::printable(ev.op) + "' without an 'after' row image");
   }
   if (op == Op::Delete && out.before.empty() && out.key.empty()) {
     return error("delete without before image or key");

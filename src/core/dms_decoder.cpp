@@ -47,12 +47,6 @@ struct DmsRecord {
   const char* image_problem = nullptr;
 };
 
-// A Skip result.
-DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
-
-// An Error result.
-DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
-
 // Reads a string-or-null member (null leaves `out` empty): DMS writes "" or null for no schema.
 ReadStatus read_name(ondemand::value value, std::string_view& out, const char* bad_type) {
   ondemand::json_type type;

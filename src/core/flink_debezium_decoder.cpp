@@ -32,12 +32,6 @@ struct FlinkRow {
   ImageState after = ImageState::Absent;
 };
 
-// A Skip result.
-DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
-
-// An Error result.
-DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
-
 ReadStatus read_payload(ondemand::value value, FlinkRow& row, DecodedChange& out);
 
 // Handles one member of the row object (`top`: the message's own object, not the payload's).

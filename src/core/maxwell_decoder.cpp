@@ -32,12 +32,6 @@ struct RowEvent {
   Member old = Member::Absent;
 };
 
-// A Skip result.
-DecodeResult skip(std::string reason) { return {DecodeStatus::Skip, std::move(reason)}; }
-
-// An Error result.
-DecodeResult error(std::string reason) { return {DecodeStatus::Error, std::move(reason)}; }
-
 // Maps the Maxwell types that carry a row; false for all others.
 bool row_op(std::string_view type, Op& op) {
   if (type == "insert" || type == "bootstrap-insert") {

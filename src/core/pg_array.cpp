@@ -4,6 +4,7 @@
 #include "core/pg_array.hpp"
 
 #include "core/json_util.hpp"
+#include "core/value_convert.hpp"
 
 namespace cdc {
 namespace {
@@ -142,12 +143,9 @@ class ArrayWriter {
     if (s_.size() - i_ < 4) return false;
     v = 0;
     for (int k = 0; k < 4; ++k) {
-      char c = s_[i_++];
-      uint32_t d = (c >= '0' && c <= '9') ? uint32_t(c - '0')
-                   : (c >= 'a' && c <= 'f') ? uint32_t(c - 'a' + 10)
-                   : (c >= 'A' && c <= 'F') ? uint32_t(c - 'A' + 10) : 16;
-      if (d == 16) return false;
-      v = v * 16 + d;
+      int d = convert::hex_digit(s_[i_++]);
+      if (d < 0) return false;
+      v = v * 16 + uint32_t(d);
     }
     return true;
   }

@@ -598,14 +598,18 @@ bool append_bytea_from_latin1(std::string_view utf8, std::string& out) {
   return true;
 }
 
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 bool append_bytes_from_0x_hex(std::string_view text, std::string& out) {
   if (text.size() < 2 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X') || text.size() % 2 != 0) return false;
-  auto digit = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-  };
   size_t at = out.size();
   for (size_t i = 2; i < text.size(); i += 2) {
-    int hi = digit(text[i]), lo = digit(text[i + 1]);
+    int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
     if (hi < 0 || lo < 0) {
       out.resize(at);
       return false;

@@ -106,6 +106,9 @@ bool append_bits_from_unsigned(std::string_view decimal, int32_t length, std::st
 // above U+00FF or the UTF-8 is malformed.
 bool append_bytea_from_latin1(std::string_view utf8, std::string& out);
 
+// The value of a hex digit (either case), or -1.
+int hex_digit(char c);
+
 // '0x' followed by an even number of hex digits (AWS DMS's text of binary values) -> the raw
 // bytes, appended. False for anything else.
 bool append_bytes_from_0x_hex(std::string_view text, std::string& out);
