@@ -83,6 +83,19 @@ std::string text_at(uint64 row, int col) {
   return v ? std::string(v) : std::string();
 }
 
+// Reads the pipeline option `option`, an object of strings ("kafka", "topic_sources"), into `out`.
+// Inside guard(): `out` belongs to the caller, so no C++ object lives in this frame.
+void read_option_map(const char* option, std::map<std::string, std::string>& out) {
+  spi_exec("SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
+           "jsonb_each(coalesce(p.options->$2, '{}')) e WHERE p.id = $1",
+           SPI_OK_SELECT, "reading the pipeline's options",
+           {{INT4OID, Int32GetDatum(worker.pipeline_id)}, text_arg(option)}, true);
+  for (uint64 i = 0; i < SPI_processed; i++) {
+    std::string& value = out[text_at(i, 1)];
+    value = text_at(i, 2);
+  }
+}
+
 // `OPERATOR(schema.=)` for the equality operator of a type, safe under any search_path.
 std::string equality_operator(Oid type) {
   TypeCacheEntry* tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
@@ -238,22 +251,8 @@ PipelineConfig load_config() {
 
     query_with_id("SELECT t FROM cdc_sync.pipelines p, unnest(p.topics) t WHERE p.id = $1", worker.pipeline_id);
     for (uint64 i = 0; i < SPI_processed; i++) cfg.topics.push_back(text_at(i, 1));
-    query_with_id(
-        "SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
-        "jsonb_each(coalesce(p.options->'kafka', '{}')) e WHERE p.id = $1",
-        worker.pipeline_id);
-    for (uint64 i = 0; i < SPI_processed; i++) {
-      std::string& value = cfg.kafka[text_at(i, 1)];
-      value = text_at(i, 2);
-    }
-    query_with_id(
-        "SELECT e.key, e.value #>> '{}' FROM cdc_sync.pipelines p, "
-        "jsonb_each(coalesce(p.options->'topic_sources', '{}')) e WHERE p.id = $1",
-        worker.pipeline_id);
-    for (uint64 i = 0; i < SPI_processed; i++) {
-      std::string& value = cfg.topic_sources[text_at(i, 1)];
-      value = text_at(i, 2);
-    }
+    read_option_map("kafka", cfg.kafka);
+    read_option_map("topic_sources", cfg.topic_sources);
     worker.pipeline_name = cfg.name;
     worker.owner_name = quote_identifier(GetUserNameFromId(worker.owner, false));
     worker.use_merge = cfg.use_merge;
