@@ -17,6 +17,7 @@ SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'avro');
 -- create_pipeline: options
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '[]');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"bogus": 1}');
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"decimal_handling_mode": "base64"}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"batch_max_rows": 0}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"batch_max_rows": "10"}');
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'debezium', '{"batch_max_ms": 1.5}');
@@ -67,6 +68,18 @@ SELECT cdc_sync.add_sync_table('p', 'db.events', 'nokey', NULL, '{"append": true
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'items');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'public.items');
 SELECT cdc_sync.add_sync_table('p', 'db\.nokey_[0-9]+', 'nokey', ARRAY['id'], '{"op_field": "op"}');
+-- key types: every type with a default equality, through binary coercion or a domain's base type
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE TABLE k_varchar (id varchar(255) PRIMARY KEY, v text);
+CREATE TABLE k_domain (id posint PRIMARY KEY, v text);
+CREATE TABLE k_char (code char(4), n numeric(10,2), v text, PRIMARY KEY (code, n));
+CREATE TABLE k_json (id json, v text);
+SELECT cdc_sync.add_sync_table('p', 'db.k_varchar', 'k_varchar');
+SELECT cdc_sync.add_sync_table('p', 'db.k_domain', 'k_domain');
+SELECT cdc_sync.add_sync_table('p', 'db.k_char', 'k_char');
+SELECT cdc_sync.add_sync_table('p', 'db.k_json', 'k_json', ARRAY['id']);
+SELECT t::text AS type, cdc_sync._key_equality(t) AS joined_with
+FROM unnest(ARRAY['varchar', 'posint', 'bpchar', 'text', 'uuid', 'json', 'point']::regtype[]) t;
 SELECT pipeline, source, target, primary_key, options FROM cdc_sync.sync_tables ORDER BY id;
 
 -- positions
@@ -80,7 +93,7 @@ SELECT cdc_sync.remove_sync_table('p', 'db.unknown');
 SELECT cdc_sync.wait_for_catchup('nope', '1 s');
 
 SELECT cdc_sync.drop_pipeline('p');
-SELECT count(*) AS tables_left FROM pg_class WHERE relname IN ('items', 'nokey');
+SELECT count(*) AS tables_left FROM pg_class WHERE relname IN ('items', 'nokey', 'k_varchar', 'k_domain', 'k_char');
 -- a start position without an offset is UTC, whatever the session's zone
 SET TimeZone = 'Asia/Shanghai';
 SELECT cdc_sync._position_ms('2024-05-01 12:00:00') = cdc_sync._position_ms('2024-05-01 12:00:00+00') AS offsetless_is_utc;

@@ -62,9 +62,10 @@ struct PipelineConfig {
   std::map<std::string, std::string> kafka;
   std::map<std::string, std::string> topic_sources;  // source name of formats that carry none
   bool apply_truncate = true;         // truncate events empty the target ('apply') or are skipped
-  bool reset_pending = false;
+  bool reset_pending = false;         // reset_offsets() was called: the start position must be resolved again
   std::string unavailable_value;      // placeholder for values the source did not send
-  bool zero_dates_null = true;        // zero_dates = 'null' (else 'error')         // reset_offsets() was called: the start position must be resolved again
+  bool zero_dates_null = true;        // zero_dates = 'null' (else 'error')
+  bool base64_decimals = false;       // decimal_handling_mode = 'precise': schema-less base64 decimals
   std::vector<SyncTableConfig> tables;
 };
 
@@ -86,6 +87,7 @@ struct StageRows {
   bool full = false;
   bool replace = false;
   bool append = false;                        // plain inserts
+  bool validate_only = false;                 // staged only to pass the input functions; not applied
   const std::string* copy_text = nullptr;     // "op\tv...\n" lines
   size_t upserts = 0;
   size_t deletes = 0;
@@ -111,6 +113,9 @@ struct DeadLetter {
 struct TableProgress {
   int sync_table_id = 0;
   ApplyCounts counts;
+  int64_t truncates = 0;                     // truncate events applied
+  int64_t unmatched_values = 0;              // values of fields that match no column
+  std::vector<std::string> unmatched_fields;  // names of such fields (maybe seen before)
 };
 
 // Everything a batch commits besides the rows: positions, counters, dead letters.

@@ -104,6 +104,79 @@ TableBatch::TableBatch(TableShape shape) : shape_(std::move(shape)), ncols_(shap
   if (!shape_.types.empty() && shape_.types.size() != ncols_) {
     throw std::invalid_argument("cdc::TableShape: types must be empty or one per column");
   }
+  if (shape_.encoding == SourceEncoding::Debezium)
+    for (const ColumnType& t : shape_.types)
+      check_decimals_ |= t.kind == ColumnKind::Numeric || t.kind == ColumnKind::Integer;
+}
+
+namespace {
+// folded_ values besides column indices: a field that matches no column, before and after its
+// name was reported.
+constexpr int kUnmatched = -1;
+constexpr int kUnmatchedNamed = -2;
+}  // namespace
+
+// The column `field` names: the one of that name, else the only one equal to it ignoring ASCII
+// case, else -1 (an unmatched field).
+int TableBatch::column_of(std::string_view field) {
+  auto exact = column_index_.find(field);
+  if (exact != column_index_.end()) return exact->second;
+  auto known = folded_.find(field);
+  if (known != folded_.end()) return known->second < 0 ? -1 : known->second;
+  int column = fold_match(field);
+  if (folded_.size() < kMaxFoldedNames) {
+    folded_names_.push_back(std::make_unique<std::string>(field));
+    folded_.emplace(*folded_names_.back(), column < 0 ? kUnmatched : column);
+  }
+  return column;
+}
+
+// Counts a value of a field that matches no column, and names the field the first time.
+void TableBatch::note_unmatched(std::string_view field) {
+  unmatched_values_++;
+  auto it = folded_.find(field);
+  if (it == folded_.end() || it->second != kUnmatched) return;  // named before, or past the bound
+  it->second = kUnmatchedNamed;
+  new_unmatched_.emplace_back(field);
+}
+
+// The only column whose name equals `field` ignoring ASCII case, or -1 (none, or ambiguous).
+int TableBatch::fold_match(std::string_view field) const {
+  int found = -1;
+  for (size_t c = 0; c < ncols_; ++c) {
+    const std::string& name = shape_.columns[c];
+    if (name.size() != field.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < name.size() && same; ++i)
+      same = std::tolower((unsigned char)name[i]) == std::tolower((unsigned char)field[i]);
+    if (!same) continue;
+    if (found >= 0) return -1;  // "Region" and "region" both match "REGION": no guess
+    found = static_cast<int>(c);
+  }
+  return found;
+}
+
+// The field of `image` that goes to `column` (by exact name first), or null.
+const FieldValue* TableBatch::field_for(const std::vector<FieldValue>& image, int column) {
+  const std::string& name = shape_.columns[column];
+  for (const FieldValue& f : image)
+    if (f.name == name) return &f;
+  for (const FieldValue& f : image)
+    if (column_of(f.name) == column) return &f;
+  return nullptr;
+}
+
+// True (with `error`) when a value of `image` must not reach its column at all.
+bool TableBatch::values_refused(const std::vector<FieldValue>& image, std::string& error) {
+  if (!check_decimals_) return false;
+  for (const FieldValue& f : image) {
+    if (f.kind != ValueKind::String) continue;
+    int c = column_of(f.name);
+    if (c < 0) continue;
+    error = base64_decimal_problem(f, shape_.types[c], shape_.encoding);
+    if (!error.empty()) return true;
+  }
+  return false;
 }
 
 // Builds the escaped key of `image` (or of `fallback` for columns `image` lacks) into key_scratch_.
@@ -112,12 +185,8 @@ bool TableBatch::key_of(const std::vector<FieldValue>& image, const std::vector<
   key_scratch_.clear();
   for (size_t k = 0; k < shape_.key.size(); ++k) {
     const std::string& name = shape_.columns[shape_.key[k]];
-    const FieldValue* found = nullptr;
-    for (const FieldValue& f : image)
-      if (f.name == name) { found = &f; break; }
-    if (!found && fallback)
-      for (const FieldValue& f : *fallback)
-        if (f.name == name) { found = &f; break; }
+    const FieldValue* found = field_for(image, shape_.key[k]);
+    if (!found && fallback) found = field_for(*fallback, shape_.key[k]);
     if (!found) {
       error = "key column \"" + name + "\" is missing from the message";
       return false;
@@ -151,21 +220,37 @@ bool TableBatch::marked_deleted(const DecodedChange& change) const {
   return false;
 }
 
-void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>& image) {
+// Stores the values of `image`'s fields into the row's slots; `data`: the image is row data, so a
+// field that matches no column is counted (the op_field is not data).
+void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>& image, bool data) {
   for (const FieldValue& f : image) {
-    auto it = column_index_.find(f.name);
-    if (it == column_index_.end()) continue;  // no such target column: ignored
+    int c = column_of(f.name);
+    if (c < 0) {
+      if (data && f.name != shape_.op_field) note_unmatched(f.name);
+      continue;
+    }
     if (!unavailable_forms_.empty() && is_unavailable(f)) continue;  // keep the target's value
-    slots_[first_slot + it->second] =
-        shape_.types.empty() ? copy_value(arena_, f)
-                             : copy_value(arena_, f, shape_.types[it->second], convert_scratch_,
-                                          shape_.encoding);
+    slots_[first_slot + c] = shape_.types.empty()
+                                 ? copy_value(arena_, f)
+                                 : copy_value(arena_, f, shape_.types[c], convert_scratch_, shape_.encoding);
   }
 }
 
+// Keeps the values `row` holds now for validation (see the class comment): a later change of
+// its key is about to overwrite or delete them.
+void TableBatch::supersede(const Row& row) {
+  if (row.is_delete) return;  // a delete's values are never staged beyond its key
+  superseded_slots_.insert(superseded_slots_.end(), slots_.begin() + row.first_slot,
+                           slots_.begin() + row.first_slot + ncols_);
+  superseded_++;
+}
+
 bool TableBatch::check(const DecodedChange& change, std::string& error) {
-  if (change.op == Op::Truncate || shape_.append) return true;
-  return key_of(change.op == Op::Delete ? change.before : change.after, &change.key, error);
+  if (change.op == Op::Truncate) return true;
+  const std::vector<FieldValue>& image = change.op == Op::Delete ? change.before : change.after;
+  if (!shape_.append && !key_of(image, &change.key, error)) return false;
+  if (change.op == Op::Delete && !shape_.append) return true;  // only its key is applied
+  return !values_refused(image, error) && !values_refused(change.key, error);
 }
 
 // Append mode: the change's row image becomes a new row, whatever its key.
@@ -174,7 +259,7 @@ void TableBatch::add_appended(const DecodedChange& change) {
   row.first_slot = static_cast<uint32_t>(slots_.size());
   slots_.resize(slots_.size() + ncols_);
   rows_.push_back(row);
-  set_columns(row.first_slot, change.op == Op::Delete ? change.before : change.after);
+  set_columns(row.first_slot, change.op == Op::Delete ? change.before : change.after, true);
 }
 
 bool TableBatch::add(const DecodedChange& change, std::string& error) {
@@ -217,10 +302,11 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
     by_key_.emplace(arena_.store(key_scratch_), static_cast<uint32_t>(rows_.size() - 1));
     // The Kafka key first, so key columns found only there are staged too; the row image wins.
     set_columns(row.first_slot, key_fields);
-    set_columns(row.first_slot, image);
+    set_columns(row.first_slot, image, !is_delete);
     return;
   }
   Row& row = rows_[found->second];
+  supersede(row);
   if (is_delete) {
     row.is_delete = true;
     return;
@@ -232,12 +318,19 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
     row.replace = true;
     set_columns(row.first_slot, key_fields);
   }
-  set_columns(row.first_slot, image);
+  set_columns(row.first_slot, image, true);
 }
 
 void TableBatch::truncate() {
-  clear();
+  // What came before the truncate is moot, its validation included; the counters stay.
+  rows_.clear();
+  slots_.clear();
+  by_key_.clear();
+  arena_.reset();
+  superseded_slots_.clear();
+  superseded_ = 0;
   truncate_first_ = true;
+  truncates_++;
 }
 
 void TableBatch::clear() {
@@ -246,6 +339,11 @@ void TableBatch::clear() {
   by_key_.clear();
   arena_.reset();
   truncate_first_ = false;
+  truncates_ = 0;
+  unmatched_values_ = 0;
+  new_unmatched_.clear();
+  superseded_slots_.clear();
+  superseded_ = 0;
 }
 
 // Writes one byte per column into `mask`: 1 when the row carries that column.
@@ -256,17 +354,42 @@ void TableBatch::mask_of(const Row& row, std::string& mask) const {
   for (int k : shape_.key) mask[k] = 1;
 }
 
-// Appends one row as a COPY text line: op, then the values of `columns`.
+// Appends one row as a COPY text line: op, then the values of `columns`. A delete carries only
+// its key (as when it is staged alone), so what its before image holds never decides its fate.
 void TableBatch::append_row(std::string& out, const Row& row, const std::vector<int>& columns,
                             bool as_delete) const {
   out.push_back(as_delete ? 'd' : 'u');
   for (int c : columns) {
     out.push_back('\t');
     std::string_view v = slots_[row.first_slot + c];
-    if (v.data() == nullptr) v = kNull;
+    if (v.data() == nullptr || (as_delete && std::find(shape_.key.begin(), shape_.key.end(), c) == shape_.key.end()))
+      v = kNull;
     out.append(v.data(), v.size());
   }
   out.push_back('\n');
+}
+
+// The superseded rows as one validate-only group over every column any of them carries.
+StageGroup TableBatch::superseded_group() const {
+  StageGroup g;
+  g.validate_only = true;
+  std::vector<bool> used(ncols_, false);
+  for (size_t i = 0; i < superseded_slots_.size(); ++i)
+    if (superseded_slots_[i].data() != nullptr) used[i % ncols_] = true;
+  for (size_t c = 0; c < ncols_; ++c)
+    if (used[c]) g.columns.push_back(static_cast<int>(c));
+  g.upserts = superseded_;
+  for (size_t r = 0; r < superseded_; ++r) {
+    g.copy_text.push_back('v');
+    for (int c : g.columns) {
+      std::string_view v = superseded_slots_[r * ncols_ + c];
+      if (v.data() == nullptr) v = kNull;
+      g.copy_text.push_back('\t');
+      g.copy_text.append(v.data(), v.size());
+    }
+    g.copy_text.push_back('\n');
+  }
+  return g;
 }
 
 std::vector<StageGroup> TableBatch::groups() const {
@@ -318,6 +441,7 @@ std::vector<StageGroup> TableBatch::groups() const {
     StageGroup& g = groups[group_of_row[r]];
     append_row(g.copy_text, rows_[r], g.columns, rows_[r].is_delete);
   }
+  if (superseded_ > 0) groups.push_back(superseded_group());
   return groups;
 }
 

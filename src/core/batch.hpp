@@ -7,6 +7,7 @@
 #include "core/column_type.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -47,25 +48,36 @@ struct StageGroup {
   bool full = false;          // every column of the table is present
   bool replace = false;       // rows must replace the old row (absent columns get defaults, not old values)
   bool append = false;        // rows are plain inserts (TableShape::append)
-  std::string copy_text;      // "op\tv1\tv2...\n" per row, op 'u' (upsert) or 'd' (delete)
+  bool validate_only = false;  // rows only pass through the input functions (see TableBatch)
+  std::string copy_text;      // "op\tv1\tv2...\n" per row, op 'u' (upsert), 'd' (delete) or 'v' (validate)
   size_t upserts = 0;
   size_t deletes = 0;
 };
 
 // Keeps the last change per key of one target table. Later changes to a key overwrite the columns
 // they carry; a delete followed by an insert in the same batch turns into a replacement.
+//
+// A message's fields go to the column of the same name; a field that has none goes to the one
+// column whose name equals it ignoring ASCII case (DMS from Oracle writes "REGION" for a `region`
+// column); a field that still has none is unmatched: counted, and its name reported once.
+//
+// A change that a later one supersedes within the batch is not lost to validation: its row is
+// kept and staged in a validate-only group, so a value the column's input function rejects is a
+// bad message whatever follows it, exactly as when every message is a batch of its own. (Only
+// input functions judge superseded rows; constraints see the rows that are applied.)
 class TableBatch {
  public:
   explicit TableBatch(TableShape shape);
 
   // Adds one change. Returns false and sets `error` when the change cannot be keyed.
   bool add(const DecodedChange& change, std::string& error);
-  // Whether add() would accept the change (it can be keyed), without adding it.
+  // Whether add() would accept the change (it can be keyed, and no value is refused outright;
+  // see base64_decimal_problem), without adding it.
   bool check(const DecodedChange& change, std::string& error);
   // A truncate of the source table: forget the batch's rows and truncate the target first.
   void truncate();
 
-  bool empty() const { return rows_.empty() && !truncate_first_; }
+  bool empty() const { return rows_.empty() && !truncate_first_ && superseded_ == 0; }
   size_t rows() const { return rows_.size(); }
   bool truncate_first() const { return truncate_first_; }
   const TableShape& shape() const { return shape_; }
@@ -75,6 +87,13 @@ class TableBatch {
   // Forgets every row (keeps allocated memory for the next batch).
   void clear();
 
+  // Truncate events taken since clear() (they collapse into one truncate of the target).
+  uint64_t truncates() const { return truncates_; }
+  // Values of fields that matched no column in the changes added since clear().
+  uint64_t unmatched_values() const { return unmatched_values_; }
+  // Names of unmatched fields this batch object had not met before, in order (since clear()).
+  const std::vector<std::string>& new_unmatched_fields() const { return new_unmatched_; }
+
  private:
   struct Row {
     bool is_delete = false;
@@ -83,7 +102,14 @@ class TableBatch {
   };
   bool key_of(const std::vector<FieldValue>& image, const std::vector<FieldValue>* fallback,
               std::string& error);
-  void set_columns(uint32_t first_slot, const std::vector<FieldValue>& image);
+  const FieldValue* field_for(const std::vector<FieldValue>& image, int column);
+  int column_of(std::string_view field);
+  int fold_match(std::string_view field) const;
+  void note_unmatched(std::string_view field);
+  bool values_refused(const std::vector<FieldValue>& image, std::string& error);
+  void set_columns(uint32_t first_slot, const std::vector<FieldValue>& image, bool data = false);
+  void supersede(const Row& row);
+  StageGroup superseded_group() const;
   bool is_unavailable(const FieldValue& value) const;
   bool marked_deleted(const DecodedChange& change) const;
   void add_appended(const DecodedChange& change);
@@ -102,8 +128,21 @@ class TableBatch {
   Arena arena_;
   std::string convert_scratch_;  // convert_for_column output, reused
   bool truncate_first_ = false;
+  uint64_t truncates_ = 0;
   std::vector<std::string> unavailable_forms_;  // the placeholder as text, base64 and bytea hex
+  bool check_decimals_ = false;  // some column is numeric/integer and base64 decimals are not declared
+  // Fields whose names are not a column's: the column they match ignoring case, or -1. Keys point
+  // into folded_names_. Bounded: names come from messages (untrusted).
+  std::unordered_map<std::string_view, int> folded_;
+  std::vector<std::unique_ptr<std::string>> folded_names_;
+  uint64_t unmatched_values_ = 0;
+  std::vector<std::string> new_unmatched_;
+  std::vector<std::string_view> superseded_slots_;  // superseded_ rows of ncols_ values each
+  size_t superseded_ = 0;
 };
+
+// How many field names a TableBatch remembers resolving (the rest are resolved every time).
+constexpr size_t kMaxFoldedNames = 10000;
 
 // Appends `text` to `out` escaped for COPY text format (backslash, tab, newline, carriage return).
 void append_copy_escaped(std::string& out, std::string_view text);

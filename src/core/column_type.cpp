@@ -265,8 +265,9 @@ bool from_0x_hex(std::string_view text, const ColumnType& type, std::string& out
   }
 }
 
-// A schema-less JSON string for a column of type `type`.
-bool from_string(std::string_view text, const ColumnType& type, std::string& out) {
+// A schema-less JSON string for a column of type `type`; base64 into numeric and integer columns
+// only when the pipeline declared base64 decimals.
+bool from_string(std::string_view text, const ColumnType& type, bool base64_decimals, std::string& out) {
   switch (type.kind) {
     case ColumnKind::Bytea:
       if (text.size() >= 2 && text[0] == '\\' && text[1] == 'x') return false;
@@ -276,10 +277,10 @@ bool from_string(std::string_view text, const ColumnType& type, std::string& out
       if (is_bit_string(text)) return false;
       return convert::append_bits_from_base64(text, type.length, out);
     case ColumnKind::Numeric:
-      if (type.scale < 0 || is_numeric_literal(text)) return false;
+      if (!base64_decimals || type.scale < 0 || is_numeric_literal(text)) return false;
       return convert::append_decimal_from_base64(text, type.scale, out);
     case ColumnKind::Integer:
-      if (is_numeric_literal(text)) return false;
+      if (!base64_decimals || is_numeric_literal(text)) return false;
       return convert::append_decimal_from_base64(text, 0, out);
     case ColumnKind::Uuid:
       return uuid_from_base64(text, false, out);
@@ -317,7 +318,8 @@ ColumnType column_type_from_name(std::string_view format_type_name) {
 bool convert_for_column(const FieldValue& value, const ColumnType& type, std::string& out,
                         SourceEncoding encoding) {
   if (type.kind == ColumnKind::Other) return false;
-  bool debezium = encoding == SourceEncoding::Debezium;
+  bool base64_decimals = encoding == SourceEncoding::DebeziumBase64Decimals;
+  bool debezium = encoding == SourceEncoding::Debezium || base64_decimals;
   if (type.kind == ColumnKind::Array) {
     if (value.kind != ValueKind::Json || value.text.empty() || value.text[0] != '[') return false;
     ColumnType element(type.element, type.length, type.scale);
@@ -336,10 +338,11 @@ bool convert_for_column(const FieldValue& value, const ColumnType& type, std::st
     case ValueKind::String:
       switch (encoding) {
         case SourceEncoding::Debezium:
-          return from_string(value.text, type, out);
+        case SourceEncoding::DebeziumBase64Decimals:
+          return from_string(value.text, type, base64_decimals, out);
         case SourceEncoding::Base64Bytes:  // Maxwell's BINARY/BLOB values, JSON libraries' bytes
           if (type.kind == ColumnKind::Uuid) return uuid_from_base64(value.text, true, out);
-          return type.kind == ColumnKind::Bytea && from_string(value.text, type, out);
+          return type.kind == ColumnKind::Bytea && from_string(value.text, type, false, out);
         case SourceEncoding::HexBytes:
           return from_0x_hex(value.text, type, out);
         default:
@@ -358,6 +361,19 @@ bool convert_for_column(const FieldValue& value, const ColumnType& type, std::st
     default:
       return false;
   }
+}
+
+std::string base64_decimal_problem(const FieldValue& value, const ColumnType& type, SourceEncoding encoding) {
+  if (encoding != SourceEncoding::Debezium || value.kind != ValueKind::String) return {};
+  if (type.kind != ColumnKind::Numeric && type.kind != ColumnKind::Integer) return {};
+  if (is_numeric_literal(value.text) || !convert::is_base64(value.text)) return {};
+  std::string preview(value.text.substr(0, 40));
+  if (value.text.size() > 40) preview += "...";
+  return "value \"" + preview + "\" of column \"" + std::string(value.name) + "\" is not a number but looks like a base64 " +
+         "decimal (Debezium's decimal.handling.mode=precise, sent without a schema): cdc_sync does not guess. " +
+         "Set the connector's decimal.handling.mode to string or double, or send schemas " +
+         "(value.converter.schemas.enable=true); if this topic's decimals are base64, set the pipeline option " +
+         "decimal_handling_mode to 'precise' (numeric columns then need a declared scale)";
 }
 
 }  // namespace cdc

@@ -53,7 +53,9 @@ ColumnType column_type_from_name(std::string_view format_type_name);
 // How a format writes values whose JSON form is not their PostgreSQL text. Decides which of the
 // rules below apply: a rule that could misread another format's value is kept to its format.
 enum class SourceEncoding : uint8_t {
-  Debezium,     // debezium, flink-debezium: every rule
+  Debezium,     // debezium, flink-debezium: every rule but base64 decimals
+  DebeziumBase64Decimals,  // Debezium with the pipeline option decimal_handling_mode 'precise':
+                           // every rule, base64 strings into numeric and integer columns included
   Base64Bytes,  // maxwell, json: Plain, plus base64 strings into bytea and uuid (a short value into
                 // uuid is a BINARY(16) whose trailing zero bytes the binlog dropped: padded)
   HexBytes,     // dms: Plain, plus '0x' hex strings into bytea, uuid and bit (its binary values)
@@ -87,14 +89,23 @@ enum class SourceEncoding : uint8_t {
 //     its bits, `length` of them (as few as needed when the column has no length; more when the
 //     value needs more, which PostgreSQL rejects, rather than silently cutting bits).
 //   Bool -> Bit/VarBit: MySQL BIT(1) and PostgreSQL bit(1) arrive as booleans -> '1'/'0'.
-//   String -> Numeric/Integer: base64 Decimal (decimal.handling.mode=precise, bigint unsigned
-//     precise mode) with the column's scale (0 for integers); a string that already is a number
-//     literal passes through. Numeric without a declared scale cannot be decoded.
+//   String -> Numeric/Integer (DebeziumBase64Decimals only): base64 Decimal
+//     (decimal.handling.mode=precise, bigint unsigned precise mode) with the column's scale (0 for
+//     integers); a string that already is a number literal passes through. Numeric without a
+//     declared scale cannot be decoded. Without the option such a string is never decoded: see
+//     base64_decimal_problem().
 //   Json -> Numeric: io.debezium.data.VariableScaleDecimal {"scale":..,"value":..}.
 //   String -> Uuid: base64 of 16 bytes (MySQL BINARY(16)) -> 'xxxxxxxx-xxxx-...'.
 //   Json -> Array: a JSON array (Debezium's PostgreSQL arrays, JSON events) -> array input, each
 //     element converted by these rules for the element type ([18460] into date[] -> {"2020-07-17}).
 bool convert_for_column(const FieldValue& value, const ColumnType& type, std::string& out,
                         SourceEncoding encoding = SourceEncoding::Debezium);
+
+// Why a value that came without a schema cannot go into a column of type `type` although the input
+// function might take it: a string that is not a number but is valid base64, bound for a numeric
+// or integer column under SourceEncoding::Debezium, is most likely a decimal Debezium encoded
+// (decimal.handling.mode=precise) and must not be guessed at, nor reach the input function as
+// whatever text it happens to be. Empty when there is no such problem.
+std::string base64_decimal_problem(const FieldValue& value, const ColumnType& type, SourceEncoding encoding);
 
 }  // namespace cdc

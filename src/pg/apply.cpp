@@ -174,7 +174,7 @@ struct ApplyPlan {
   std::vector<Step> steps;
 };
 
-// Builds the statements for a group: one MERGE, DELETE USING + INSERT for full rows or
+// Builds the statements for a group: nothing beyond COPY for a validate-only group, one MERGE, DELETE USING + INSERT for full rows or
 // replacements, or UPDATE + DELETE + INSERT for partial rows without MERGE (absent columns
 // keep their values, which delete + insert would lose).
 ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
@@ -188,6 +188,7 @@ ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
                                     " s WHERE " + kIsUpsert;
   const std::string delete_using = "DELETE FROM " + t.target_name + " t USING " + t.stage_name + " s WHERE " + on;
   p.truncate_stage = "TRUNCATE " + t.stage_name;
+  if (rows.validate_only) return p;  // COPY alone runs every value through its input function
   if (!t.key.empty()) p.analyze_stage = "ANALYZE " + t.stage_name + " (" + column_list(t, t.key, "") + ")";
   if (rows.append) {
     p.steps.push_back({insert_select, SPI_OK_INSERT, Counts::Inserted});
@@ -257,6 +258,30 @@ Datum raw_as_text(const std::string& raw) {
   }
   hex[2 + 2 * raw.size()] = '\0';
   return CStringGetTextDatum(hex);
+}
+
+// Adds field names that matched no column to their sync tables' unmatched_fields (the first 100)
+// and warns once for each name not recorded before: data the user does not get must be seen.
+void record_unmatched_fields(Datum table_ids, Datum names) {
+  uint64 n = spi_exec(
+      "WITH u AS (SELECT DISTINCT u.id, u.f FROM unnest($1::int4[], $2::text[]) AS u(id, f)), "
+      "fresh AS (SELECT u.id, u.f FROM u JOIN cdc_sync.sync_table_counters c ON c.sync_table = u.id "
+      "          WHERE u.f <> ALL (c.unmatched_fields)), "
+      "upd AS (UPDATE cdc_sync.sync_table_counters c "
+      "        SET unmatched_fields = (c.unmatched_fields || ARRAY(SELECT f FROM fresh WHERE fresh.id = c.sync_table "
+      "                                                             ORDER BY f))[1:100] "
+      "        WHERE c.sync_table IN (SELECT id FROM fresh)) "
+      "SELECT f.f, s.source, s.target::text FROM fresh f JOIN cdc_sync.sync_tables s ON s.id = f.id ORDER BY 2, 1",
+      SPI_OK_SELECT, "recording unmatched fields", {{INT4ARRAYOID, table_ids}, {TEXTARRAYOID, names}});
+  for (uint64 i = 0; i < n; i++)
+    ereport(WARNING,
+            (errmsg("cdc_sync: pipeline \"%s\": field \"%s\" matches no column of %s (sync table of source "
+                    "\"%s\"); its values are not applied",
+                    worker.pipeline_name.c_str(), SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+                    SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3),
+                    SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2)),
+             errhint("add the column to the target table (a field matches a column of the same name, or the only "
+                     "one equal to it ignoring case); cdc_sync.table_stats counts such values in values_unmatched")));
 }
 
 }  // namespace
@@ -398,7 +423,9 @@ void write_progress(const BatchProgress& p) {
   // Plain C++ first: nothing with a destructor may be created inside the guarded region.
   std::vector<std::string> topics;
   std::vector<int32> partitions, ids;
-  std::vector<int64> offsets, ins, upd, del;
+  std::vector<int64> offsets, ins, upd, del, trunc, unmatched;
+  std::vector<int32> field_tables;
+  std::vector<std::string> fields;
   for (const StoredOffset& o : p.offsets) {
     topics.push_back(o.topic);
     partitions.push_back(o.partition);
@@ -409,6 +436,12 @@ void write_progress(const BatchProgress& p) {
     ins.push_back(t.counts.inserted);
     upd.push_back(t.counts.updated);
     del.push_back(t.counts.deleted);
+    trunc.push_back(t.truncates);
+    unmatched.push_back(t.unmatched_values);
+    for (const std::string& f : t.unmatched_fields) {
+      field_tables.push_back(t.sync_table_id);
+      fields.push_back(f);
+    }
   }
   guard([&]() {
     MemoryContext old = MemoryContextSwitchTo(worker.batch_context);
@@ -423,12 +456,15 @@ void write_progress(const BatchProgress& p) {
                 {INT8ARRAYOID, int8_array(offsets)}});
     if (!ids.empty())
       spi_exec("UPDATE cdc_sync.sync_table_counters c SET rows_inserted = c.rows_inserted + u.i, "
-               "rows_updated = c.rows_updated + u.up, rows_deleted = c.rows_deleted + u.d, last_applied_at = now() "
-               "FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int8[]) AS u(id, i, up, d) "
-               "WHERE c.sync_table = u.id",
+               "rows_updated = c.rows_updated + u.up, rows_deleted = c.rows_deleted + u.d, "
+               "truncates = c.truncates + u.tr, values_unmatched = c.values_unmatched + u.um, last_applied_at = now() "
+               "FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[]) "
+               "AS u(id, i, up, d, tr, um) WHERE c.sync_table = u.id",
                SPI_OK_UPDATE, "updating table counters",
                {{INT4ARRAYOID, int4_array(ids)}, {INT8ARRAYOID, int8_array(ins)}, {INT8ARRAYOID, int8_array(upd)},
-                {INT8ARRAYOID, int8_array(del)}});
+                {INT8ARRAYOID, int8_array(del)}, {INT8ARRAYOID, int8_array(trunc)},
+                {INT8ARRAYOID, int8_array(unmatched)}});
+    if (!fields.empty()) record_unmatched_fields(int4_array(field_tables), text_array(fields));
     for (const DeadLetter& d : p.dead_letters)
       spi_exec("INSERT INTO cdc_sync.dead_letters (pipeline, topic, partition, \"offset\", key, value, error) "
                "VALUES ($1, $2, $3, $4, $5, $6, $7)",

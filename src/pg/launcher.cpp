@@ -38,9 +38,16 @@ struct LocalSlot {
 
 LocalSlot* local = nullptr;
 
-// Reads the running pipelines; false when the extension is not installed (yet).
-bool read_wanted(WantedPipeline* wanted, int max, int* count) {
+// Running pipelines that lack workers, as last published (to log each only when it starts waiting).
+WaitingPipeline* was_waiting = nullptr;
+int nwas_waiting = 0;
+
+// Reads every running pipeline into a palloc'd array of the caller's memory context; false when
+// the extension is not installed (yet).
+bool read_wanted(WantedPipeline** out, int* count) {
   *count = 0;
+  *out = nullptr;
+  MemoryContext caller = CurrentMemoryContext;
   bool installed = false;
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
@@ -53,7 +60,9 @@ bool read_wanted(WantedPipeline* wanted, int max, int* count) {
         "FROM cdc_sync.pipelines WHERE state = 'running' ORDER BY id",
         true, 0);
     if (rc != SPI_OK_SELECT) elog(ERROR, "cdc_sync launcher: reading pipelines failed");
-    for (uint64 i = 0; i < SPI_processed && *count < max; i++) {
+    WantedPipeline* wanted = (WantedPipeline*)MemoryContextAlloc(caller, sizeof(WantedPipeline) * (SPI_processed + 1));
+    *out = wanted;
+    for (uint64 i = 0; i < SPI_processed; i++) {
       HeapTuple tup = SPI_tuptable->vals[i];
       TupleDesc desc = SPI_tuptable->tupdesc;
       bool isnull;
@@ -78,8 +87,9 @@ const WantedPipeline* find_wanted(const WantedPipeline* wanted, int count, int i
   return nullptr;
 }
 
-// Starts worker `index` of pipeline `w` in slot `s`.
-void start_worker(int s, const WantedPipeline& w, int index) {
+// Starts worker `index` of pipeline `w` in slot `s`; false (slot released) when the postmaster has
+// no background worker left (max_worker_processes).
+bool start_worker(int s, const WantedPipeline& w, int index) {
   SharedState* st = shared();
   WorkerSlot* slot = &st->slots[s];
   LWLockAcquire(st->lock, LW_EXCLUSIVE);
@@ -108,11 +118,14 @@ void start_worker(int s, const WantedPipeline& w, int index) {
   snprintf(worker.bgw_name, BGW_MAXLEN, "cdc_sync worker %s #%d", w.name, index);
   snprintf(worker.bgw_type, BGW_MAXLEN, "cdc_sync worker");
   if (!RegisterDynamicBackgroundWorker(&worker, &local[s].handle)) {
-    ereport(WARNING, (errmsg("cdc_sync: could not start worker %d of pipeline \"%s\"", index, w.name),
-                      errhint("raise max_worker_processes")));
     local[s].handle = nullptr;
-    local[s].restart_after = GetCurrentTimestamp() + 10 * USECS_PER_SEC;
+    LWLockAcquire(st->lock, LW_EXCLUSIVE);
+    slot->in_use = false;
+    slot->pipeline_id = 0;  // the slot carries no backoff state for this pipeline
+    LWLockRelease(st->lock);
+    return false;
   }
+  return true;
 }
 
 // Frees a slot whose worker is gone.
@@ -134,7 +147,30 @@ bool worker_alive(int s) {
   return GetBackgroundWorkerPid(local[s].handle, &pid) != BGWH_STOPPED;
 }
 
-// Makes the set of workers match the wanted pipelines.
+// Publishes the pipelines that lack workers (status shows why) and logs those that just started
+// waiting, once each.
+void publish_waiting(const WaitingPipeline* waiting, int n, const WantedPipeline* wanted, int count) {
+  SharedState* st = shared();
+  for (int i = 0; i < n; i++) {
+    bool known = false;
+    for (int j = 0; j < nwas_waiting && !known; j++)
+      known = was_waiting[j].pipeline_id == waiting[i].pipeline_id && was_waiting[j].no_slot == waiting[i].no_slot;
+    if (known) continue;
+    const WantedPipeline* w = find_wanted(wanted, count, waiting[i].pipeline_id);
+    ereport(WARNING, (errmsg("cdc_sync: pipeline \"%s\" is %s", w ? w->name : "?", waiting_problem(waiting[i].no_slot))));
+  }
+  int shown = Min(n, kMaxWaiting);
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  memcpy(st->waiting, waiting, sizeof(WaitingPipeline) * shown);
+  st->nwaiting = shown;
+  LWLockRelease(st->lock);
+  if (was_waiting) pfree(was_waiting);
+  was_waiting = (WaitingPipeline*)MemoryContextAlloc(TopMemoryContext, sizeof(WaitingPipeline) * (n + 1));
+  memcpy(was_waiting, waiting, sizeof(WaitingPipeline) * n);
+  nwas_waiting = n;
+}
+
+// Makes the set of workers match the wanted pipelines (in id order: the oldest get slots first).
 void reconcile(const WantedPipeline* wanted, int count) {
   SharedState* st = shared();
   TimestampTz now = GetCurrentTimestamp();
@@ -163,6 +199,9 @@ void reconcile(const WantedPipeline* wanted, int count) {
     }
   }
   // Start missing workers.
+  WaitingPipeline* waiting = (WaitingPipeline*)palloc(sizeof(WaitingPipeline) * (count + 1));
+  int nwaiting = 0;
+  bool postmaster_full = false;
   for (int i = 0; i < count; i++) {
     const WantedPipeline& w = wanted[i];
     for (int index = 0; index < w.parallelism; index++) {
@@ -185,17 +224,22 @@ void reconcile(const WantedPipeline* wanted, int count) {
         if (!st->slots[s].in_use && st->slots[s].pipeline_id <= 0) free_slot = s;
       for (int s = 0; s < st->nslots && free_slot < 0; s++)
         if (!st->slots[s].in_use) free_slot = s;
-      if (free_slot < 0) {
-        ereport(WARNING, (errmsg("cdc_sync: no free worker slot for pipeline \"%s\"", w.name),
-                          errhint("raise cdc_sync.max_workers")));
+      if (free_slot < 0 || postmaster_full) {
+        waiting[nwaiting++] = {w.id, w.owner, free_slot < 0};
         break;
       }
       bool same_worker = st->slots[free_slot].pipeline_id == w.id && st->slots[free_slot].worker_index == index;
       if (!same_worker) local[free_slot].failures = 0;
       if (same_worker && now < local[free_slot].restart_after) continue;
-      start_worker(free_slot, w, index);
+      if (!start_worker(free_slot, w, index)) {
+        postmaster_full = true;  // no use trying the others until a worker exits
+        waiting[nwaiting++] = {w.id, w.owner, false};
+        break;
+      }
     }
   }
+  publish_waiting(waiting, nwaiting, wanted, count);
+  pfree(waiting);
 }
 
 // The earliest pending restart, as a wait timeout in ms (capped at 1 s).
@@ -248,6 +292,7 @@ void cdc_sync_launcher_main(Datum) {
     st->slots[s].in_use = false;
     st->slots[s].pipeline_id = 0;
   }
+  st->nwaiting = 0;
   st->launcher_latch = MyLatch;
   LWLockRelease(st->lock);
 
@@ -255,7 +300,6 @@ void cdc_sync_launcher_main(Datum) {
   pgstat_report_appname("cdc_sync launcher");
   ereport(LOG, (errmsg("cdc_sync launcher started in database \"%s\"", database_name)));
 
-  WantedPipeline* wanted = (WantedPipeline*)MemoryContextAlloc(TopMemoryContext, sizeof(WantedPipeline) * st->nslots);
   MemoryContext loop_cxt = AllocSetContextCreate(TopMemoryContext, "cdc_sync launcher loop", ALLOCSET_DEFAULT_SIZES);
   for (;;) {
     CHECK_FOR_INTERRUPTS();
@@ -266,9 +310,10 @@ void cdc_sync_launcher_main(Datum) {
     MemoryContextReset(loop_cxt);
     MemoryContext old = MemoryContextSwitchTo(loop_cxt);
     int count = 0;
-    read_wanted(wanted, st->nslots, &count);
+    WantedPipeline* wanted = nullptr;
+    read_wanted(&wanted, &count);  // in loop_cxt, valid until the next reset
     MemoryContextSwitchTo(old);
-    reconcile(wanted, count);
+    reconcile(wanted, count);  // not in loop_cxt: worker handles must outlive it
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, next_timeout(),
                     PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);

@@ -116,6 +116,20 @@ Datum cdc_sync_warn_if_not_running_here(PG_FUNCTION_ARGS) {
     ereport(WARNING, (errmsg("pipeline \"%s\" will not run: pipelines run in database \"%s\" only", pipeline,
                              database_name),
                       errhint("set cdc_sync.database to this database, or create the pipeline there")));
+  else {
+    // Slots are not reserved: this only says what the launcher will find if nothing changes.
+    SharedState* st = shared();
+    int free_slots = 0;
+    LWLockAcquire(st->lock, LW_SHARED);
+    for (int i = 0; i < st->nslots; i++) free_slots += !st->slots[i].in_use;
+    int waiting = st->nwaiting;
+    LWLockRelease(st->lock);
+    if (free_slots <= waiting)
+      ereport(WARNING, (errmsg("pipeline \"%s\" must wait for a worker: all %d cdc_sync.max_workers slots are in use",
+                               pipeline, st->nslots),
+                        errhint("it starts as soon as a slot frees up (cdc_sync.status.worker_problem says so "
+                                "meanwhile); stop a pipeline, or raise cdc_sync.max_workers and max_worker_processes")));
+  }
   PG_RETURN_VOID();
 }
 
@@ -132,33 +146,45 @@ static void materialize_srf(FunctionCallInfo fcinfo) {
   MemoryContextSwitchTo(old);
 }
 
-// SQL: cdc_sync._worker_status() -- live per-pipeline worker state from shared memory.
+// The waiting entry of pipeline `id` in `waiting`, or nullptr.
+static const WaitingPipeline* find_waiting(const WaitingPipeline* waiting, int n, int id) {
+  for (int i = 0; i < n; i++)
+    if (waiting[i].pipeline_id == id) return &waiting[i];
+  return nullptr;
+}
+
+// SQL: cdc_sync._worker_status() -- live per-pipeline worker state from shared memory: every
+// pipeline with a worker slot, and every running one that waits for a worker (worker_problem).
 Datum cdc_sync_worker_status(PG_FUNCTION_ARGS) {
   ReturnSetInfo* rsinfo = (ReturnSetInfo*)fcinfo->resultinfo;
   materialize_srf(fcinfo);
   SharedState* st = shared();
   if (!st) PG_RETURN_VOID();
 
-  // Copy the slots under the lock, then build rows without holding it.
+  // Copy the slots and the waiting list under the lock, then build rows without holding it.
   int n = st->nslots;
   WorkerSlot* copy = (WorkerSlot*)palloc(sizeof(WorkerSlot) * n);
+  WaitingPipeline* waiting = (WaitingPipeline*)palloc(sizeof(WaitingPipeline) * kMaxWaiting);
   LWLockAcquire(st->lock, LW_SHARED);
   memcpy(copy, st->slots, sizeof(WorkerSlot) * n);
+  int nwaiting = st->nwaiting;
+  memcpy(waiting, st->waiting, sizeof(WaitingPipeline) * nwaiting);
   LWLockRelease(st->lock);
 
-  for (int i = 0; i < n; i++) {
-    if (!copy[i].in_use || copy[i].pipeline_id < 0) continue;
-    if (!has_privs_of_role(GetUserId(), copy[i].owner)) continue;  // others' pipelines stay private
-    int pid = copy[i].pipeline_id;
+  Datum* pids = (Datum*)palloc(sizeof(Datum) * (n + 1));
+  for (int i = 0; i < n + nwaiting; i++) {
+    bool from_slot = i < n;
+    int pid = from_slot ? copy[i].pipeline_id : waiting[i - n].pipeline_id;
+    Oid owner = from_slot ? copy[i].owner : waiting[i - n].owner;
+    if (from_slot && (!copy[i].in_use || pid < 0)) continue;
+    if (!has_privs_of_role(GetUserId(), owner)) continue;  // others' pipelines stay private
     bool seen = false;
-    for (int j = 0; j < i; j++)
-      if (copy[j].in_use && copy[j].pipeline_id == pid) seen = true;
+    for (int j = 0; j < Min(i, n) && !seen; j++) seen = copy[j].in_use && copy[j].pipeline_id == pid;
     if (seen) continue;
     // Aggregate the workers of this pipeline.
-    Datum pids[1024];
     int npids = 0;
     int64 lag = 0;
-    bool lag_known = true;
+    bool lag_known = from_slot;
     const char* problem = nullptr;
     for (int j = i; j < n; j++) {
       if (!copy[j].in_use || copy[j].pipeline_id != pid) continue;
@@ -169,8 +195,9 @@ Datum cdc_sync_worker_status(PG_FUNCTION_ARGS) {
         lag += copy[j].lag;
       if (!problem && copy[j].kafka_problem[0]) problem = copy[j].kafka_problem;
     }
-    Datum values[4];
-    bool nulls[4] = {false, false, false, false};
+    const WaitingPipeline* w = find_waiting(waiting, nwaiting, pid);
+    Datum values[5];
+    bool nulls[5] = {false, false, false, false, false};
     values[0] = Int32GetDatum(pid);
     values[1] = PointerGetDatum(construct_array(pids, npids, INT4OID, 4, true, TYPALIGN_INT));
     values[2] = Int64GetDatum(lag);
@@ -179,6 +206,10 @@ Datum cdc_sync_worker_status(PG_FUNCTION_ARGS) {
       values[3] = CStringGetTextDatum(problem);
     else
       nulls[3] = true;
+    if (w)
+      values[4] = CStringGetTextDatum(waiting_problem(w->no_slot));
+    else
+      nulls[4] = true;
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
   }
   PG_RETURN_VOID();

@@ -17,6 +17,14 @@ static Size shmem_size() {
 
 SharedState* shared() { return state; }
 
+char* waiting_problem(bool no_slot) {
+  if (no_slot)
+    return psprintf("waiting for a worker slot: all %d of cdc_sync.max_workers are in use; it starts as soon as one "
+                    "frees up (stop a pipeline, or raise cdc_sync.max_workers and max_worker_processes)",
+                    max_workers);
+  return psprintf("waiting for a background worker: max_worker_processes (%d) are all in use; raise it", max_worker_processes);
+}
+
 void request_shmem() {
   RequestAddinShmemSpace(shmem_size());
   RequestNamedLWLockTranche("cdc_sync", 1);

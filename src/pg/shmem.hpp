@@ -27,13 +27,28 @@ struct WorkerSlot {
   char kafka_problem[kProblemLen];  // empty when healthy
 };
 
+// A running pipeline that lacks workers the launcher could not start, and why (cdc_sync.status).
+struct WaitingPipeline {
+  int pipeline_id;
+  Oid owner;
+  bool no_slot;  // true: every cdc_sync.max_workers slot is taken; false: max_worker_processes is
+};
+
+// How many waiting pipelines status can show (the launcher starts them all once slots free up).
+constexpr int kMaxWaiting = 1024;
+
 struct SharedState {
   LWLock* lock;
   Latch* launcher_latch;
   pg_atomic_uint64 config_generation;
+  int nwaiting;                          // written by the launcher at every reconcile
+  WaitingPipeline waiting[kMaxWaiting];
   int nslots;
   WorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
 };
+
+// Why a pipeline lacks workers, for status (`no_slot` as in WaitingPipeline); palloc'd.
+char* waiting_problem(bool no_slot);
 
 // The shared state, or nullptr when cdc_sync is not in shared_preload_libraries.
 SharedState* shared();

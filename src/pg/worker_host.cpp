@@ -1,6 +1,7 @@
 // The pipeline worker's PostgreSQL side: entry point, identity, configuration, offsets, waiting,
 // status. Implements the host interface (bridge/host.hpp) that the C++ runtime drives.
 #include "pg/bridge.hpp"
+#include "pg/key_equality.hpp"
 #include "pg/spi.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker_state.hpp"
@@ -10,10 +11,8 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
-#include "catalog/pg_operator.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "utils/syscache.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -25,7 +24,6 @@ extern "C" {
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
-#include "utils/typcache.h"
 
 PGDLLEXPORT void cdc_sync_worker_main(Datum);
 }
@@ -96,17 +94,13 @@ void read_option_map(const char* option, std::map<std::string, std::string>& out
   }
 }
 
-// `OPERATOR(schema.=)` for the equality operator of a type, safe under any search_path.
+// `OPERATOR(schema.=)` for the equality operator of a key type (key_equality.hpp), "" for none.
 std::string equality_operator(Oid type) {
-  TypeCacheEntry* tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
-  if (!OidIsValid(tc->eq_opr)) return std::string();  // add_sync_table refuses such keys
-  HeapTuple optup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tc->eq_opr));
-  if (!HeapTupleIsValid(optup)) elog(ERROR, "cache lookup failed for operator %u", tc->eq_opr);
-  const char* nsp = quote_identifier(get_namespace_name(((Form_pg_operator)GETSTRUCT(optup))->oprnamespace));
-  ReleaseSysCache(optup);
-  const char* name = get_opname(tc->eq_opr);
+  Oid op = key_equality_operator(type);
+  if (!OidIsValid(op)) return std::string();  // add_sync_table refuses such keys
+  const char* text = qualified_operator(op);
   // Built only now: no std::string may be alive while PostgreSQL can raise an ERROR.
-  return std::string("OPERATOR(") + nsp + "." + name + ")";
+  return std::string(text);
 }
 
 // Index of the column named by the `len` bytes at `name`, or -1.
@@ -222,7 +216,8 @@ PipelineConfig load_config() {
         "p.state, coalesce(p.options->>'truncate', 'apply') = 'apply', p.start_override IS NOT NULL, "
         "coalesce(p.options->>'unavailable_value', '__debezium_unavailable_value'), "
         "coalesce(p.options->>'zero_dates', 'null') = 'null', "
-        "coalesce(p.options->>'time_zone', '') "
+        "coalesce(p.options->>'time_zone', ''), "
+        "coalesce(p.options->>'decimal_handling_mode', 'string') = 'precise' "
         "FROM cdc_sync.pipelines p WHERE p.id = $1",
         worker.pipeline_id);
     if (SPI_processed == 0) return;
@@ -242,6 +237,7 @@ PipelineConfig load_config() {
     cfg.reset_pending = text_at(0, 12) == "t";
     cfg.unavailable_value = text_at(0, 13);
     cfg.zero_dates_null = text_at(0, 14) == "t";
+    cfg.base64_decimals = text_at(0, 16) == "t";
     // Date-times without a zone (Canal's and Maxwell's TIMESTAMP) are read in this zone by the
     // input functions: the worker's session takes the source's zone.
     const char* zone = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 15);

@@ -160,6 +160,7 @@ BEGIN
         WHEN 'kafka' THEN PERFORM cdc_sync._validate_kafka_options(v, owner);
         WHEN 'truncate' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['apply', 'ignore']);
         WHEN 'zero_dates' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['null', 'error']);
+        WHEN 'decimal_handling_mode' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['string', 'double', 'precise']);
         WHEN 'time_zone' THEN
             IF jsonb_typeof(v) <> 'string' OR NOT cdc_sync._is_time_zone(v #>> '{}') THEN
                 RAISE EXCEPTION 'option "time_zone" must name a time zone, e.g. "Asia/Shanghai" or "UTC"'
@@ -181,7 +182,7 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'valid options: batch_max_rows, batch_max_ms, start_from, on_error, '
                              'apply_strategy, parallelism, group_id, kafka, truncate, topic_sources, '
-                             'zero_dates, unavailable_value, time_zone';
+                             'zero_dates, unavailable_value, time_zone, decimal_handling_mode';
         END CASE;
     END LOOP;
 END $$;
@@ -410,16 +411,12 @@ BEGIN
             RAISE EXCEPTION 'column "%" of primary_key is a generated column', col
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_operator o
-                         ON o.oprname = '=' AND o.oprleft = a.atttypid AND o.oprright = a.atttypid AND o.oprcanhash
-                       WHERE a.attrelid = t AND a.attname = col)
-           AND NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_opclass c
-                             ON c.opcintype = a.atttypid AND c.opcdefault
-                           JOIN pg_am m ON m.oid = c.opcmethod AND m.amname = 'btree'
-                           WHERE a.attrelid = t AND a.attname = col) THEN
-            RAISE EXCEPTION 'column "%" of primary_key has type %, which has no equality operator', col,
+        -- The worker's own lookup: varchar keys use text's operator, domains their base type's.
+        IF cdc_sync._key_equality((SELECT atttypid FROM pg_attribute WHERE attrelid = t AND attname = col)) IS NULL THEN
+            RAISE EXCEPTION 'column "%" of primary_key has type %, which has no default equality operator', col,
                 (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = t AND attname = col)
-                USING ERRCODE = 'invalid_parameter_value';
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'a key type needs a default btree or hash operator class';
         END IF;
     END LOOP;
     FOREACH priv IN ARRAY CASE WHEN append THEN ARRAY['INSERT'] ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] END LOOP

@@ -57,6 +57,11 @@ CREATE TABLE cdc_sync.sync_table_counters (
     rows_inserted   bigint NOT NULL DEFAULT 0,
     rows_updated    bigint NOT NULL DEFAULT 0,
     rows_deleted    bigint NOT NULL DEFAULT 0,
+    truncates       bigint NOT NULL DEFAULT 0,   -- truncate events applied to the target
+    -- Values of message fields that match no target column (not applied), and those fields'
+    -- names (the first 100; each is also logged once as a WARNING).
+    values_unmatched bigint NOT NULL DEFAULT 0,
+    unmatched_fields text[] NOT NULL DEFAULT '{}',
     last_applied_at timestamptz
 );
 

@@ -8,12 +8,14 @@ SELECT p.name AS pipeline,
        coalesce(w.worker_pids, '{}') AS worker_pids,
        p.last_error,
        w.kafka_problem,
+       CASE WHEN p.state = 'running' THEN w.worker_problem END AS worker_problem,
        c.messages_consumed,
        c.messages_skipped,
        c.messages_dead_lettered,
        coalesce(t.rows_inserted, 0) AS rows_inserted,
        coalesce(t.rows_updated, 0) AS rows_updated,
        coalesce(t.rows_deleted, 0) AS rows_deleted,
+       coalesce(t.truncates, 0) AS truncates,
        w.lag_messages,
        c.batches,
        c.last_batch_at,
@@ -23,7 +25,8 @@ LEFT JOIN cdc_sync.pipeline_counters c ON c.pipeline = p.name
 LEFT JOIN (SELECT s.pipeline,
                   sum(k.rows_inserted)::bigint AS rows_inserted,
                   sum(k.rows_updated)::bigint AS rows_updated,
-                  sum(k.rows_deleted)::bigint AS rows_deleted
+                  sum(k.rows_deleted)::bigint AS rows_deleted,
+                  sum(k.truncates)::bigint AS truncates
            FROM cdc_sync.sync_tables s
            JOIN cdc_sync.sync_table_counters k ON k.sync_table = s.id
            GROUP BY s.pipeline) t ON t.pipeline = p.name
@@ -37,6 +40,9 @@ SELECT s.pipeline,
        k.rows_inserted,
        k.rows_updated,
        k.rows_deleted,
+       k.truncates,
+       k.values_unmatched,
+       k.unmatched_fields,
        k.last_applied_at
 FROM cdc_sync.sync_tables s
 JOIN cdc_sync.pipelines p ON p.name = s.pipeline

@@ -36,7 +36,8 @@ TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConf
   for (const std::string& name : table.column_types) types.push_back(column_type_from_name(name));
   TableShape shape(table.columns, table.key, std::move(types));
   bool debezium_like = config.format == "debezium" || config.format == "flink-debezium";
-  shape.encoding = debezium_like                                          ? SourceEncoding::Debezium
+  shape.encoding = debezium_like && config.base64_decimals                 ? SourceEncoding::DebeziumBase64Decimals
+                   : debezium_like                                          ? SourceEncoding::Debezium
                    : config.format == "maxwell" || config.format == "json" ? SourceEncoding::Base64Bytes
                    : config.format == "dms"                                ? SourceEncoding::HexBytes
                                                                            : SourceEncoding::Plain;

@@ -189,6 +189,7 @@ bool PipelineWorker::config_changed(End& end) {
                  fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge ||
                  fresh.topic_sources != cfg_.topic_sources || fresh.apply_truncate != cfg_.apply_truncate ||
                  fresh.unavailable_value != cfg_.unavailable_value || fresh.zero_dates_null != cfg_.zero_dates_null ||
+                 fresh.base64_decimals != cfg_.base64_decimals ||
                  fresh.reset_pending;  // stop, reset_offsets, start faster than we noticed the stop
   cfg_ = fresh;
   if (!restart && fetcher_) {
@@ -259,14 +260,22 @@ host::StageRows stage_rows(const StageGroup& g) {
   rows.full = g.full;
   rows.replace = g.replace;
   rows.append = g.append;
+  rows.validate_only = g.validate_only;
   rows.copy_text = &g.copy_text;
   rows.upserts = g.upserts;
   rows.deletes = g.deletes;
   return rows;
 }
 
-// Applies the batch and its offsets in one transaction; on failure, by policy, fails the
-// pipeline or retries message by message so only the bad ones become dead letters.
+// Adds what a table batch counted besides rows (truncates, unmatched fields) to `tp`.
+void count_extras(const TableBatch& table, host::TableProgress& tp) {
+  tp.truncates += (int64_t)table.truncates();
+  tp.unmatched_values += (int64_t)table.unmatched_values();
+  for (const std::string& f : table.new_unmatched_fields()) tp.unmatched_fields.push_back(f);
+}
+
+// Applies the batch and its offsets in one transaction. On a data error the messages are applied
+// one by one, so the bad one is found and named: a dead letter, or the pipeline fails on it.
 void PipelineWorker::apply_batch(Batch& batch) {
   host::BatchProgress& progress = batch.progress;
   progress.offsets.clear();
@@ -281,6 +290,7 @@ void PipelineWorker::apply_batch(Batch& batch) {
         tp.sync_table_id = cfg_.tables[i].id;
         if (batch.tables[i].truncate_first()) host::truncate_target((int)i);
         for (const StageGroup& g : batch.tables[i].groups()) host::apply_rows((int)i, stage_rows(g), tp.counts);
+        count_extras(batch.tables[i], tp);
         progress.tables.push_back(tp);
       }
       host::write_progress(progress);
@@ -291,8 +301,9 @@ void PipelineWorker::apply_batch(Batch& batch) {
       host::reset_apply_state();
       std::string what = "applying " + std::to_string(batch.size()) + " messages failed: " + e.what();
       if (retry_transient(e, attempt, what)) continue;
-      if (!cfg_.dead_letter || !is_data_error(e.sqlstate())) fail(what);
-      host::log(host::LogLevel::Warning, what + "; retrying message by message");
+      if (!is_data_error(e.sqlstate())) fail(what);
+      host::log(host::LogLevel::Warning, what + (cfg_.dead_letter ? "; retrying message by message"
+                                                                  : "; applying message by message to find the bad one"));
       apply_one_by_one(batch);
       break;
     }
@@ -328,8 +339,8 @@ void PipelineWorker::apply_one_by_one(Batch& batch) {
   }
 }
 
-// One pass of the slow path in one transaction; a message's data error makes it a dead letter,
-// any other error is thrown.
+// One pass of the slow path in one transaction; a message's data error makes it a dead letter
+// (on_error 'dead_letter') or fails the pipeline naming it; any other error is thrown.
 void PipelineWorker::apply_each_message(Batch& batch) {
   host::BatchProgress& progress = batch.progress;
   progress.tables.clear();
@@ -366,12 +377,17 @@ void PipelineWorker::apply_each_message(Batch& batch) {
         counts[t].counts.inserted += message_counts[t].inserted;
         counts[t].counts.updated += message_counts[t].updated;
         counts[t].counts.deleted += message_counts[t].deleted;
+        count_extras(single[t], counts[t]);
       }
     } catch (const host::HostError& e) {
       host::rollback_subtransaction();
       host::reset_apply_state();
       if (!is_data_error(e.sqlstate()))
         throw host::HostError("message at " + where(m.topic, m.partition, m.offset) + ": " + e.what(), e.sqlstate());
+      if (!cfg_.dead_letter) {
+        host::abort_batch();
+        fail("bad message at " + where(m.topic, m.partition, m.offset) + ": " + e.what());
+      }
       batch.add_dead_letter(m, e.what());
     }
   }

@@ -50,10 +50,13 @@ TEST(TableBatch, KeepsLastChangePerKey) {
   add(b, upsert(Op::Update, {num("id", "1"), str("name", "a2"), num("qty", "3")}));
   EXPECT_EQ(b.rows(), 2u);
   auto groups = b.groups();
-  ASSERT_EQ(groups.size(), 1u);
+  ASSERT_EQ(groups.size(), 2u);
   EXPECT_TRUE(groups[0].full);
   EXPECT_EQ(groups[0].copy_text, "u\t1\ta2\t3\nu\t2\tb\t2\n");
   EXPECT_EQ(groups[0].upserts, 2u);
+  // The superseded change of key 1 is staged for its input functions only.
+  EXPECT_TRUE(groups[1].validate_only);
+  EXPECT_EQ(groups[1].copy_text, "v\t1\ta\t1\n");
 }
 
 TEST(TableBatch, LaterPartialChangeOverwritesOnlyItsColumns) {
@@ -61,8 +64,9 @@ TEST(TableBatch, LaterPartialChangeOverwritesOnlyItsColumns) {
   add(b, upsert(Op::Insert, {num("id", "1"), str("name", "a"), num("qty", "1")}));
   add(b, upsert(Op::Update, {num("id", "1"), num("qty", "9")}));
   auto groups = b.groups();
-  ASSERT_EQ(groups.size(), 1u);
+  ASSERT_EQ(groups.size(), 2u);
   EXPECT_EQ(groups[0].copy_text, "u\t1\ta\t9\n");
+  EXPECT_EQ(groups[1].copy_text, "v\t1\ta\t1\n");
 }
 
 TEST(TableBatch, PartialRowsFormTheirOwnGroup) {
@@ -84,7 +88,8 @@ TEST(TableBatch, DeletesRideWithTheLargestGroup) {
   auto groups = b.groups();
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0].deletes, 1u);
-  EXPECT_EQ(groups[0].copy_text, "u\t1\ta\t1\nd\t7\tx\t1\n");
+  // A delete carries only its key: its before image is judged the same in any group.
+  EXPECT_EQ(groups[0].copy_text, "u\t1\ta\t1\nd\t7\t\\N\t\\N\n");
 }
 
 TEST(TableBatch, DeleteByKafkaKeyAlone) {
@@ -102,9 +107,10 @@ TEST(TableBatch, InsertAfterDeleteReplacesTheRow) {
   add(b, del({num("id", "1")}));
   add(b, upsert(Op::Insert, {num("id", "1"), str("name", "new")}));
   auto groups = b.groups();
-  ASSERT_EQ(groups.size(), 1u);
+  ASSERT_EQ(groups.size(), 2u);
   EXPECT_TRUE(groups[0].replace);  // qty must take its default, not the old value
   EXPECT_EQ(groups[0].copy_text, "u\t1\tnew\n");
+  EXPECT_EQ(groups[1].copy_text, "v\t1\ta\t1\n");
 }
 
 TEST(TableBatch, FullInsertAfterDeleteIsAPlainUpsert) {
@@ -228,6 +234,14 @@ std::string conv(const FieldValue& v, const char* type) {
   return convert_for_column(v, column_type_from_name(type), out) ? out : "<unchanged>";
 }
 
+// The same under the pipeline option decimal_handling_mode 'precise'.
+std::string conv64(const FieldValue& v, const char* type) {
+  std::string out;
+  return convert_for_column(v, column_type_from_name(type), out, SourceEncoding::DebeziumBase64Decimals)
+             ? out
+             : "<unchanged>";
+}
+
 TEST(ConvertForColumn, NumbersForTemporalColumns) {
   EXPECT_EQ(conv(num("c", "18460"), "date"), "2020-07-17");
   EXPECT_EQ(conv(num("c", "-1"), "date"), "1969-12-31");
@@ -269,14 +283,18 @@ TEST(ConvertForColumn, StringsForBinaryNumericAndUuidColumns) {
   EXPECT_EQ(conv(str("c", "AwE="), "bit varying(16)"), "0000000100000011");
   EXPECT_EQ(conv(str("c", "AwE="), "bit varying"), "0000000100000011");
   EXPECT_EQ(conv(str("c", "101"), "bit(3)"), "<unchanged>");
-  EXPECT_EQ(conv(str("c", "EtaH"), "numeric(8,4)"), "123.4567");
-  EXPECT_EQ(conv(str("c", "AP//////////"), "numeric(20,0)"), "18446744073709551615");
+  // Base64 decimals only when the pipeline declares them (decimal_handling_mode 'precise').
+  EXPECT_EQ(conv(str("c", "EtaH"), "numeric(8,4)"), "<unchanged>");
+  EXPECT_EQ(conv64(str("c", "EtaH"), "numeric(8,4)"), "123.4567");
+  EXPECT_EQ(conv64(str("c", "AP//////////"), "numeric(20,0)"), "18446744073709551615");
   EXPECT_EQ(conv(str("c", "123.4567"), "numeric(8,4)"), "<unchanged>");  // decimal.handling.mode=string
   EXPECT_EQ(conv(str("c", "-1.5e3"), "numeric(8,4)"), "<unchanged>");
   EXPECT_EQ(conv(str("c", "NaN"), "numeric(8,4)"), "<unchanged>");
-  EXPECT_EQ(conv(str("c", "EtaH"), "numeric"), "<unchanged>");  // no scale to apply
-  EXPECT_EQ(conv(str("c", "AQ=="), "bigint"), "1");
-  EXPECT_EQ(conv(str("c", "42"), "bigint"), "<unchanged>");
+  EXPECT_EQ(conv64(str("c", "EtaH"), "numeric"), "<unchanged>");  // no scale to apply
+  EXPECT_EQ(conv64(str("c", "123.4567"), "numeric(8,4)"), "<unchanged>");
+  EXPECT_EQ(conv64(str("c", "AQ=="), "bigint"), "1");
+  EXPECT_EQ(conv(str("c", "AQ=="), "bigint"), "<unchanged>");
+  EXPECT_EQ(conv64(str("c", "42"), "bigint"), "<unchanged>");
   EXPECT_EQ(conv(str("c", "ZRrtCDkPSJOy8TaSPnt0AA=="), "uuid"), "651aed08-390f-4893-b2f1-36923e7b7400");
   EXPECT_EQ(conv(str("c", "651aed08-390f-4893-b2f1-36923e7b7400"), "uuid"), "<unchanged>");
   EXPECT_EQ(conv(str("c", "2020-07-17"), "date"), "<unchanged>");
@@ -338,10 +356,12 @@ TEST(ConvertForColumn, EachFormatGetsOnlyTheRulesThatCannotMisreadIt) {
 }
 
 TableShape typed_shape() {
-  return TableShape{{"id", "born", "seen", "blob"},
-                    {0},
-                    {column_type_from_name("numeric(20,0)"), column_type_from_name("date"),
-                     column_type_from_name("timestamp with time zone"), column_type_from_name("bytea")}};
+  TableShape sh{{"id", "born", "seen", "blob"},
+                {0},
+                {column_type_from_name("numeric(20,0)"), column_type_from_name("date"),
+                 column_type_from_name("timestamp with time zone"), column_type_from_name("bytea")}};
+  sh.encoding = SourceEncoding::DebeziumBase64Decimals;
+  return sh;
 }
 
 TEST(TableBatchTypes, ConvertsSchemaLessValuesByColumnType) {
@@ -403,6 +423,7 @@ TEST(TableBatchTypes, FlinkCdcFullTypesSampleWithoutSchema) {
     shape.types.push_back(column_type_from_name(c.pg_type));
   }
   shape.key = {0};
+  shape.encoding = SourceEncoding::DebeziumBase64Decimals;  // the connector's default, precise
   TableBatch b(shape);
   auto decoder = make_decoder("debezium");
   DecodedChange change;
@@ -452,9 +473,9 @@ TEST(TableBatch, OpFieldMarksDeletes) {
   add(b, upsert(Op::Insert, {num("id", "1"), str("op", "DELETE")}));
   add(b, upsert(Op::Insert, {num("id", "2"), str("name", "b"), num("qty", "2"), str("op", "u")}));
   auto groups = b.groups();
-  ASSERT_EQ(groups.size(), 1u);
+  ASSERT_EQ(groups.size(), 2u);
   EXPECT_EQ(groups[0].deletes, 1u);
-  EXPECT_EQ(groups[0].copy_text, "d\t1\ta\t1\nu\t2\tb\t2\n");
+  EXPECT_EQ(groups[0].copy_text, "d\t1\t\\N\t\\N\nu\t2\tb\t2\n");
 }
 
 TEST(TableBatch, AppendKeepsEveryMessage) {
@@ -481,7 +502,7 @@ TEST(TableBatch, UpdateThatChangesTheKeyDeletesTheOldKey) {
   EXPECT_EQ(b.rows(), 2u);
   auto groups = b.groups();
   ASSERT_EQ(groups.size(), 1u);
-  EXPECT_EQ(groups[0].copy_text, "d\t2\tbob\t1\nu\t3\tbob\t1\n");
+  EXPECT_EQ(groups[0].copy_text, "d\t2\t\\N\t\\N\nu\t3\tbob\t1\n");
 }
 
 TEST(TableBatch, UpdateWithTheSameKeyIsOneRow) {
@@ -492,6 +513,108 @@ TEST(TableBatch, UpdateWithTheSameKeyIsOneRow) {
   add(b, c);
   EXPECT_EQ(b.rows(), 1u);
   EXPECT_EQ(b.groups()[0].copy_text, "u\t3\tnew\t1\n");
+}
+
+// A numeric shape fed by schema-less Debezium (no base64 decimals declared).
+TableShape decimal_shape(SourceEncoding encoding = SourceEncoding::Debezium) {
+  TableShape sh{{"id", "qty", "price", "code"},
+                {0},
+                {column_type_from_name("integer"), column_type_from_name("integer"),
+                 column_type_from_name("numeric(10,2)"), column_type_from_name("bigint")}};
+  sh.encoding = encoding;
+  return sh;
+}
+
+TEST(TableBatchRefusals, Base64LookingStringsIntoNumbersAreBadMessagesUnlessDeclared) {
+  TableBatch b(decimal_shape());
+  std::string error;
+  // Valid base64 that is no number: a plain type mismatch must not become 6928157.
+  EXPECT_FALSE(b.check(upsert(Op::Insert, {num("id", "1"), str("qty", "abcd")}), error));
+  EXPECT_NE(error.find("value \"abcd\" of column \"qty\""), std::string::npos) << error;
+  EXPECT_NE(error.find("decimal_handling_mode"), std::string::npos) << error;
+  EXPECT_NE(error.find("decimal.handling.mode"), std::string::npos) << error;
+  EXPECT_FALSE(b.check(upsert(Op::Insert, {num("id", "1"), str("price", "Zm9v")}), error));
+  EXPECT_FALSE(b.check(upsert(Op::Insert, {num("id", "1"), str("code", "TEST")}), error));
+  // ... in the Kafka key too, and in append tables.
+  DecodedChange keyed = upsert(Op::Insert, {num("id", "1")});
+  keyed.key = {str("code", "TEST")};
+  EXPECT_FALSE(b.check(keyed, error));
+  // Numbers written as strings, NaN and text that is not base64 go to the input function.
+  EXPECT_TRUE(b.check(upsert(Op::Insert, {num("id", "1"), str("qty", "42"), str("price", "-1.5e3")}), error))
+      << error;
+  EXPECT_TRUE(b.check(upsert(Op::Insert, {num("id", "1"), str("price", "NaN"), str("code", "abc")}), error)) << error;
+  // A delete applies only its key.
+  EXPECT_TRUE(b.check(del({num("id", "1"), str("qty", "abcd")}), error)) << error;
+  // Declared: decoded as Debezium's precise decimals.
+  TableBatch declared(decimal_shape(SourceEncoding::DebeziumBase64Decimals));
+  EXPECT_TRUE(declared.check(upsert(Op::Insert, {num("id", "1"), str("price", "Zm9v")}), error)) << error;
+  add(declared, upsert(Op::Insert, {num("id", "1"), str("price", "Zm9v")}));
+  EXPECT_EQ(declared.groups()[0].copy_text, "u\t1\t67131.99\n");
+  // Formats whose strings are never base64 decimals are not second-guessed.
+  TableBatch maxwell(decimal_shape(SourceEncoding::Base64Bytes));
+  EXPECT_TRUE(maxwell.check(upsert(Op::Insert, {num("id", "1"), str("qty", "abcd")}), error)) << error;
+  TableShape append_shape = decimal_shape();
+  append_shape.append = true;
+  TableBatch appended(append_shape);
+  EXPECT_FALSE(appended.check(upsert(Op::Insert, {str("qty", "abcd")}), error));
+}
+
+TEST(TableBatchFields, CaseInsensitiveMatchOnlyWhenUnambiguous) {
+  TableBatch b(shape());  // id, name, qty
+  add(b, upsert(Op::Insert, {num("ID", "1"), str("NAME", "a"), num("Qty", "1")}));
+  EXPECT_EQ(b.groups()[0].copy_text, "u\t1\ta\t1\n");  // the key too
+  EXPECT_EQ(b.unmatched_values(), 0u);
+  // An exact match wins; "Name" and "name" both fit "NAME": no guess, the field is unmatched.
+  TableBatch two(TableShape{{"id", "Name", "name"}, {0}});
+  add(two, upsert(Op::Insert, {num("id", "1"), str("NAME", "x"), str("name", "y")}));
+  EXPECT_EQ(two.groups()[0].copy_text, "u\t1\ty\n");
+  EXPECT_EQ(two.unmatched_values(), 1u);
+  EXPECT_EQ(two.new_unmatched_fields(), (std::vector<std::string>{"NAME"}));
+}
+
+TEST(TableBatchFields, UnmatchedFieldsAreCountedAndNamedOnce) {
+  TableShape sh = shape();
+  sh.op_field = "op";
+  TableBatch b(sh);
+  add(b, upsert(Op::Insert, {num("id", "1"), str("name", "a"), str("region", "EU"), str("op", "c")}));
+  add(b, upsert(Op::Insert, {num("id", "2"), str("region", "US"), str("zone", "1")}));
+  DecodedChange keyed = upsert(Op::Insert, {num("id", "3")});
+  keyed.key = {num("id", "3"), str("shard", "x")};  // the Kafka key is not row data
+  add(b, keyed);
+  add(b, del({num("id", "4"), str("gone", "x")}));  // nor is a delete's before image
+  EXPECT_EQ(b.unmatched_values(), 3u);
+  EXPECT_EQ(b.new_unmatched_fields(), (std::vector<std::string>{"region", "zone"}));
+  b.clear();
+  add(b, upsert(Op::Insert, {num("id", "5"), str("region", "EU")}));
+  EXPECT_EQ(b.unmatched_values(), 1u);
+  EXPECT_TRUE(b.new_unmatched_fields().empty()) << "named once per batch object";
+}
+
+TEST(TableBatchValidation, SupersededChangesAreStagedForValidationOnly) {
+  TableBatch b(shape());
+  add(b, upsert(Op::Insert, {num("id", "1"), str("name", "a"), str("qty", "not a number")}));
+  add(b, upsert(Op::Update, {num("id", "1"), num("qty", "2")}));
+  add(b, upsert(Op::Insert, {num("id", "2"), str("name", "b")}));
+  add(b, del({num("id", "2")}));
+  add(b, del({num("id", "3")}));
+  add(b, upsert(Op::Insert, {num("id", "3"), str("name", "c"), num("qty", "3")}));  // a delete: nothing to check
+  auto groups = b.groups();
+  ASSERT_FALSE(groups.empty());
+  const StageGroup& v = groups.back();
+  EXPECT_TRUE(v.validate_only);
+  EXPECT_EQ(v.upserts, 2u);
+  EXPECT_EQ(v.columns, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(v.copy_text, "v\t1\ta\tnot a number\nv\t2\tb\t\\N\n");
+  for (size_t g = 0; g + 1 < groups.size(); g++) EXPECT_FALSE(groups[g].validate_only);
+  // A truncate makes what came before moot; clear() forgets everything.
+  b.truncate();
+  EXPECT_TRUE(b.groups().empty());
+  EXPECT_EQ(b.truncates(), 1u);
+  b.truncate();
+  EXPECT_EQ(b.truncates(), 2u);
+  b.clear();
+  EXPECT_EQ(b.truncates(), 0u);
+  EXPECT_TRUE(b.empty());
 }
 
 }  // namespace

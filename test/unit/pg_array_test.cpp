@@ -19,10 +19,10 @@ std::string plain(const std::string& json) {
 }
 
 // convert_for_column of a JSON value into a column of `type`, or "<unchanged>".
-std::string into(const std::string& json, const char* type) {
+std::string into(const std::string& json, const char* type, SourceEncoding encoding = SourceEncoding::Debezium) {
   FieldValue v{"c", ValueKind::Json, json};
   std::string out;
-  return convert_for_column(v, column_type_from_name(type), out) ? out : "<unchanged>";
+  return convert_for_column(v, column_type_from_name(type), out, encoding) ? out : "<unchanged>";
 }
 
 TEST(PgArray, ScalarsAreQuotedNullIsNull) {
@@ -74,7 +74,9 @@ TEST(ConvertForColumnArrays, ElementsConvertByTheElementType) {
   EXPECT_EQ(into(R"(["a", null])", "text[]"), R"({"a",NULL})");
   EXPECT_EQ(into("[18460, -1]", "date[]"), R"({"2020-07-17","1969-12-31"})");  // io.debezium.time.Date
   EXPECT_EQ(into("[1595008822123456]", "timestamp without time zone[]"), R"({"2020-07-17 18:00:22.123456"})");
-  EXPECT_EQ(into(R"(["EtaH"])", "numeric(8,4)[]"), R"({"123.4567"})");  // Decimal, scale of the element
+  EXPECT_EQ(into(R"(["EtaH"])", "numeric(8,4)[]", SourceEncoding::DebeziumBase64Decimals),
+            R"({"123.4567"})");  // Decimal, scale of the element
+  EXPECT_EQ(into(R"(["EtaH"])", "numeric(8,4)[]"), R"({"EtaH"})");  // only when declared
   EXPECT_EQ(into("[5]", "bit(4)[]"), R"({"0101"})");
   EXPECT_EQ(into(R"(["3q2+7w=="])", "bytea[]"), R"({"\\xdeadbeef"})");
   EXPECT_EQ(into("[[1,2],[3,4]]", "integer[]"), R"({{"1","2"},{"3","4"}})");
