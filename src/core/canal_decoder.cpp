@@ -39,9 +39,10 @@ struct FlatMessage {
   std::string_view types_raw;      // the "mysqlType" object's JSON text, unparsed
 };
 
-// Maps the Canal event types that carry rows; false for all others.
+// Maps the Canal event types that carry rows; false for all others. "INIT" is what Flink's
+// canal-json writer puts on snapshot rows: rows that exist, so inserts.
 bool row_op(std::string_view type, Op& op) {
-  if (type == "INSERT") {
+  if (type == "INSERT" || type == "INIT") {
     op = Op::Insert;
   } else if (type == "UPDATE") {
     op = Op::Update;

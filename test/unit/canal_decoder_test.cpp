@@ -197,6 +197,24 @@ TEST(CanalDecoder, DdlAndOtherNonDataMessagesAreSkipped) {
   }
 }
 
+TEST(CanalDecoder, InitIsAnInsert) {
+  // Flink's canal-json writer marks snapshot rows "INIT".
+  auto decoder = make_canal_decoder();
+  std::vector<DecodedChange> out;
+  size_t count = 0;
+  DecodeResult r =
+      decode_all(*decoder, message("INIT", R"([{"id":"1","v":"a"},{"id":"2","v":"b"}])"), out, count);
+  ASSERT_EQ(r.status, DecodeStatus::Change) << r.reason;
+  ASSERT_EQ(count, 2u);
+  for (size_t i = 0; i < count; ++i) {
+    EXPECT_EQ(out[i].op, Op::Insert);
+    EXPECT_TRUE(out[i].has_after);
+    EXPECT_FALSE(out[i].has_before);
+    EXPECT_EQ(out[i].source, "shop.orders");
+  }
+  EXPECT_EQ(text_of(out[1].after, "v"), "b");
+}
+
 TEST(CanalDecoder, TruncateEmptiesTheTable) {
   auto decoder = make_canal_decoder();
   std::vector<DecodedChange> out;
