@@ -14,7 +14,8 @@
 // before-image when it holds anything); delete -> Delete (before = data: the deleted row's
 // values, or only its key columns). Control records: truncate-table -> Truncate; all others
 // (table and column DDL, task events) are skipped: schema changes are not data and are never
-// applied as data. The source is "schema-name.table-name". Values keep their JSON kinds.
+// applied as data. The source is "schema-name.table-name" (empty when either is missing: the
+// topic then names the table). Values keep their JSON kinds.
 //
 // One On-Demand pass in whatever member order DMS used: "data" is read into out.after and moved
 // to out.before once the operation turns out to be a delete.
@@ -155,7 +156,7 @@ class DmsDecoder final : public Decoder {
   DecodeResult finish(const DmsRecord& rec, DecodedChange& out);
   DecodeResult finish_data(const DmsRecord& rec, DecodedChange& out);
   DecodeResult finish_control(const DmsRecord& rec, DecodedChange& out);
-  const char* set_source(const DmsRecord& rec, DecodedChange& out);
+  void set_source(const DmsRecord& rec, DecodedChange& out);
 
   json::ValueDocument value_;
   json::ObjectKeyReader key_;
@@ -204,7 +205,7 @@ DecodeResult DmsDecoder::finish_data(const DmsRecord& rec, DecodedChange& out) {
   }
   if (rec.image_problem != nullptr) return error(rec.image_problem);
   if (rec.data != ImageState::Object) return error("data record without a 'data' object");
-  if (const char* why = set_source(rec, out)) return error(why);
+  set_source(rec, out);
   out.op = op;
   if (op == Op::Delete) {
     // DMS puts the deleted row (or its key columns) in "data": that is the before image.
@@ -224,7 +225,7 @@ DecodeResult DmsDecoder::finish_data(const DmsRecord& rec, DecodedChange& out) {
 DecodeResult DmsDecoder::finish_control(const DmsRecord& rec, DecodedChange& out) {
   // "truncate-table" is what DMS writes; "TruncateTable" is the spelling of the user guide.
   if (rec.operation == "truncate-table" || rec.operation == "TruncateTable") {
-    if (const char* why = set_source(rec, out)) return error(why);
+    set_source(rec, out);
     out.op = Op::Truncate;
     return {};
   }
@@ -232,15 +233,14 @@ DecodeResult DmsDecoder::finish_control(const DmsRecord& rec, DecodedChange& out
               table_for_reason(rec) + ": not applied (schema changes are not data)");
 }
 
-// Points out.source at "schema.table"; returns why it cannot (null when it can).
-const char* DmsDecoder::set_source(const DmsRecord& rec, DecodedChange& out) {
-  if (rec.table.empty()) return "'metadata.table-name' is missing or empty";
-  if (rec.schema.empty()) return "'metadata.schema-name' is missing or empty";
+// Points out.source at "schema.table"; leaves it empty when the record does not name both (the
+// pipeline then takes the table from the topic).
+void DmsDecoder::set_source(const DmsRecord& rec, DecodedChange& out) {
+  if (rec.table.empty() || rec.schema.empty()) return;
   source_.assign(rec.schema);
   source_ += '.';
   source_ += rec.table;
   out.source = source_;
-  return nullptr;
 }
 
 }  // namespace

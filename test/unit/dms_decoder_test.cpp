@@ -218,6 +218,32 @@ TEST(DmsDecoder, ControlRecordsAreSkippedExceptTruncate) {
   }
 }
 
+TEST(DmsDecoder, RecordsThatNameNoTableHaveAnEmptySource) {
+  // No schema-name or table-name (or empty ones): the topic then names the table.
+  auto decoder = make_decoder("dms");
+  DecodedChange out;
+  const char* records[] = {
+      R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert"}})",
+      R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":"s"}})",
+      R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":null,"table-name":"t"}})",
+      R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":"","table-name":""}})",
+  };
+  for (const char* json : records) {
+    DecodeResult r = decode(*decoder, json, out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << json << ": " << r.reason;
+    EXPECT_EQ(out.source, "") << json;
+    EXPECT_EQ(out.op, Op::Insert);
+    EXPECT_EQ(text_of(out.after, "id"), "1");
+  }
+  std::string truncate =
+      R"({"control":{},"metadata":{"record-type":"control","operation":"truncate-table","schema-name":"s","table-name":""}})";
+  ASSERT_EQ(decode(*decoder, truncate, out).status, DecodeStatus::Change);
+  EXPECT_EQ(out.op, Op::Truncate);
+  EXPECT_EQ(out.source, "");
+  ASSERT_EQ(decode(*decoder, data_record("insert", R"({"id":1})"), out).status, DecodeStatus::Change);
+  EXPECT_EQ(out.source, "inventory.products");
+}
+
 TEST(DmsDecoder, RecordsOfDmsOwnTablesAreSkipped) {
   auto decoder = make_decoder("dms");
   DecodedChange out;
@@ -251,12 +277,8 @@ TEST(DmsDecoder, InvalidRecordsAreErrors) {
       {data_record("delete", "[1,2]"), "'data' is neither an object nor null"},
       {data_record("update", R"({"id":1})", R"(,"before-image":"x")"), "'before-image' is neither an object nor null"},
       {R"({"metadata":)" + metadata("data", "insert") + "}", "data record without a 'data' object"},
-      {R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":"s"}})",
-       "'metadata.table-name' is missing or empty"},
-      {R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":null,"table-name":"t"}})",
-       "'metadata.schema-name' is missing or empty"},
-      {R"({"control":{},"metadata":{"record-type":"control","operation":"truncate-table","schema-name":"s","table-name":""}})",
-       "'metadata.table-name' is missing or empty"},
+      {R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":["s"]}})",
+       "'metadata.schema-name' is not a string"},
       {R"([{"data":{}}])", "the value is not a JSON object but an array"},
       {R"(true)", "the value is not a JSON object but a boolean"},
   };
