@@ -534,6 +534,34 @@ TEST(CanalDecoder, MalformedJsonIsAnError) {
   }
 }
 
+TEST(CanalDecoder, TruncatedJsonSaysWhereTheDocumentEnds) {
+  auto decoder = make_canal_decoder();
+  std::vector<DecodedChange> out;
+  size_t count = 0;
+  DecodeResult r = decode_all(*decoder, R"({"data":[{"id":"1"}],"type":"INSERT")", out, count);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_EQ(r.reason,
+            "malformed JSON in value: the JSON document ends early (truncated?) after 36 bytes, "
+            "with an object or array still open");
+  r = decode_all(*decoder, R"({"data":[{"id":"1"}],"type":"INS)", out, count);
+  EXPECT_EQ(r.reason,
+            "malformed JSON in value: the JSON document ends early (truncated?) after 32 bytes, "
+            "inside a string");
+  std::string full = json_lines("flink-json/canal-data.txt")[8];
+  for (size_t n = 1; n < full.size(); ++n) {
+    r = decode_all(*decoder, full.substr(0, n), out, count);
+    ASSERT_EQ(r.status, DecodeStatus::Error) << n;
+    EXPECT_NE(r.reason.find("ends early (truncated?) after " + std::to_string(n) + " byte"),
+              std::string::npos)
+        << full.substr(0, n) << " -> " << r.reason;
+  }
+  // A complete message followed by more text is not truncated.
+  r = decode_all(*decoder, full + "\n{", out, count);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_NE(r.reason.find("at byte " + std::to_string(full.size() + 1) + ": "), std::string::npos)
+      << r.reason;
+}
+
 TEST(CanalDecoder, SurvivesTruncationAndByteMutations) {
   // A cheap stand-in for a fuzzer: every prefix of a real message, and random byte flips.
   auto decoder = make_canal_decoder();

@@ -456,6 +456,55 @@ TEST(DebeziumDecoder, MalformedJsonIsAnErrorWithPosition) {
   EXPECT_NE(r.reason.find(" at byte 23: "), std::string::npos) << r.reason;
 }
 
+TEST(DebeziumDecoder, TruncatedJsonSaysWhereTheDocumentEnds) {
+  // simdjson finds an unclosed object before reading anything, so its position (byte 0) says
+  // nothing: the reason names the problem and the document's length instead.
+  auto decoder = make_decoder("debezium");
+  DecodedChange out;
+  DecodeResult r = decode(*decoder, R"({"before":null,"after":{"id":1)", out);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_EQ(r.reason,
+            "malformed JSON in value: the JSON document ends early (truncated?) after 30 bytes, "
+            "with an object or array still open");
+  r = decode(*decoder, R"({"before":null,"after":{"id":1,"name":"ab)", out);
+  EXPECT_EQ(r.reason,
+            "malformed JSON in value: the JSON document ends early (truncated?) after 41 bytes, "
+            "inside a string");
+  // Every prefix of real events, with and without the schema envelope (whose fast path a warm
+  // decoder takes), whatever simdjson error it hits.
+  std::string payload =
+      R"({"before":null,"after":{"id":1,"n":-1.5e3,"s":"a\"b\\","t":true,"u":null,"j":[1,{"x":2}]},)"
+      R"("op":"c","source":{"db":"a","table":"t"}})";
+  std::string enveloped =
+      R"({"schema":{"type":"struct","fields":[{"type":"int32","field":"id"}]},"payload":)" + payload + "}";
+  for (const std::string& full : {payload, enveloped}) {
+    r = decode(*decoder, full, out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << r.reason;
+    for (size_t n = 1; n < full.size(); ++n) {
+      r = decode(*decoder, full.substr(0, n), out);
+      ASSERT_EQ(r.status, DecodeStatus::Error) << n;
+      EXPECT_NE(r.reason.find("ends early (truncated?) after " + std::to_string(n) + " byte"),
+                std::string::npos)
+          << full.substr(0, n) << " -> " << r.reason;
+    }
+  }
+}
+
+TEST(DebeziumDecoder, TrailingContentAndStrayBracketsAreNamedWhereTheyAre) {
+  // The same simdjson error as truncation, for a complete document followed by more text.
+  auto decoder = make_decoder("debezium");
+  DecodedChange out;
+  std::string event = event_with_after(R"({"a":1})");
+  DecodeResult r = decode(*decoder, event + " x", out);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_NE(r.reason.find("at byte " + std::to_string(event.size() + 1) + ": "), std::string::npos)
+      << r.reason;
+  EXPECT_EQ(r.reason.find("ends early"), std::string::npos) << r.reason;
+  r = decode(*decoder, R"({"op":"c","after":{"a":[1}})", out);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_EQ(r.reason, "malformed JSON in value at byte 25: '}' closes no open '{'");
+}
+
 TEST(DebeziumDecoder, DeepNestingIsRejectedNotACrash) {
   auto decoder = make_decoder("debezium");
   DecodedChange out;
