@@ -39,9 +39,10 @@ struct FlatMessage {
   std::string_view types_raw;      // the "mysqlType" object's JSON text, unparsed
 };
 
-// Maps the Canal event types that carry rows; false for all others.
+// Maps the Canal event types that carry rows; false for all others. "INIT" is what Flink's
+// canal-json writer puts on snapshot rows: rows that exist, so inserts.
 bool row_op(std::string_view type, Op& op) {
-  if (type == "INSERT") {
+  if (type == "INSERT" || type == "INIT") {
     op = Op::Insert;
   } else if (type == "UPDATE") {
     op = Op::Update;
@@ -220,7 +221,7 @@ class CanalDecoder final : public Decoder {
   DecodeResult finish(const FlatMessage& msg, bool split, std::vector<DecodedChange>& out,
                       size_t& count);
   DecodeResult truncate(const FlatMessage& msg, std::vector<DecodedChange>& out, size_t& count);
-  bool compose_source(const FlatMessage& msg);
+  void compose_source(const FlatMessage& msg);
   bool types_need_conversion(std::string_view raw);
   error_code load_types(std::string_view raw);
   DecodeResult convert_values(std::vector<FieldValue>& row, const FlatMessage& msg, bool typed);
@@ -436,7 +437,7 @@ DecodeResult CanalDecoder::finish(const FlatMessage& msg, bool split,
     }
     return error("unknown Canal type '" + json::printable(msg.type) + "'");
   }
-  if (!compose_source(msg)) return error("no 'database' or 'table': cannot name the table");
+  compose_source(msg);
   if (!msg.has_data || msg.data_rows == 0) {
     return error(std::string(msg.type) + " message without rows in 'data'");
   }
@@ -474,7 +475,7 @@ DecodeResult CanalDecoder::finish(const FlatMessage& msg, bool split,
 // A TRUNCATE message: one Truncate change of its table.
 DecodeResult CanalDecoder::truncate(const FlatMessage& msg, std::vector<DecodedChange>& out,
                                     size_t& count) {
-  if (!compose_source(msg)) return error("TRUNCATE without 'database' or 'table'");
+  compose_source(msg);
   if (out.empty()) out.emplace_back();
   DecodedChange& c = out[0];
   c.clear();
@@ -484,13 +485,14 @@ DecodeResult CanalDecoder::truncate(const FlatMessage& msg, std::vector<DecodedC
   return {};
 }
 
-// source_ = "database.table"; false when either is missing.
-bool CanalDecoder::compose_source(const FlatMessage& msg) {
-  if (msg.database.empty() || msg.table.empty()) return false;
+// source_ = "database.table", or empty when either is missing: Flink's canal-json writer leaves
+// both out, and the pipeline then takes the table from the topic.
+void CanalDecoder::compose_source(const FlatMessage& msg) {
+  source_.clear();
+  if (msg.database.empty() || msg.table.empty()) return;
   source_.assign(msg.database);
   source_ += '.';
   source_ += msg.table;
-  return true;
 }
 
 // Turns Canal's strings into what they stood for where the MySQL type says so (see CanalText),

@@ -97,6 +97,8 @@ struct DecoderOptions {
   // MySQL zero dates ('0000-00-00', '0000-00-00 00:00:00') that Canal and Maxwell pass through:
   // NULL (true), or kept as they are, so PostgreSQL rejects them as a bad message (false).
   bool zero_date_as_null = true;
+  // AWS DMS: prefix of the before-image columns add-before-image-columns puts in "data" ("": none).
+  std::string dms_before_image_prefix = "BI_";
 };
 
 // The decoder for a pipeline format name ("debezium", ...); throws std::invalid_argument for an unknown one.

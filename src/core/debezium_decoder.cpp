@@ -135,10 +135,11 @@ Step read_name(ondemand::value value, std::string_view& out, const char* bad_typ
   return {};
 }
 
-// Reads the members of "source" that name the table.
+// Reads the members of "source" that name the table; null counts as no "source".
 Step read_source(ondemand::value value, EventFields& ev) {
   ondemand::json_type type;
   CDC_JSON_TRY(value.type().get(type));
+  if (type == ondemand::json_type::null) return json_step(json::read_null(value));
   if (type != ondemand::json_type::object) return problem("'source' is not an object");
   ondemand::object obj;
   CDC_JSON_TRY(value.get_object().get(obj));
@@ -274,12 +275,9 @@ Step scan_root(ondemand::object root, Pick pick, RootScan& scan, DecodedChange& 
   return {};
 }
 
-// Why the event's source cannot name a table (null when it can).
-const char* source_problem(const EventFields& ev) {
-  if (!ev.has_source) return "no 'source' field";
-  if (ev.table.empty()) return "'source.table' is missing";
-  if (ev.schema.empty() && ev.db.empty()) return "'source' has neither 'schema' nor 'db'";
-  return nullptr;
+// True when the event's source names its table: "source.table" and a schema or db.
+bool names_table(const EventFields& ev) {
+  return ev.has_source && !ev.table.empty() && !(ev.schema.empty() && ev.db.empty());
 }
 
 // Why an event without "op" is skipped or rejected.
@@ -482,11 +480,15 @@ DecodeResult DebeziumDecoder::finish(const EventFields& ev, DecodedChange& out) 
   if (ev.op == "m") return skip("logical decoding message (op 'm')");
   Op op;
   if (!map_op(ev.op, op)) return error("unknown op '" + json::printable(ev.op) + "'");
-  if (const char* why = source_problem(ev)) return error(why);
-  std::string_view ns = ev.schema.empty() ? ev.db : ev.schema;  // PostgreSQL: schema, MySQL: db
-  source_.assign(ns);
-  source_ += '.';
-  source_ += ev.table;
+  // An event that does not name its table (no "source", or one without the names) gets an
+  // empty source: the pipeline then takes the table from the topic.
+  source_.clear();
+  if (names_table(ev)) {
+    std::string_view ns = ev.schema.empty() ? ev.db : ev.schema;  // PostgreSQL: schema, MySQL: db
+    source_.assign(ns);
+    source_ += '.';
+    source_ += ev.table;
+  }
   out.op = op;
   out.source = source_;
   out.has_before = ev.before == Image::Object;

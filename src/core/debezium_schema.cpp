@@ -105,6 +105,11 @@ bool convert_value(const FieldSchema& fs, const FieldValue& v, std::string& out)
     case Conv::Bytes:
       return v.kind == ValueKind::String && convert::append_bytea_from_base64(v.text, out);
     case Conv::Decimal:
+      // A string is the base64 of the unscaled bytes (JsonConverter's default); a number is the
+      // value itself (its decimal.format=NUMERIC).
+      if (v.kind == ValueKind::Number) {
+        return convert::append_decimal_from_number(v.text, fs.param, out);
+      }
       return v.kind == ValueKind::String &&
              convert::append_decimal_from_base64(v.text, fs.param, out);
     case Conv::VariableScaleDecimal:

@@ -109,7 +109,7 @@ class ImageConverter {
   // Forgets the previous message's text (views into it die).
   void reset();
   // Converts the fields of `image` that `schema` gives a conversion. False (with `error` set)
-  // when a value does not fit its schema, e.g. a Decimal that is not base64.
+  // when a value does not fit its schema, e.g. a Decimal that is neither base64 nor a number.
   bool convert(const RowSchema& schema, std::vector<FieldValue>& image, std::string& error);
   // Points every converted field at its text (kind Text); call after the last convert().
   void finish();

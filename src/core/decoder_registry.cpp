@@ -34,7 +34,12 @@ constexpr FormatEntry kFormats[] = {
        m.zero_date_as_null = o.zero_date_as_null;
        return make_maxwell_decoder(m);
      }},
-    {"dms", [](const DecoderOptions&) { return make_dms_decoder(); }},
+    {"dms",
+     [](const DecoderOptions& o) {
+       DmsOptions d;
+       d.before_image_prefix = o.dms_before_image_prefix;
+       return make_dms_decoder(d);
+     }},
     {"flink-debezium", [](const DecoderOptions&) { return make_flink_debezium_decoder(); }},
     {"json", [](const DecoderOptions&) { return make_json_decoder(); }},
 };

@@ -14,7 +14,15 @@
 // before-image when it holds anything); delete -> Delete (before = data: the deleted row's
 // values, or only its key columns). Control records: truncate-table -> Truncate; all others
 // (table and column DDL, task events) are skipped: schema changes are not data and are never
-// applied as data. The source is "schema-name.table-name". Values keep their JSON kinds.
+// applied as data. The source is "schema-name.table-name" (empty when either is missing: the
+// topic then names the table). Values keep their JSON kinds.
+//
+// Before images may also come inside "data": the add-before-image-columns transformation rule
+// adds a column <prefix>X (prefix "BI_" by default, DmsOptions) holding X's old value. Such a
+// member is a before-image value only when X is a member of "data" too (a source column that just
+// starts with the prefix stays a column). They are taken out of the row; for an update they make
+// the before image, where the "before-image" object wins for the columns it has. A before image
+// whose values are all null (an insert's, a load's) is no before image.
 //
 // One On-Demand pass in whatever member order DMS used: "data" is read into out.after and moved
 // to out.before once the operation turns out to be a delete.
@@ -140,6 +148,22 @@ bool is_dms_internal_table(const DmsRecord& rec) {
   return rec.schema.empty() && rec.table.substr(0, 7) == "awsdms_";
 }
 
+// True when `row` has a field named exactly `name`.
+bool has_field(const std::vector<FieldValue>& row, std::string_view name) {
+  for (const FieldValue& f : row) {
+    if (f.name == name) return true;
+  }
+  return false;
+}
+
+// True when every value of `row` is null (also when it is empty).
+bool all_null(const std::vector<FieldValue>& row) {
+  for (const FieldValue& f : row) {
+    if (f.kind != ValueKind::Null) return false;
+  }
+  return true;
+}
+
 // "schema.table" for a reason, or "(no table)".
 std::string table_for_reason(const DmsRecord& rec) {
   if (rec.table.empty()) return "(no table)";
@@ -148,6 +172,8 @@ std::string table_for_reason(const DmsRecord& rec) {
 
 class DmsDecoder final : public Decoder {
  public:
+  explicit DmsDecoder(const DmsOptions& options) : options_(options) {}
+
   DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
                       DecodedChange& out) override;
 
@@ -155,11 +181,16 @@ class DmsDecoder final : public Decoder {
   DecodeResult finish(const DmsRecord& rec, DecodedChange& out);
   DecodeResult finish_data(const DmsRecord& rec, DecodedChange& out);
   DecodeResult finish_control(const DmsRecord& rec, DecodedChange& out);
-  const char* set_source(const DmsRecord& rec, DecodedChange& out);
+  void set_source(const DmsRecord& rec, DecodedChange& out);
+  void take_prefixed_before(std::vector<FieldValue>& row);
+  void merge_prefixed_before(std::vector<FieldValue>& before) const;
 
+  DmsOptions options_;
   json::ValueDocument value_;
   json::ObjectKeyReader key_;
-  std::string source_;  // out.source points here
+  std::string source_;                     // out.source points here
+  std::vector<FieldValue> prefixed_;       // before-image values found in "data", named X
+  std::vector<unsigned char> is_prefixed_; // take_prefixed_before()'s marks, one per field
 };
 
 DecodeResult DmsDecoder::decode(const char* key, size_t key_len, const char* value,
@@ -204,8 +235,9 @@ DecodeResult DmsDecoder::finish_data(const DmsRecord& rec, DecodedChange& out) {
   }
   if (rec.image_problem != nullptr) return error(rec.image_problem);
   if (rec.data != ImageState::Object) return error("data record without a 'data' object");
-  if (const char* why = set_source(rec, out)) return error(why);
+  set_source(rec, out);
   out.op = op;
+  take_prefixed_before(out.after);
   if (op == Op::Delete) {
     // DMS puts the deleted row (or its key columns) in "data": that is the before image.
     out.before.swap(out.after);
@@ -214,17 +246,58 @@ DecodeResult DmsDecoder::finish_data(const DmsRecord& rec, DecodedChange& out) {
     return {};
   }
   out.has_after = true;
+  if (op == Op::Update) merge_prefixed_before(out.before);
   // PostgreSQL sources leave the before image empty unless the key changed: empty = nothing known.
-  out.has_before = op == Op::Update && rec.before == ImageState::Object && !out.before.empty();
+  // All nulls says nothing either, and would read as an old row whose key is NULL.
+  out.has_before = op == Op::Update && !all_null(out.before);
   if (!out.has_before) out.before.clear();
   return {};
+}
+
+// Moves the before-image members <prefix>X of "data" out of `row` into prefixed_ (named X). Marked
+// first, then moved, so whether X is a member does not depend on the order of the members.
+void DmsDecoder::take_prefixed_before(std::vector<FieldValue>& row) {
+  prefixed_.clear();
+  const std::string& prefix = options_.before_image_prefix;
+  if (prefix.empty()) return;
+  is_prefixed_.assign(row.size(), 0);
+  bool any = false;
+  for (size_t i = 0; i < row.size(); ++i) {
+    std::string_view name = row[i].name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    is_prefixed_[i] = has_field(row, name.substr(prefix.size()));
+    any |= is_prefixed_[i] != 0;
+  }
+  if (!any) return;
+  size_t kept = 0;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (is_prefixed_[i] == 0) {
+      row[kept++] = row[i];
+      continue;
+    }
+    FieldValue old = row[i];
+    old.name.remove_prefix(prefix.size());
+    prefixed_.push_back(old);
+  }
+  row.resize(kept);
+}
+
+// Adds to an update's before image the prefixed values of the columns it does not have: the
+// "before-image" object, when present too, wins.
+void DmsDecoder::merge_prefixed_before(std::vector<FieldValue>& before) const {
+  size_t from_object = before.size();
+  for (const FieldValue& f : prefixed_) {
+    bool listed = false;
+    for (size_t i = 0; i < from_object && !listed; ++i) listed = before[i].name == f.name;
+    if (!listed) before.push_back(f);
+  }
 }
 
 // A control record: a truncate is applied, everything else (DDL, task events) skipped.
 DecodeResult DmsDecoder::finish_control(const DmsRecord& rec, DecodedChange& out) {
   // "truncate-table" is what DMS writes; "TruncateTable" is the spelling of the user guide.
   if (rec.operation == "truncate-table" || rec.operation == "TruncateTable") {
-    if (const char* why = set_source(rec, out)) return error(why);
+    set_source(rec, out);
     out.op = Op::Truncate;
     return {};
   }
@@ -232,19 +305,22 @@ DecodeResult DmsDecoder::finish_control(const DmsRecord& rec, DecodedChange& out
               table_for_reason(rec) + ": not applied (schema changes are not data)");
 }
 
-// Points out.source at "schema.table"; returns why it cannot (null when it can).
-const char* DmsDecoder::set_source(const DmsRecord& rec, DecodedChange& out) {
-  if (rec.table.empty()) return "'metadata.table-name' is missing or empty";
-  if (rec.schema.empty()) return "'metadata.schema-name' is missing or empty";
+// Points out.source at "schema.table"; leaves it empty when the record does not name both (the
+// pipeline then takes the table from the topic).
+void DmsDecoder::set_source(const DmsRecord& rec, DecodedChange& out) {
+  if (rec.table.empty() || rec.schema.empty()) return;
   source_.assign(rec.schema);
   source_ += '.';
   source_ += rec.table;
   out.source = source_;
-  return nullptr;
 }
 
 }  // namespace
 
-std::unique_ptr<Decoder> make_dms_decoder() { return std::make_unique<DmsDecoder>(); }
+std::unique_ptr<Decoder> make_dms_decoder() { return make_dms_decoder(DmsOptions{}); }
+
+std::unique_ptr<Decoder> make_dms_decoder(const DmsOptions& options) {
+  return std::make_unique<DmsDecoder>(options);
+}
 
 }  // namespace cdc

@@ -2,6 +2,7 @@
 #include "core/json_util.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -196,9 +197,87 @@ error_code read_fields(ondemand::value value, std::vector<FieldValue>& dst) {
   return read_object_fields(obj, dst);
 }
 
+namespace {
+
+// How the brackets and strings of a JSON text leave it, found by a scan that checks nothing else.
+struct TextShape {
+  enum Kind : uint8_t {
+    Closed,     // every string and bracket is closed, nothing follows the root
+    InString,   // it ends inside a string
+    Open,       // it ends with an object or array open
+    Trailing,   // something follows the root value, at `at`
+    StrayClose, // a closing bracket at `at` matches no open one
+  } kind = Closed;
+  size_t at = 0;
+};
+
+// Scans `text` for TextShape. Only run on an error, so the bracket stack may allocate.
+TextShape shape_of(std::string_view text) {
+  std::string open;  // the open brackets, innermost last
+  bool root_closed = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (root_closed) return {TextShape::Trailing, i};
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;  // the escaped character, a quote included
+      }
+      if (i >= text.size()) return {TextShape::InString, text.size()};
+    } else if (c == '{' || c == '[') {
+      open.push_back(c);
+    } else if (c == '}' || c == ']') {
+      if (open.empty() || open.back() != (c == '}' ? '{' : '[')) return {TextShape::StrayClose, i};
+      open.pop_back();
+    }
+    root_closed = open.empty() && (c == '}' || c == ']');
+  }
+  return {open.empty() ? TextShape::Closed : TextShape::Open, text.size()};
+}
+
+// The reason for a structural error, which simdjson reports where its check ran (at byte 0, or
+// with no position) rather than where the problem is: said from the text's shape instead, e.g.
+// "<what>: the JSON document ends early (truncated?) after 30 bytes, inside a string". False when
+// the shape does not explain the error.
+bool describe_structure_error(std::string_view what, error_code code, std::string_view input,
+                              std::string& msg) {
+  if (code != simdjson::INCOMPLETE_ARRAY_OR_OBJECT && code != simdjson::UNCLOSED_STRING &&
+      code != simdjson::TAPE_ERROR) {
+    return false;
+  }
+  TextShape shape = shape_of(input);
+  msg.assign(what);
+  switch (shape.kind) {
+    case TextShape::InString:
+    case TextShape::Open:
+      msg += ": the JSON document ends early (truncated?) after " + std::to_string(input.size()) +
+             (input.size() == 1 ? " byte, " : " bytes, ");
+      msg += shape.kind == TextShape::InString ? "inside a string"
+                                               : "with an object or array still open";
+      return true;
+    case TextShape::Trailing:
+      msg += " at byte " + std::to_string(shape.at) + ": ";
+      msg += simdjson::error_message(simdjson::TRAILING_CONTENT);
+      return true;
+    case TextShape::StrayClose: {
+      char close = input[shape.at];
+      msg += " at byte " + std::to_string(shape.at) + ": '" + close + "' closes no open '" +
+             (close == '}' ? '{' : '[') + "'";
+      return true;
+    }
+    case TextShape::Closed:
+      break;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string describe_error(std::string_view what, error_code code, std::string_view input,
                            ondemand::document* doc) {
-  std::string msg(what);
+  std::string msg;
+  if (describe_structure_error(what, code, input, msg)) return msg;
+  msg.assign(what);
   const char* loc = nullptr;
   if (doc != nullptr && doc->current_location().get(loc) == simdjson::SUCCESS &&
       loc >= input.data() && loc <= input.data() + input.size()) {

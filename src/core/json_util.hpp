@@ -51,7 +51,9 @@ simdjson::error_code read_value(simdjson::ondemand::value value, FieldValue& out
 simdjson::error_code read_fields(simdjson::ondemand::value value, std::vector<FieldValue>& dst);
 
 // "<what> at byte N: <simdjson message>"; the position comes from `doc` (may be null) and is
-// left out when unknown.
+// left out when unknown. Structural errors, which simdjson reports at byte 0 or nowhere, are
+// described from the shape of `input` instead: "<what>: the JSON document ends early
+// (truncated?) after N bytes, ...", trailing content or a stray closing bracket at its byte.
 std::string describe_error(std::string_view what, simdjson::error_code code, std::string_view input,
                            simdjson::ondemand::document* doc);
 

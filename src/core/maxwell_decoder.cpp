@@ -207,13 +207,14 @@ DecodeResult MaxwellDecoder::finish(const RowEvent& ev, const char* key, size_t 
   if (ev.data != Member::Object) {
     return error("'" + std::string(ev.type) + "' event: " + bad_data_reason(ev.data));
   }
-  if (ev.database.empty() || ev.table.empty()) {
-    return error("no 'database' or 'table': cannot name the table");
-  }
   if (ev.old == Member::Other) return error("'old' is not an object");
-  source_.assign(ev.database);
-  source_ += '.';
-  source_ += ev.table;
+  // Flink's maxwell-json writer leaves both names out: an empty source, the topic names the table.
+  source_.clear();
+  if (!ev.database.empty() && !ev.table.empty()) {
+    source_.assign(ev.database);
+    source_ += '.';
+    source_ += ev.table;
+  }
   if (options_.zero_date_as_null) {
     null_zero_dates(data_);
     null_zero_dates(old_);

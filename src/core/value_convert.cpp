@@ -531,6 +531,41 @@ bool append_decimal_from_base64(std::string_view base64, int32_t scale, std::str
   return decimal_in_place(out, at, scale);
 }
 
+bool append_decimal_from_number(std::string_view literal, int32_t scale, std::string& out) {
+  if (scale > kMaxScale || scale < -kMaxScale) return false;
+  // Checked here rather than trusted: the caller's kind says number, the grammar makes it so.
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < literal.size() && literal[i] >= '0' && literal[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < literal.size() && literal[i] == '-') ++i;
+  size_t int_start = i;
+  size_t int_digits = digits();
+  if (int_digits == 0 || (int_digits > 1 && literal[int_start] == '0')) return false;
+  size_t fraction_digits = 0;
+  bool has_point = i < literal.size() && literal[i] == '.';
+  if (has_point) {
+    ++i;
+    fraction_digits = digits();
+    if (fraction_digits == 0) return false;
+  }
+  bool has_exponent = i < literal.size() && (literal[i] == 'e' || literal[i] == 'E');
+  if (has_exponent) {
+    ++i;
+    if (i < literal.size() && (literal[i] == '+' || literal[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  if (i != literal.size()) return false;
+  out.append(literal);
+  // The exponent would have to be folded in to know the fraction's length: numeric reads it as is.
+  if (has_exponent || scale <= 0 || fraction_digits >= size_t(scale)) return true;
+  if (!has_point) out.push_back('.');
+  out.append(size_t(scale) - fraction_digits, '0');
+  return true;
+}
+
 bool append_variable_scale_decimal(std::string_view json_object, std::string& out) {
   std::string_view scale_text, value_text;
   if (!find_member(json_object, "scale", scale_text) || !find_member(json_object, "value", value_text)) {

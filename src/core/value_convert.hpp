@@ -82,6 +82,14 @@ bool append_decimal(const uint8_t* bytes, size_t n, int32_t scale, std::string& 
 // org.apache.kafka.connect.data.Decimal as JSON carries it: base64 of the unscaled bytes.
 bool append_decimal_from_base64(std::string_view base64, int32_t scale, std::string& out);
 
+// org.apache.kafka.connect.data.Decimal as JsonConverter writes it with decimal.format=NUMERIC:
+// a JSON number literal, appended exactly as written (no float round trip), except that a plain
+// literal (no exponent) with fewer fraction digits than `scale` is padded with zeros to it, as
+// the source's DECIMAL(p,s) holds them: 1.1 scale 3 -> '1.100', 5 scale 2 -> '5.00'. An exponent
+// form, or more fraction digits than the scale, passes through (numeric input reads both). False
+// when `literal` is not one JSON number (RFC 8259 grammar) or the scale is absurd.
+bool append_decimal_from_number(std::string_view literal, int32_t scale, std::string& out);
+
 // io.debezium.data.VariableScaleDecimal's struct as JSON text: {"scale":N,"value":"<base64>"}.
 // False when it is not such an object.
 bool append_variable_scale_decimal(std::string_view json_object, std::string& out);

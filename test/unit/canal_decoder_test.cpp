@@ -197,6 +197,59 @@ TEST(CanalDecoder, DdlAndOtherNonDataMessagesAreSkipped) {
   }
 }
 
+TEST(CanalDecoder, InitIsAnInsert) {
+  // Flink's canal-json writer marks snapshot rows "INIT".
+  auto decoder = make_canal_decoder();
+  std::vector<DecodedChange> out;
+  size_t count = 0;
+  DecodeResult r =
+      decode_all(*decoder, message("INIT", R"([{"id":"1","v":"a"},{"id":"2","v":"b"}])"), out, count);
+  ASSERT_EQ(r.status, DecodeStatus::Change) << r.reason;
+  ASSERT_EQ(count, 2u);
+  for (size_t i = 0; i < count; ++i) {
+    EXPECT_EQ(out[i].op, Op::Insert);
+    EXPECT_TRUE(out[i].has_after);
+    EXPECT_FALSE(out[i].has_before);
+    EXPECT_EQ(out[i].source, "shop.orders");
+  }
+  EXPECT_EQ(text_of(out[1].after, "v"), "b");
+}
+
+TEST(CanalDecoder, MessagesThatNameNoTableHaveAnEmptySource) {
+  // Flink's canal-json writer leaves "database" and "table" out; the topic then names the table.
+  auto decoder = make_canal_decoder();
+  std::vector<DecodedChange> out;
+  size_t count = 0;
+  const std::string messages[] = {
+      R"({"data":[{"id":"1","v":"a"}],"type":"INSERT"})",
+      R"({"data":[{"id":"1","v":"a"}],"database":"shop","type":"INSERT"})",
+      R"({"data":[{"id":"1","v":"a"}],"table":"orders","type":"INSERT"})",
+      R"({"data":[{"id":"1","v":"a"}],"database":null,"table":null,"type":"INSERT"})",
+      R"({"data":[{"id":"1","v":"a"}],"database":"","table":"","type":"INSERT"})",
+  };
+  for (const std::string& m : messages) {
+    DecodeResult r = decode_all(*decoder, m, out, count);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << m << ": " << r.reason;
+    ASSERT_EQ(count, 1u);
+    EXPECT_EQ(out[0].source, "") << m;
+    EXPECT_EQ(out[0].op, Op::Insert);
+    EXPECT_EQ(text_of(out[0].after, "v"), "a");
+  }
+  // A key change still splits, both halves without a table name.
+  std::string update =
+      R"({"data":[{"id":"2","v":"b"}],"old":[{"id":"1"}],"pkNames":["id"],"type":"UPDATE"})";
+  ASSERT_EQ(decode_all(*decoder, update, out, count).status, DecodeStatus::Change);
+  ASSERT_EQ(count, 2u);
+  EXPECT_EQ(out[0].op, Op::Delete);
+  EXPECT_EQ(out[1].op, Op::Insert);
+  EXPECT_EQ(out[0].source, "");
+  EXPECT_EQ(out[1].source, "");
+  // A message that names its table after one that did not gets its name back.
+  ASSERT_EQ(decode_all(*decoder, message("INSERT", R"([{"id":"1"}])"), out, count).status,
+            DecodeStatus::Change);
+  EXPECT_EQ(out[0].source, "shop.orders");
+}
+
 TEST(CanalDecoder, TruncateEmptiesTheTable) {
   auto decoder = make_canal_decoder();
   std::vector<DecodedChange> out;
@@ -209,8 +262,12 @@ TEST(CanalDecoder, TruncateEmptiesTheTable) {
   EXPECT_EQ(out[0].op, Op::Truncate);
   EXPECT_EQ(out[0].source, "shop.orders");
   EXPECT_FALSE(out[0].has_before || out[0].has_after);
+  // No table named: the topic's table (the pipeline routes an empty source by its topic).
   std::string no_table = R"({"database":"shop","isDdl":true,"table":"","type":"TRUNCATE"})";
-  EXPECT_EQ(decode_all(*decoder, no_table, out, count).status, DecodeStatus::Error);
+  ASSERT_EQ(decode_all(*decoder, no_table, out, count).status, DecodeStatus::Change);
+  ASSERT_EQ(count, 1u);
+  EXPECT_EQ(out[0].op, Op::Truncate);
+  EXPECT_EQ(out[0].source, "");
 }
 
 TEST(CanalDecoder, KeyChangeBecomesDeleteThenInsert) {
@@ -425,7 +482,10 @@ TEST(CanalDecoder, InvalidMessagesAreErrorsWithReasons) {
       {message("INSERT", R"([["1"]])"), "a row of 'data' is not an object"},
       {message("INSERT", R"({"id":"1"})"), "'data' is neither an array nor null"},
       {message("UPDATE", R"([{"id":"1"}])", "[1]"), "an entry of 'old' is not an object"},
-      {R"({"data":[{"id":"1"}],"table":"orders","type":"INSERT"})", "no 'database' or 'table'"},
+      {R"({"data":[{"id":"1"}],"database":1,"table":"orders","type":"INSERT"})",
+       "'database' is not a string"},
+      {R"({"data":[{"id":"1"}],"database":"shop","table":["orders"],"type":"INSERT"})",
+       "'table' is not a string"},
       {R"({"data":[{"id":"1"}],"database":"shop","table":"orders","type":7})",
        "'type' is not a string"},
       {message("INSERT", R"([{"id":"1"}])", "null", R"(,"pkNames":[1])"), "'pkNames'"},
@@ -472,6 +532,34 @@ TEST(CanalDecoder, MalformedJsonIsAnError) {
     EXPECT_EQ(r.reason.rfind("malformed JSON in value", 0), 0u) << m << ": " << r.reason;
     EXPECT_EQ(count, 0u);
   }
+}
+
+TEST(CanalDecoder, TruncatedJsonSaysWhereTheDocumentEnds) {
+  auto decoder = make_canal_decoder();
+  std::vector<DecodedChange> out;
+  size_t count = 0;
+  DecodeResult r = decode_all(*decoder, R"({"data":[{"id":"1"}],"type":"INSERT")", out, count);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_EQ(r.reason,
+            "malformed JSON in value: the JSON document ends early (truncated?) after 36 bytes, "
+            "with an object or array still open");
+  r = decode_all(*decoder, R"({"data":[{"id":"1"}],"type":"INS)", out, count);
+  EXPECT_EQ(r.reason,
+            "malformed JSON in value: the JSON document ends early (truncated?) after 32 bytes, "
+            "inside a string");
+  std::string full = json_lines("flink-json/canal-data.txt")[8];
+  for (size_t n = 1; n < full.size(); ++n) {
+    r = decode_all(*decoder, full.substr(0, n), out, count);
+    ASSERT_EQ(r.status, DecodeStatus::Error) << n;
+    EXPECT_NE(r.reason.find("ends early (truncated?) after " + std::to_string(n) + " byte"),
+              std::string::npos)
+        << full.substr(0, n) << " -> " << r.reason;
+  }
+  // A complete message followed by more text is not truncated.
+  r = decode_all(*decoder, full + "\n{", out, count);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_NE(r.reason.find("at byte " + std::to_string(full.size() + 1) + ": "), std::string::npos)
+      << r.reason;
 }
 
 TEST(CanalDecoder, SurvivesTruncationAndByteMutations) {

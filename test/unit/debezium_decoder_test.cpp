@@ -257,14 +257,49 @@ TEST(DebeziumDecoder, OpCodes) {
   EXPECT_NE(r.reason.find("without an 'after'"), std::string::npos) << r.reason;
 }
 
+TEST(DebeziumDecoder, EventsThatNameNoTableHaveAnEmptySource) {
+  // No "source", or one without the table's name: the topic then names the table.
+  auto decoder = make_decoder("debezium");
+  DecodedChange out;
+  const char* events[] = {
+      R"({"op":"c","after":{"a":1}})",
+      R"({"op":"c","after":{"a":1},"source":{}})",
+      R"({"op":"c","after":{"a":1},"source":null})",
+      R"({"op":"c","after":{"a":1},"source":{"db":"d"}})",
+      R"({"op":"c","after":{"a":1},"source":{"table":"t"}})",
+      R"({"op":"c","after":{"a":1},"source":{"db":null,"schema":null,"table":null}})",
+      R"({"schema":{"type":"struct"},"payload":{"op":"c","after":{"a":1},"ts_ms":5}})",
+  };
+  for (const char* json : events) {
+    DecodeResult r = decode(*decoder, json, out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << json << ": " << r.reason;
+    EXPECT_EQ(out.source, "") << json;
+    EXPECT_EQ(out.op, Op::Insert);
+    EXPECT_EQ(text_of(out.after, "a"), "1");
+  }
+  ASSERT_EQ(decode(*decoder, R"({"op":"d","before":{"a":1}})", out).status, DecodeStatus::Change);
+  EXPECT_EQ(out.op, Op::Delete);
+  EXPECT_EQ(out.source, "");
+  ASSERT_EQ(decode(*decoder, R"({"op":"t","before":null,"after":null})", out).status,
+            DecodeStatus::Change);
+  EXPECT_EQ(out.op, Op::Truncate);
+  EXPECT_EQ(out.source, "");
+  // A heartbeat has no source and no images either: still skipped, not an insert.
+  DecodeResult r = decode(*decoder, R"({"ts_ms":1588252618953})", out);
+  EXPECT_EQ(r.status, DecodeStatus::Skip);
+  EXPECT_EQ(r.reason, "heartbeat");
+  // The name comes back with the next event that has it.
+  ASSERT_EQ(decode(*decoder, event_with_after(R"({"a":1})"), out).status, DecodeStatus::Change);
+  EXPECT_EQ(out.source, "inventory.t");
+}
+
 TEST(DebeziumDecoder, MissingOrBadPartsAreErrors) {
   auto decoder = make_decoder("debezium");
   DecodedChange out;
   struct Case { const char* json; const char* reason; } cases[] = {
-      {R"({"op":"c","after":{"a":1}})", "no 'source' field"},
-      {R"({"op":"c","after":{"a":1},"source":{"db":"d"}})", "'source.table' is missing"},
-      {R"({"op":"c","after":{"a":1},"source":{"table":"t"}})", "'source' has neither 'schema' nor 'db'"},
       {R"({"op":"c","after":{"a":1},"source":"d.t"})", "'source' is not an object"},
+      {R"({"op":"c","after":{"a":1},"source":{"db":1,"table":"t"}})", "'source.db' is not a string"},
+      {R"({"op":"c","after":{"a":1},"source":{"db":"d","table":{}}})", "'source.table' is not a string"},
       {R"({"op":"c","after":[1],"source":{"db":"d","table":"t"}})", "'after' is neither an object nor null"},
       {R"({"op":1,"after":{"a":1},"source":{"db":"d","table":"t"}})", "'op' is not a string"},
       {R"({"before":null,"after":{"a":1},"source":{"db":"d","table":"t"}})", "no 'op' field: not a Debezium change event"},
@@ -419,6 +454,55 @@ TEST(DebeziumDecoder, MalformedJsonIsAnErrorWithPosition) {
   }
   DecodeResult r = decode(*decoder, R"({"op":"c","after":{"a":tru}})", out);
   EXPECT_NE(r.reason.find(" at byte 23: "), std::string::npos) << r.reason;
+}
+
+TEST(DebeziumDecoder, TruncatedJsonSaysWhereTheDocumentEnds) {
+  // simdjson finds an unclosed object before reading anything, so its position (byte 0) says
+  // nothing: the reason names the problem and the document's length instead.
+  auto decoder = make_decoder("debezium");
+  DecodedChange out;
+  DecodeResult r = decode(*decoder, R"({"before":null,"after":{"id":1)", out);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_EQ(r.reason,
+            "malformed JSON in value: the JSON document ends early (truncated?) after 30 bytes, "
+            "with an object or array still open");
+  r = decode(*decoder, R"({"before":null,"after":{"id":1,"name":"ab)", out);
+  EXPECT_EQ(r.reason,
+            "malformed JSON in value: the JSON document ends early (truncated?) after 41 bytes, "
+            "inside a string");
+  // Every prefix of real events, with and without the schema envelope (whose fast path a warm
+  // decoder takes), whatever simdjson error it hits.
+  std::string payload =
+      R"({"before":null,"after":{"id":1,"n":-1.5e3,"s":"a\"b\\","t":true,"u":null,"j":[1,{"x":2}]},)"
+      R"("op":"c","source":{"db":"a","table":"t"}})";
+  std::string enveloped =
+      R"({"schema":{"type":"struct","fields":[{"type":"int32","field":"id"}]},"payload":)" + payload + "}";
+  for (const std::string& full : {payload, enveloped}) {
+    r = decode(*decoder, full, out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << r.reason;
+    for (size_t n = 1; n < full.size(); ++n) {
+      r = decode(*decoder, full.substr(0, n), out);
+      ASSERT_EQ(r.status, DecodeStatus::Error) << n;
+      EXPECT_NE(r.reason.find("ends early (truncated?) after " + std::to_string(n) + " byte"),
+                std::string::npos)
+          << full.substr(0, n) << " -> " << r.reason;
+    }
+  }
+}
+
+TEST(DebeziumDecoder, TrailingContentAndStrayBracketsAreNamedWhereTheyAre) {
+  // The same simdjson error as truncation, for a complete document followed by more text.
+  auto decoder = make_decoder("debezium");
+  DecodedChange out;
+  std::string event = event_with_after(R"({"a":1})");
+  DecodeResult r = decode(*decoder, event + " x", out);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_NE(r.reason.find("at byte " + std::to_string(event.size() + 1) + ": "), std::string::npos)
+      << r.reason;
+  EXPECT_EQ(r.reason.find("ends early"), std::string::npos) << r.reason;
+  r = decode(*decoder, R"({"op":"c","after":{"a":[1}})", out);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_EQ(r.reason, "malformed JSON in value at byte 25: '}' closes no open '{'");
 }
 
 TEST(DebeziumDecoder, DeepNestingIsRejectedNotACrash) {

@@ -19,6 +19,7 @@
 
 #include "allocation_counter.hpp"
 #include "core/change.hpp"
+#include "core/dms_decoder.hpp"
 #include "decoder_test_support.hpp"
 
 namespace cdc {
@@ -130,6 +131,128 @@ TEST(DmsDecoder, UpdateWithoutOrWithEmptyBeforeImage) {
   }
 }
 
+// ---------------------------------------------------------------- before images under a prefix
+// The add-before-image-columns transformation rule puts the before image into "data" as extra
+// columns named <prefix><column> (prefix "BI_" by default).
+
+// A record of the ORDERS table with `data`.
+std::string orders_record(const std::string& operation, const std::string& data,
+                          const std::string& extra = "") {
+  return R"({"data":)" + data + R"(,"metadata":{"record-type":"data","operation":")" + operation +
+         R"(","schema-name":"SHOP","table-name":"ORDERS"})" + extra + "}";
+}
+
+TEST(DmsDecoder, PrefixedBeforeImageOfAKeyChange) {
+  auto decoder = make_decoder("dms");
+  DecodedChange out;
+  // The prefixed columns may come anywhere among the others.
+  for (std::string data : {std::string(R"({"ID":2,"NAME":"b","BI_ID":1,"BI_NAME":"a"})"),
+                           std::string(R"({"BI_ID":1,"ID":2,"BI_NAME":"a","NAME":"b"})")}) {
+    DecodeResult r = decode(*decoder, orders_record("update", data), out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << data << ": " << r.reason;
+    EXPECT_EQ(out.op, Op::Update);
+    EXPECT_TRUE(out.has_after);
+    EXPECT_EQ(to_row(out.after), (Row{{"ID", Field{ValueKind::Number, "2"}},
+                                      {"NAME", Field{ValueKind::String, "b"}}}));
+    // The old key is in `before`, which the batch deletes when it differs from the new one.
+    EXPECT_TRUE(out.has_before);
+    EXPECT_EQ(to_row(out.before), (Row{{"ID", Field{ValueKind::Number, "1"}},
+                                       {"NAME", Field{ValueKind::String, "a"}}}));
+  }
+}
+
+TEST(DmsDecoder, PrefixedBeforeImageWithoutKeyChange) {
+  auto decoder = make_decoder("dms");
+  DecodedChange out;
+  std::string data = R"({"ID":1,"NAME":"b","NOTE":null,"BI_ID":1,"BI_NAME":"a","BI_NOTE":null})";
+  ASSERT_EQ(decode(*decoder, orders_record("update", data), out).status, DecodeStatus::Change);
+  EXPECT_TRUE(out.has_before);
+  EXPECT_EQ(to_row(out.before), (Row{{"ID", Field{ValueKind::Number, "1"}},
+                                     {"NAME", Field{ValueKind::String, "a"}},
+                                     {"NOTE", Field{ValueKind::Null, ""}}}));
+  EXPECT_EQ(to_row(out.after), (Row{{"ID", Field{ValueKind::Number, "1"}},
+                                    {"NAME", Field{ValueKind::String, "b"}},
+                                    {"NOTE", Field{ValueKind::Null, ""}}}));
+}
+
+TEST(DmsDecoder, AllNullPrefixedColumnsAreNoBeforeImage) {
+  // An insert's (and a full-load row's) before-image columns are null: there is no old row, and a
+  // before image of NULLs must not look like a row whose key is NULL.
+  auto decoder = make_decoder("dms");
+  DecodedChange out;
+  std::string data = R"({"ID":1,"NAME":"a","BI_ID":null,"BI_NAME":null})";
+  for (const char* operation : {"insert", "load", "update"}) {
+    DecodeResult r = decode(*decoder, orders_record(operation, data), out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << operation << ": " << r.reason;
+    EXPECT_FALSE(out.has_before) << operation;
+    EXPECT_TRUE(out.before.empty()) << operation;
+    EXPECT_EQ(to_row(out.after), (Row{{"ID", Field{ValueKind::Number, "1"}},
+                                      {"NAME", Field{ValueKind::String, "a"}}}))
+        << operation;
+  }
+  // A delete's row is "data" without the before-image columns.
+  std::string deleted = R"({"ID":1,"NAME":"a","BI_ID":1,"BI_NAME":"a"})";
+  ASSERT_EQ(decode(*decoder, orders_record("delete", deleted), out).status, DecodeStatus::Change);
+  EXPECT_EQ(out.op, Op::Delete);
+  EXPECT_FALSE(out.has_after);
+  EXPECT_EQ(to_row(out.before), (Row{{"ID", Field{ValueKind::Number, "1"}},
+                                     {"NAME", Field{ValueKind::String, "a"}}}));
+}
+
+TEST(DmsDecoder, PrefixedColumnWithoutPartnerIsData) {
+  // A source column that merely starts with the prefix (BI_TOTAL, no TOTAL) is a column; so is
+  // one whose prefix differs in case (DMS writes the prefix as configured).
+  auto decoder = make_decoder("dms");
+  DecodedChange out;
+  std::string data = R"({"ID":2,"BI_TOTAL":5,"bi_ID":9,"BI_":3,"BI_ID":1})";
+  ASSERT_EQ(decode(*decoder, orders_record("update", data), out).status, DecodeStatus::Change);
+  EXPECT_EQ(to_row(out.after), (Row{{"ID", Field{ValueKind::Number, "2"}},
+                                    {"BI_TOTAL", Field{ValueKind::Number, "5"}},
+                                    {"bi_ID", Field{ValueKind::Number, "9"}},
+                                    {"BI_", Field{ValueKind::Number, "3"}}}));
+  EXPECT_EQ(to_row(out.before), (Row{{"ID", Field{ValueKind::Number, "1"}}}));
+}
+
+TEST(DmsDecoder, BeforeImageObjectWinsOverPrefixedColumns) {
+  auto decoder = make_decoder("dms");
+  DecodedChange out;
+  std::string data = R"({"ID":2,"NAME":"b","BI_ID":1,"BI_NAME":"a"})";
+  DecodeResult r =
+      decode(*decoder, orders_record("update", data, R"(,"before-image":{"ID":7})"), out);
+  ASSERT_EQ(r.status, DecodeStatus::Change) << r.reason;
+  EXPECT_TRUE(out.has_before);
+  EXPECT_EQ(to_row(out.before), (Row{{"ID", Field{ValueKind::Number, "7"}},
+                                     {"NAME", Field{ValueKind::String, "a"}}}));
+  EXPECT_EQ(out.after.size(), 2u);
+}
+
+TEST(DmsDecoder, BeforeImagePrefixIsAnOption) {
+  std::string data = R"({"ID":2,"NAME":"b","BI_ID":1,"OLD_ID":1,"OLD_NAME":"a"})";
+  DecodedChange out;
+  // Empty: off, every member of "data" is a column.
+  DecoderOptions off;
+  off.dms_before_image_prefix = "";
+  auto plain = make_decoder("dms", off);
+  ASSERT_EQ(decode(*plain, orders_record("update", data), out).status, DecodeStatus::Change);
+  EXPECT_FALSE(out.has_before);
+  EXPECT_EQ(out.after.size(), 5u);
+  // Another prefix, through the registry and directly.
+  DecoderOptions old;
+  old.dms_before_image_prefix = "OLD_";
+  DmsOptions dms;
+  dms.before_image_prefix = "OLD_";
+  std::unique_ptr<Decoder> decoders[] = {make_decoder("dms", old), make_dms_decoder(dms)};
+  for (auto& decoder : decoders) {
+    ASSERT_EQ(decode(*decoder, orders_record("update", data), out).status, DecodeStatus::Change);
+    EXPECT_EQ(to_row(out.before), (Row{{"ID", Field{ValueKind::Number, "1"}},
+                                       {"NAME", Field{ValueKind::String, "a"}}}));
+    EXPECT_EQ(text_of(out.after, "BI_ID"), "1");
+    EXPECT_EQ(out.after.size(), 3u);
+  }
+  EXPECT_EQ(DecoderOptions().dms_before_image_prefix, "BI_");
+  EXPECT_EQ(DmsOptions().before_image_prefix, "BI_");
+}
+
 TEST(DmsDecoder, DeleteTakesTheRowFromData) {
   auto decoder = make_decoder("dms");
   DecodedChange out;
@@ -218,6 +341,32 @@ TEST(DmsDecoder, ControlRecordsAreSkippedExceptTruncate) {
   }
 }
 
+TEST(DmsDecoder, RecordsThatNameNoTableHaveAnEmptySource) {
+  // No schema-name or table-name (or empty ones): the topic then names the table.
+  auto decoder = make_decoder("dms");
+  DecodedChange out;
+  const char* records[] = {
+      R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert"}})",
+      R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":"s"}})",
+      R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":null,"table-name":"t"}})",
+      R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":"","table-name":""}})",
+  };
+  for (const char* json : records) {
+    DecodeResult r = decode(*decoder, json, out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << json << ": " << r.reason;
+    EXPECT_EQ(out.source, "") << json;
+    EXPECT_EQ(out.op, Op::Insert);
+    EXPECT_EQ(text_of(out.after, "id"), "1");
+  }
+  std::string truncate =
+      R"({"control":{},"metadata":{"record-type":"control","operation":"truncate-table","schema-name":"s","table-name":""}})";
+  ASSERT_EQ(decode(*decoder, truncate, out).status, DecodeStatus::Change);
+  EXPECT_EQ(out.op, Op::Truncate);
+  EXPECT_EQ(out.source, "");
+  ASSERT_EQ(decode(*decoder, data_record("insert", R"({"id":1})"), out).status, DecodeStatus::Change);
+  EXPECT_EQ(out.source, "inventory.products");
+}
+
 TEST(DmsDecoder, RecordsOfDmsOwnTablesAreSkipped) {
   auto decoder = make_decoder("dms");
   DecodedChange out;
@@ -251,12 +400,8 @@ TEST(DmsDecoder, InvalidRecordsAreErrors) {
       {data_record("delete", "[1,2]"), "'data' is neither an object nor null"},
       {data_record("update", R"({"id":1})", R"(,"before-image":"x")"), "'before-image' is neither an object nor null"},
       {R"({"metadata":)" + metadata("data", "insert") + "}", "data record without a 'data' object"},
-      {R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":"s"}})",
-       "'metadata.table-name' is missing or empty"},
-      {R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":null,"table-name":"t"}})",
-       "'metadata.schema-name' is missing or empty"},
-      {R"({"control":{},"metadata":{"record-type":"control","operation":"truncate-table","schema-name":"s","table-name":""}})",
-       "'metadata.table-name' is missing or empty"},
+      {R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":["s"]}})",
+       "'metadata.schema-name' is not a string"},
       {R"([{"data":{}}])", "the value is not a JSON object but an array"},
       {R"(true)", "the value is not a JSON object but a boolean"},
   };

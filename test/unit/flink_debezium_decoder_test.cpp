@@ -188,6 +188,24 @@ TEST(FlinkDebeziumDecoder, SchemaIncludeEnvelopeIsUnwrapped) {
   }
 }
 
+TEST(FlinkDebeziumDecoder, DecimalNumbersStayExactlyAsWritten) {
+  // Flink writes DECIMAL as a JSON number, also under a schema naming Connect's Decimal: the
+  // literal passes through unrounded (the target column's numeric input reads it).
+  auto decoder = make_decoder("flink-debezium");
+  DecodedChange out;
+  std::string row =
+      flink_row("null", R"({"id":1,"big":123456789876543212345678987654321.110,"neg":-1.1})", "c");
+  std::string schema =
+      R"({"type":"struct","fields":[{"type":"struct","fields":[{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"3"},"field":"big"}],"field":"after"}]})";
+  for (std::string json : {row, R"({"schema":)" + schema + R"(,"payload":)" + row + "}"}) {
+    DecodeResult r = decode(*decoder, json, out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << json << ": " << r.reason;
+    EXPECT_EQ(to_row(out.after)["big"].text, "123456789876543212345678987654321.110");
+    EXPECT_EQ(to_row(out.after)["big"].kind, ValueKind::Number);
+    EXPECT_EQ(to_row(out.after)["neg"].text, "-1.1");
+  }
+}
+
 TEST(FlinkDebeziumDecoder, DebeziumExtrasAreIgnoredAndSourceStaysEmpty) {
   // A full Debezium event also decodes; its source is ignored: this format's table is the topic's.
   auto decoder = make_decoder("flink-debezium");

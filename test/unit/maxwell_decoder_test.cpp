@@ -288,6 +288,37 @@ TEST(MaxwellDecoder, ZeroDatesBecomeNull) {
   EXPECT_EQ(text_of(out[0].after, "d"), "0000-00-00");
 }
 
+TEST(MaxwellDecoder, EventsThatNameNoTableHaveAnEmptySource) {
+  // Flink's maxwell-json writer leaves "database" and "table" out; the topic then names the table.
+  auto decoder = make_maxwell_decoder();
+  std::vector<DecodedChange> out;
+  size_t count = 0;
+  const std::string events[] = {
+      R"({"type":"insert","data":{"id":1,"v":"a"}})",
+      R"({"database":"shop","type":"insert","data":{"id":1,"v":"a"}})",
+      R"({"table":"orders","type":"insert","data":{"id":1,"v":"a"}})",
+      R"({"database":null,"table":"","type":"insert","data":{"id":1,"v":"a"}})",
+  };
+  for (const std::string& m : events) {
+    DecodeResult r = decode_all(*decoder, m, out, count);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << m << ": " << r.reason;
+    ASSERT_EQ(count, 1u);
+    EXPECT_EQ(out[0].source, "") << m;
+    EXPECT_EQ(out[0].op, Op::Insert);
+    EXPECT_EQ(text_of(out[0].after, "v"), "a");
+  }
+  std::string update =
+      R"({"type":"update","data":{"id":2,"v":"b"},"old":{"id":1},"primary_key_columns":["id"]})";
+  ASSERT_EQ(decode_all(*decoder, update, out, count).status, DecodeStatus::Change);
+  ASSERT_EQ(count, 2u);
+  EXPECT_EQ(out[0].op, Op::Delete);
+  EXPECT_EQ(text_of(out[0].before, "id"), "1");
+  EXPECT_EQ(out[1].source, "");
+  ASSERT_EQ(decode_all(*decoder, event("insert", R"({"id":1})"), out, count).status,
+            DecodeStatus::Change);
+  EXPECT_EQ(out[0].source, "shop.orders");
+}
+
 TEST(MaxwellDecoder, InvalidEventsAreErrorsWithReasons) {
   auto decoder = make_maxwell_decoder();
   std::vector<DecodedChange> out;
@@ -299,7 +330,8 @@ TEST(MaxwellDecoder, InvalidEventsAreErrorsWithReasons) {
       {event("update", R"({"id":1})", "[1]"), "'old' is not an object"},
       {R"({"database":"shop","table":"orders","data":{"id":1}})", "no 'type'"},
       {event("upsert", R"({"id":1})"), "unknown Maxwell type 'upsert'"},
-      {R"({"table":"orders","type":"insert","data":{"id":1}})", "no 'database' or 'table'"},
+      {R"({"database":["shop"],"table":"orders","type":"insert","data":{"id":1}})",
+       "'database' is not a string"},
       {R"({"database":"shop","table":1,"type":"insert","data":{"id":1}})",
        "'table' is not a string"},
       {event("insert", R"({"id":1})", "", R"(,"primary_key_columns":"id")"),

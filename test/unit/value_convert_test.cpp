@@ -341,6 +341,45 @@ TEST(Decimal, SignsAndScales) {
   EXPECT_EQ(dec({0x3b, 0x9a, 0xca, 0x00}, 0), "1000000000");  // exactly one 10^9 limb
 }
 
+// A Decimal that JsonConverter wrote as a JSON number (decimal.format=NUMERIC) -> its text.
+std::string decnum(std::string_view literal, int32_t scale) {
+  std::string s;
+  EXPECT_TRUE(append_decimal_from_number(literal, scale, s)) << literal;
+  return s;
+}
+
+TEST(Decimal, FromJsonNumberPadsToTheScaleAndKeepsEveryDigit) {
+  EXPECT_EQ(decnum("1.1", 3), "1.100");
+  EXPECT_EQ(decnum("5", 2), "5.00");
+  EXPECT_EQ(decnum("-5", 2), "-5.00");
+  EXPECT_EQ(decnum("-0.5", 1), "-0.5");
+  EXPECT_EQ(decnum("0", 3), "0.000");
+  EXPECT_EQ(decnum("7", 0), "7");
+  EXPECT_EQ(decnum("-7", 0), "-7");
+  EXPECT_EQ(decnum("1.25", 0), "1.25");       // more fraction digits than the scale: as written
+  EXPECT_EQ(decnum("1.23456", 2), "1.23456");
+  EXPECT_EQ(decnum("1200", -2), "1200");      // negative scale: nothing to pad
+  EXPECT_EQ(decnum("1.5e3", 2), "1.5e3");     // exponent form: numeric input reads it
+  EXPECT_EQ(decnum("-1E-7", 9), "-1E-7");
+  // 38 digits (DECIMAL(38,3)) and 65 digits (MySQL's DECIMAL(65,30)) with no rounding.
+  EXPECT_EQ(decnum("123456789876543212345678987654321.110", 3), "123456789876543212345678987654321.110");
+  EXPECT_EQ(decnum("-99999999999999999999999999999999999.99", 3), "-99999999999999999999999999999999999.990");
+  EXPECT_EQ(decnum("99999999999999999999999999999999999.999999999999999999999999999999", 30),
+            "99999999999999999999999999999999999.999999999999999999999999999999");
+  std::string out = "x";
+  ASSERT_TRUE(append_decimal_from_number("2.5", 2, out));  // appends
+  EXPECT_EQ(out, "x2.50");
+}
+
+TEST(Decimal, FromJsonNumberRejectsWhatIsNotANumberLiteral) {
+  std::string s = "keep";
+  for (const char* bad : {"", "-", "1.", ".5", "01", "1e", "+1", "1.5 ", "abc", "0x10", "NaN", "1e+"}) {
+    EXPECT_FALSE(append_decimal_from_number(bad, 2, s)) << bad;
+  }
+  EXPECT_FALSE(append_decimal_from_number("1", 2000000, s));  // a scale no column has
+  EXPECT_EQ(s, "keep");
+}
+
 TEST(Decimal, RejectsEmptyAndAbsurdScales) {
   std::string s = "keep";
   EXPECT_FALSE(append_decimal(nullptr, 0, 0, s));
