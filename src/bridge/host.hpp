@@ -66,6 +66,7 @@ struct PipelineConfig {
   std::string unavailable_value;      // placeholder for values the source did not send
   bool zero_dates_null = true;        // zero_dates = 'null' (else 'error')
   bool base64_decimals = false;       // decimal_handling_mode = 'precise': schema-less base64 decimals
+  std::string dms_before_image_prefix = "BI_";  // DMS add-before-image-columns prefix ('' = off)
   std::vector<SyncTableConfig> tables;
 };
 

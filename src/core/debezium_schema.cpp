@@ -5,6 +5,7 @@
 #include <functional>
 #include <iterator>
 
+#include "core/pg_array.hpp"
 #include "core/value_convert.hpp"
 
 namespace cdc::debezium {
@@ -69,6 +70,14 @@ void read_fields(dom::array fields, RowSchema& row) {
     fs.name = std::string(string_member(obj, "field"));
     fs.conv = conv_of(string_member(obj, "type"), string_member(obj, "name"));
     if (fs.conv == Conv::Decimal) fs.param = int_parameter(obj, "scale", 0);
+    dom::object items;
+    if (string_member(obj, "type") == "array" && obj["items"].get_object().get(items) == simdjson::SUCCESS &&
+        conv_of(string_member(items, "type"), string_member(items, "name")) == Conv::Decimal) {
+      // The schema says the elements are base64 decimals: decode them here, not by the column's
+      // type (which only decodes base64 decimals when the pipeline declares them).
+      fs.conv = Conv::DecimalArray;
+      fs.param = int_parameter(items, "scale", 0);
+    }
     if (fs.conv == Conv::Bits) fs.param = int_parameter(obj, "length", -1);
     row.converts |= fs.conv != Conv::None;
     row.fields.push_back(std::move(fs));
@@ -96,6 +105,26 @@ bool integer_of(const FieldValue& v, int64_t& n) {
   return v.kind == ValueKind::Number && convert::parse_int64(v.text, n);
 }
 
+// A JSON array of Decimal elements (base64, or numbers) -> numeric[] input; false (out unchanged)
+// when an element is neither.
+bool append_decimal_array(std::string_view json, int32_t scale, std::string& out) {
+  bool fits = true;
+  size_t at = out.size();
+  bool ok = append_pg_array_from_json(
+      json,
+      [scale, &fits](const FieldValue& e, std::string& o) {
+        bool done = e.kind == ValueKind::Number ? convert::append_decimal_from_number(e.text, scale, o)
+                    : e.kind == ValueKind::String ? convert::append_decimal_from_base64(e.text, scale, o)
+                                                   : false;
+        fits &= done;
+        return done;
+      },
+      out);
+  if (ok && fits) return true;
+  out.resize(at);
+  return false;
+}
+
 // Appends the converted text of `v` to `out`; false when `v` does not fit the conversion.
 bool convert_value(const FieldSchema& fs, const FieldValue& v, std::string& out) {
   int64_t n = 0;
@@ -112,6 +141,8 @@ bool convert_value(const FieldSchema& fs, const FieldValue& v, std::string& out)
       }
       return v.kind == ValueKind::String &&
              convert::append_decimal_from_base64(v.text, fs.param, out);
+    case Conv::DecimalArray:
+      return v.kind == ValueKind::Json && append_decimal_array(v.text, fs.param, out);
     case Conv::VariableScaleDecimal:
       return v.kind == ValueKind::Json && convert::append_variable_scale_decimal(v.text, out);
     case Conv::Bits:

@@ -25,6 +25,7 @@ enum class Conv : uint8_t {
   None,                  // passes through as it is
   Bytes,                 // "bytes" without logical name: base64 -> bytea '\x..'
   Decimal,               // org.apache.kafka.connect.data.Decimal (param: scale)
+  DecimalArray,          // an array of Decimal items (param: their scale): PostgreSQL's numeric[]
   VariableScaleDecimal,  // io.debezium.data.VariableScaleDecimal {"scale","value"}
   Bits,                  // io.debezium.data.Bits (param: length)
   Date,                  // io.debezium.time.Date, org.apache.kafka.connect.data.Date

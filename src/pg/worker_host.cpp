@@ -217,7 +217,8 @@ PipelineConfig load_config() {
         "coalesce(p.options->>'unavailable_value', '__debezium_unavailable_value'), "
         "coalesce(p.options->>'zero_dates', 'null') = 'null', "
         "coalesce(p.options->>'time_zone', ''), "
-        "coalesce(p.options->>'decimal_handling_mode', 'string') = 'precise' "
+        "coalesce(p.options->>'decimal_handling_mode', 'string') = 'precise', "
+        "coalesce(p.options->>'dms_before_image_prefix', 'BI_') "
         "FROM cdc_sync.pipelines p WHERE p.id = $1",
         worker.pipeline_id);
     if (SPI_processed == 0) return;
@@ -238,6 +239,7 @@ PipelineConfig load_config() {
     cfg.unavailable_value = text_at(0, 13);
     cfg.zero_dates_null = text_at(0, 14) == "t";
     cfg.base64_decimals = text_at(0, 16) == "t";
+    cfg.dms_before_image_prefix = text_at(0, 17);
     // Date-times without a zone (Canal's and Maxwell's TIMESTAMP) are read in this zone by the
     // input functions: the worker's session takes the source's zone.
     const char* zone = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 15);

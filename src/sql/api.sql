@@ -161,6 +161,11 @@ BEGIN
         WHEN 'truncate' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['apply', 'ignore']);
         WHEN 'zero_dates' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['null', 'error']);
         WHEN 'decimal_handling_mode' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['string', 'double', 'precise']);
+        WHEN 'dms_before_image_prefix' THEN
+            IF jsonb_typeof(v) <> 'string' OR v #>> '{}' !~ '^[A-Za-z0-9_$#]{0,63}$' THEN
+                RAISE EXCEPTION 'option "dms_before_image_prefix" must be a column-name prefix such as "BI_", or "" for none'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
         WHEN 'time_zone' THEN
             IF jsonb_typeof(v) <> 'string' OR NOT cdc_sync._is_time_zone(v #>> '{}') THEN
                 RAISE EXCEPTION 'option "time_zone" must name a time zone, e.g. "Asia/Shanghai" or "UTC"'
@@ -182,7 +187,8 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'valid options: batch_max_rows, batch_max_ms, start_from, on_error, '
                              'apply_strategy, parallelism, group_id, kafka, truncate, topic_sources, '
-                             'zero_dates, unavailable_value, time_zone, decimal_handling_mode';
+                             'zero_dates, unavailable_value, time_zone, decimal_handling_mode, '
+                             'dms_before_image_prefix';
         END CASE;
     END LOOP;
 END $$;

@@ -50,6 +50,7 @@ TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConf
 DecoderOptions decoder_options(const host::PipelineConfig& config) {
   DecoderOptions options;
   options.zero_date_as_null = config.zero_dates_null;
+  options.dms_before_image_prefix = config.dms_before_image_prefix;
   return options;
 }
 

@@ -190,6 +190,7 @@ bool PipelineWorker::config_changed(End& end) {
                  fresh.topic_sources != cfg_.topic_sources || fresh.apply_truncate != cfg_.apply_truncate ||
                  fresh.unavailable_value != cfg_.unavailable_value || fresh.zero_dates_null != cfg_.zero_dates_null ||
                  fresh.base64_decimals != cfg_.base64_decimals ||
+                 fresh.dms_before_image_prefix != cfg_.dms_before_image_prefix ||
                  fresh.reset_pending;  // stop, reset_offsets, start faster than we noticed the stop
   cfg_ = fresh;
   if (!restart && fetcher_) {

@@ -4,7 +4,7 @@
 -- unmatched fields, DMS before images under a prefix, bad messages whatever follows them, truncate
 -- counts, truncated JSON.
 \set ON_ERROR_STOP 1
-SELECT plan(42);
+SELECT plan(35);
 
 -- A Debezium event (payload only) for source s.<tbl>.
 CREATE FUNCTION pg_temp.dbz(op text, after jsonb, before jsonb DEFAULT NULL, tbl text DEFAULT 't') RETURNS text
@@ -207,9 +207,9 @@ SELECT results_eq($$SELECT truncates, rows_deleted FROM cdc_sync.status WHERE pi
 SELECT results_eq($$SELECT truncates FROM cdc_sync.table_stats WHERE pipeline = 't12t'$$,
                   'VALUES (2::bigint)', 'table_stats counts them per table');
 SELECT matches((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't12t'),
-               'ends.*33 bytes', 'truncated JSON: the error says where the document ends');
-SELECT unlike((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't12t'), '%at byte 0%',
-              'truncated JSON: not "at byte 0"');
+               'ends early \(truncated\?\) after 34 bytes', 'truncated JSON: the error says where the document ends');
+SELECT doesnt_match((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't12t'), 'at byte 0',
+                    'truncated JSON: not "at byte 0"');
 
 SELECT cdc_sync.drop_pipeline(name) FROM cdc_sync.pipelines WHERE name LIKE 't12%';
 SELECT is((SELECT count(*) FROM cdc_sync.pipelines WHERE name LIKE 't12%'), 0::bigint, 'pipelines dropped');

@@ -227,6 +227,24 @@ TEST(SchemaConversion, DecimalAsJsonNumberIsExact) {
   EXPECT_EQ(row["a"].text, "1.1");
 }
 
+TEST(SchemaConversion, DecimalArrayItemsAreDecodedByTheirSchema) {
+  // The PostgreSQL connector's numeric(8,4)[]: an array schema whose items are Decimals.
+  std::string items = R"({"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal",)"
+                      R"("parameters":{"scale":"4"}})";
+  std::string schema = envelope_schema(R"({"type":"array","optional":true,"items":)" + items +
+                                       R"(,"field":"nums"},)" + field("id", "int32"));
+  auto decoder = make_decoder("debezium");
+  DecodedChange out;
+  ASSERT_EQ(decode(*decoder, event(schema, R"({"id":1,"nums":["EtaH",null,1.5]})"), out).status, DecodeStatus::Change);
+  auto row = to_map(out.after);
+  EXPECT_EQ(row["nums"].text, R"({"123.4567",NULL,"1.5000"})");
+  EXPECT_EQ(row["nums"].kind, ValueKind::Text);
+  // An element that is no Decimal: the value does not match its schema.
+  DecodeResult r = decode(*decoder, event(schema, R"({"id":1,"nums":["not base64!"]})"), out);
+  EXPECT_EQ(r.status, DecodeStatus::Error);
+  EXPECT_NE(r.reason.find("nums"), std::string::npos) << r.reason;
+}
+
 TEST(SchemaConversion, KeyEnvelopeIsConvertedByItsOwnSchema) {
   std::string schema = envelope_schema(field("id", "bytes", "org.apache.kafka.connect.data.Decimal", R"({"scale":"0"})") +
                                        "," + field("v", "string"));
