@@ -48,8 +48,9 @@ awk -F'\t' -v aim="$AIM" '
              rate(cp[i]), ratio(cp[i], base ? cp[base] : 0)
     printf "ratio: events/s relative to debezium (no schema) in the same column\n"
     if (base) {
-      v = dec[base] > 0 ? dec[base] : bat[base]
-      printf "debezium without schema: %d events/s decoding (aim %d): %s\n", v, aim, v >= aim ? "MEETS the aim" : "BELOW the aim"
-      if (bat[base] > 0) printf "debezium without schema, decode + batch: %d events/s: %s\n", bat[base], bat[base] >= aim ? "meets the aim" : "below the aim"
+      # Comparisons in parentheses: inside printf arguments a bare ">" is an output redirection.
+      v = (dec[base] > 0) ? dec[base] : bat[base]
+      printf "debezium without schema: %d events/s decoding (aim %d): %s\n", v, aim, ((v >= aim) ? "MEETS the aim" : "BELOW the aim")
+      if (bat[base] > 0) printf "debezium without schema, decode + batch: %d events/s: %s\n", bat[base], ((bat[base] >= aim) ? "meets the aim" : "below the aim")
     }
   }' "$out"

@@ -227,14 +227,7 @@ TEST(CanalDecoder, MessagesThatNameNoTableHaveAnEmptySource) {
       R"({"data":[{"id":"1","v":"a"}],"database":null,"table":null,"type":"INSERT"})",
       R"({"data":[{"id":"1","v":"a"}],"database":"","table":"","type":"INSERT"})",
   };
-  for (const std::string& m : messages) {
-    DecodeResult r = decode_all(*decoder, m, out, count);
-    ASSERT_EQ(r.status, DecodeStatus::Change) << m << ": " << r.reason;
-    ASSERT_EQ(count, 1u);
-    EXPECT_EQ(out[0].source, "") << m;
-    EXPECT_EQ(out[0].op, Op::Insert);
-    EXPECT_EQ(text_of(out[0].after, "v"), "a");
-  }
+  expect_unnamed_inserts(*decoder, messages, "v", "a");
   // A key change still splits, both halves without a table name.
   std::string update =
       R"({"data":[{"id":"2","v":"b"}],"old":[{"id":"1"}],"pkNames":["id"],"type":"UPDATE"})";

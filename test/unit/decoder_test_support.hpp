@@ -103,6 +103,22 @@ inline std::string text_of(const std::vector<FieldValue>& row, std::string_view 
   return f->kind == ValueKind::Null ? "null" : std::string(f->text);
 }
 
+// Asserts that each message decodes to exactly one insert with an empty source (it names no
+// table: the topic decides) whose after image has `field` = `text`.
+template <typename Messages>
+inline void expect_unnamed_inserts(Decoder& d, const Messages& messages, std::string_view field, const char* text) {
+  std::vector<DecodedChange> out;
+  size_t count = 0;
+  for (const auto& m : messages) {
+    DecodeResult r = decode_all(d, m, out, count);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << m << ": " << r.reason;
+    ASSERT_EQ(count, 1u) << m;
+    EXPECT_EQ(out[0].source, "") << m;
+    EXPECT_EQ(out[0].op, Op::Insert) << m;
+    EXPECT_EQ(text_of(out[0].after, field), text) << m;
+  }
+}
+
 // ---------------------------------------------------------------- Flink changelogs, replays
 
 // Turns a column's text into the text Flink prints for it.

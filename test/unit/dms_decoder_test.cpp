@@ -351,13 +351,7 @@ TEST(DmsDecoder, RecordsThatNameNoTableHaveAnEmptySource) {
       R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":null,"table-name":"t"}})",
       R"({"data":{"id":1},"metadata":{"record-type":"data","operation":"insert","schema-name":"","table-name":""}})",
   };
-  for (const char* json : records) {
-    DecodeResult r = decode(*decoder, json, out);
-    ASSERT_EQ(r.status, DecodeStatus::Change) << json << ": " << r.reason;
-    EXPECT_EQ(out.source, "") << json;
-    EXPECT_EQ(out.op, Op::Insert);
-    EXPECT_EQ(text_of(out.after, "id"), "1");
-  }
+  expect_unnamed_inserts(*decoder, records, "id", "1");
   std::string truncate =
       R"({"control":{},"metadata":{"record-type":"control","operation":"truncate-table","schema-name":"s","table-name":""}})";
   ASSERT_EQ(decode(*decoder, truncate, out).status, DecodeStatus::Change);

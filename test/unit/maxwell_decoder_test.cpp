@@ -299,14 +299,7 @@ TEST(MaxwellDecoder, EventsThatNameNoTableHaveAnEmptySource) {
       R"({"table":"orders","type":"insert","data":{"id":1,"v":"a"}})",
       R"({"database":null,"table":"","type":"insert","data":{"id":1,"v":"a"}})",
   };
-  for (const std::string& m : events) {
-    DecodeResult r = decode_all(*decoder, m, out, count);
-    ASSERT_EQ(r.status, DecodeStatus::Change) << m << ": " << r.reason;
-    ASSERT_EQ(count, 1u);
-    EXPECT_EQ(out[0].source, "") << m;
-    EXPECT_EQ(out[0].op, Op::Insert);
-    EXPECT_EQ(text_of(out[0].after, "v"), "a");
-  }
+  expect_unnamed_inserts(*decoder, events, "v", "a");
   std::string update =
       R"({"type":"update","data":{"id":2,"v":"b"},"old":{"id":1},"primary_key_columns":["id"]})";
   ASSERT_EQ(decode_all(*decoder, update, out, count).status, DecodeStatus::Change);
