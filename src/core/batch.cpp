@@ -110,34 +110,46 @@ TableBatch::TableBatch(TableShape shape) : shape_(std::move(shape)), ncols_(shap
 }
 
 namespace {
-// folded_ values besides column indices: a field that matches no column, before and after its
-// name was reported.
-constexpr int kUnmatched = -1;
-constexpr int kUnmatchedNamed = -2;
+// PostgreSQL's longest identifier (NAMEDATALEN - 1): a longer field name matches no column, and
+// only its first bytes are remembered and reported.
+constexpr size_t kMaxNameBytes = 63;
+
+// ASCII lower case, whatever the process locale (a backend's LC_CTYPE is the database's).
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 }  // namespace
 
 // The column `field` names: the one of that name, else the only one equal to it ignoring ASCII
-// case, else -1 (an unmatched field).
-int TableBatch::column_of(std::string_view field) {
+// case (`folded` says so), else -1 (an unmatched field).
+int TableBatch::column_of(std::string_view field, bool* folded) {
+  if (folded) *folded = false;
   auto exact = column_index_.find(field);
   if (exact != column_index_.end()) return exact->second;
-  auto known = folded_.find(field);
-  if (known != folded_.end()) return known->second < 0 ? -1 : known->second;
-  int column = fold_match(field);
-  if (folded_.size() < kMaxFoldedNames) {
-    folded_names_.push_back(std::make_unique<std::string>(field));
-    folded_.emplace(*folded_names_.back(), column < 0 ? kUnmatched : column);
+  std::string_view key = field.substr(0, kMaxNameBytes + 1);
+  auto known = folded_.find(key);
+  int column;
+  if (known != folded_.end()) {
+    column = known->second.column;
+  } else {
+    column = field.size() > kMaxNameBytes ? -1 : fold_match(field);
+    if (folded_.size() < kMaxFoldedNames) {
+      folded_names_.push_back(std::make_unique<std::string>(key));
+      folded_.emplace(*folded_names_.back(), Folded{column, 0});
+    }
   }
+  if (folded) *folded = column >= 0;
   return column;
 }
 
-// Counts a value of a field that matches no column, and names the field the first time.
+// Counts a value of a field that matches no column, and names the field once per batch (the
+// catalog keeps the names already reported, so a rolled-back batch loses none).
 void TableBatch::note_unmatched(std::string_view field) {
   unmatched_values_++;
-  auto it = folded_.find(field);
-  if (it == folded_.end() || it->second != kUnmatched) return;  // named before, or past the bound
-  it->second = kUnmatchedNamed;
-  new_unmatched_.emplace_back(field);
+  auto it = folded_.find(field.substr(0, kMaxNameBytes + 1));
+  if (it == folded_.end() || it->second.named_in == epoch_) return;  // named in this batch, or past the bound
+  it->second.named_in = epoch_;
+  std::string name(field.substr(0, kMaxNameBytes));
+  if (field.size() > kMaxNameBytes) name += "...";
+  new_unmatched_.push_back(std::move(name));
 }
 
 // The only column whose name equals `field` ignoring ASCII case, or -1 (none, or ambiguous).
@@ -147,8 +159,7 @@ int TableBatch::fold_match(std::string_view field) const {
     const std::string& name = shape_.columns[c];
     if (name.size() != field.size()) continue;
     bool same = true;
-    for (size_t i = 0; i < name.size() && same; ++i)
-      same = std::tolower((unsigned char)name[i]) == std::tolower((unsigned char)field[i]);
+    for (size_t i = 0; i < name.size() && same; ++i) same = ascii_lower(name[i]) == ascii_lower(field[i]);
     if (!same) continue;
     if (found >= 0) return -1;  // "Region" and "region" both match "REGION": no guess
     found = static_cast<int>(c);
@@ -224,7 +235,11 @@ bool TableBatch::marked_deleted(const DecodedChange& change) const {
 // field that matches no column is counted (the op_field is not data).
 void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>& image, bool data) {
   for (const FieldValue& f : image) {
-    int c = column_of(f.name);
+    bool folded = false;
+    int c = column_of(f.name, &folded);
+    // "ID" must not overwrite what a field named exactly "id" in the same image gave its column
+    // (the key was read from that one).
+    if (folded && field_named(image, shape_.columns[c])) c = -1;
     if (c < 0) {
       if (data && f.name != shape_.op_field) note_unmatched(f.name);
       continue;
@@ -236,6 +251,13 @@ void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>&
   }
 }
 
+// True when `image` has a field named exactly `name`.
+bool TableBatch::field_named(const std::vector<FieldValue>& image, std::string_view name) {
+  for (const FieldValue& f : image)
+    if (f.name == name) return true;
+  return false;
+}
+
 // Keeps the values `row` holds now for validation (see the class comment): a later change of
 // its key is about to overwrite or delete them.
 void TableBatch::supersede(const Row& row) {
@@ -245,12 +267,19 @@ void TableBatch::supersede(const Row& row) {
   superseded_++;
 }
 
+// True (with `error`) when a value the change would write must not reach its column at all; a
+// delete (unless appended) writes only its key.
+bool TableBatch::refused(const DecodedChange& change, std::string& error) {
+  if (change.op == Op::Delete && !shape_.append) return false;
+  const std::vector<FieldValue>& image = change.op == Op::Delete ? change.before : change.after;
+  return values_refused(image, error) || values_refused(change.key, error);
+}
+
 bool TableBatch::check(const DecodedChange& change, std::string& error) {
   if (change.op == Op::Truncate) return true;
   const std::vector<FieldValue>& image = change.op == Op::Delete ? change.before : change.after;
   if (!shape_.append && !key_of(image, &change.key, error)) return false;
-  if (change.op == Op::Delete && !shape_.append) return true;  // only its key is applied
-  return !values_refused(image, error) && !values_refused(change.key, error);
+  return !refused(change, error);
 }
 
 // Append mode: the change's row image becomes a new row, whatever its key.
@@ -268,6 +297,7 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
     return true;
   }
   if (shape_.append) {
+    if (refused(change, error)) return false;
     add_appended(change);
     return true;
   }
@@ -276,6 +306,7 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
   bool is_delete = change.op == Op::Delete || marked;
   const std::vector<FieldValue>& image = change.op == Op::Delete ? change.before : change.after;
   if (!key_of(image, &change.key, error)) return false;
+  if (refused(change, error)) return false;
   // An update that moved its row to another key (the source changed the primary key): the old
   // key's row goes away. Canal and Maxwell split such updates themselves; Debezium, DMS and
   // Flink send one update whose before image holds the old key.
@@ -322,13 +353,12 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
 }
 
 void TableBatch::truncate() {
-  // What came before the truncate is moot, its validation included; the counters stay.
+  // The rows before the truncate are moot for the target, but not for validation: a bad message
+  // is reported whatever follows it. (The arena keeps their values until clear().)
+  for (const Row& row : rows_) supersede(row);
   rows_.clear();
   slots_.clear();
   by_key_.clear();
-  arena_.reset();
-  superseded_slots_.clear();
-  superseded_ = 0;
   truncate_first_ = true;
   truncates_++;
 }
@@ -342,6 +372,7 @@ void TableBatch::clear() {
   truncates_ = 0;
   unmatched_values_ = 0;
   new_unmatched_.clear();
+  epoch_++;
   superseded_slots_.clear();
   superseded_ = 0;
 }
@@ -369,27 +400,33 @@ void TableBatch::append_row(std::string& out, const Row& row, const std::vector<
   out.push_back('\n');
 }
 
-// The superseded rows as one validate-only group over every column any of them carries.
-StageGroup TableBatch::superseded_group() const {
-  StageGroup g;
-  g.validate_only = true;
-  std::vector<bool> used(ncols_, false);
-  for (size_t i = 0; i < superseded_slots_.size(); ++i)
-    if (superseded_slots_[i].data() != nullptr) used[i % ncols_] = true;
-  for (size_t c = 0; c < ncols_; ++c)
-    if (used[c]) g.columns.push_back(static_cast<int>(c));
-  g.upserts = superseded_;
+// The superseded rows as validate-only groups, one per set of columns they carry (a column they
+// lack is not staged, so it cannot fail as a NULL that was never sent).
+void TableBatch::append_superseded_groups(std::vector<StageGroup>& groups) const {
+  std::unordered_map<std::string, size_t> by_mask;
+  std::string mask;
   for (size_t r = 0; r < superseded_; ++r) {
+    const std::string_view* row = &superseded_slots_[r * ncols_];
+    mask.assign(ncols_, '\0');
+    for (size_t c = 0; c < ncols_; ++c) mask[c] = row[c].data() != nullptr;
+    auto it = by_mask.find(mask);
+    if (it == by_mask.end()) {
+      StageGroup g;
+      g.validate_only = true;
+      for (size_t c = 0; c < ncols_; ++c)
+        if (mask[c]) g.columns.push_back(static_cast<int>(c));
+      it = by_mask.emplace(mask, groups.size()).first;
+      groups.push_back(std::move(g));
+    }
+    StageGroup& g = groups[it->second];
+    g.upserts++;
     g.copy_text.push_back('v');
     for (int c : g.columns) {
-      std::string_view v = superseded_slots_[r * ncols_ + c];
-      if (v.data() == nullptr) v = kNull;
       g.copy_text.push_back('\t');
-      g.copy_text.append(v.data(), v.size());
+      g.copy_text.append(row[c].data(), row[c].size());
     }
     g.copy_text.push_back('\n');
   }
-  return g;
 }
 
 std::vector<StageGroup> TableBatch::groups() const {
@@ -441,7 +478,7 @@ std::vector<StageGroup> TableBatch::groups() const {
     StageGroup& g = groups[group_of_row[r]];
     append_row(g.copy_text, rows_[r], g.columns, rows_[r].is_delete);
   }
-  if (superseded_ > 0) groups.push_back(superseded_group());
+  append_superseded_groups(groups);
   return groups;
 }
 

@@ -91,7 +91,8 @@ class TableBatch {
   uint64_t truncates() const { return truncates_; }
   // Values of fields that matched no column in the changes added since clear().
   uint64_t unmatched_values() const { return unmatched_values_; }
-  // Names of unmatched fields this batch object had not met before, in order (since clear()).
+  // Names of the unmatched fields of the changes added since clear(), once each, in order (a name
+  // longer than 63 bytes is cut and ends in "...").
   const std::vector<std::string>& new_unmatched_fields() const { return new_unmatched_; }
 
  private:
@@ -103,13 +104,15 @@ class TableBatch {
   bool key_of(const std::vector<FieldValue>& image, const std::vector<FieldValue>* fallback,
               std::string& error);
   const FieldValue* field_for(const std::vector<FieldValue>& image, int column);
-  int column_of(std::string_view field);
+  int column_of(std::string_view field, bool* folded = nullptr);
+  static bool field_named(const std::vector<FieldValue>& image, std::string_view name);
   int fold_match(std::string_view field) const;
   void note_unmatched(std::string_view field);
   bool values_refused(const std::vector<FieldValue>& image, std::string& error);
+  bool refused(const DecodedChange& change, std::string& error);
   void set_columns(uint32_t first_slot, const std::vector<FieldValue>& image, bool data = false);
   void supersede(const Row& row);
-  StageGroup superseded_group() const;
+  void append_superseded_groups(std::vector<StageGroup>& groups) const;
   bool is_unavailable(const FieldValue& value) const;
   bool marked_deleted(const DecodedChange& change) const;
   void add_appended(const DecodedChange& change);
@@ -131,9 +134,15 @@ class TableBatch {
   uint64_t truncates_ = 0;
   std::vector<std::string> unavailable_forms_;  // the placeholder as text, base64 and bytea hex
   bool check_decimals_ = false;  // some column is numeric/integer and base64 decimals are not declared
-  // Fields whose names are not a column's: the column they match ignoring case, or -1. Keys point
-  // into folded_names_. Bounded: names come from messages (untrusted).
-  std::unordered_map<std::string_view, int> folded_;
+  // Fields whose names are not a column's (their first 64 bytes): the column they match ignoring
+  // case, or -1, and the batch (epoch_) that last named them. Keys point into folded_names_.
+  // Bounded: names come from messages (untrusted).
+  struct Folded {
+    int column;
+    uint64_t named_in;
+  };
+  std::unordered_map<std::string_view, Folded> folded_;
+  uint64_t epoch_ = 1;  // bumped by clear()
   std::vector<std::unique_ptr<std::string>> folded_names_;
   uint64_t unmatched_values_ = 0;
   std::vector<std::string> new_unmatched_;

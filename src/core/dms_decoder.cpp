@@ -29,6 +29,7 @@
 #include "core/dms_decoder.hpp"
 
 #include <string>
+#include <unordered_set>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -148,14 +149,6 @@ bool is_dms_internal_table(const DmsRecord& rec) {
   return rec.schema.empty() && rec.table.substr(0, 7) == "awsdms_";
 }
 
-// True when `row` has a field named exactly `name`.
-bool has_field(const std::vector<FieldValue>& row, std::string_view name) {
-  for (const FieldValue& f : row) {
-    if (f.name == name) return true;
-  }
-  return false;
-}
-
 // True when every value of `row` is null (also when it is empty).
 bool all_null(const std::vector<FieldValue>& row) {
   for (const FieldValue& f : row) {
@@ -183,7 +176,7 @@ class DmsDecoder final : public Decoder {
   DecodeResult finish_control(const DmsRecord& rec, DecodedChange& out);
   void set_source(const DmsRecord& rec, DecodedChange& out);
   void take_prefixed_before(std::vector<FieldValue>& row);
-  void merge_prefixed_before(std::vector<FieldValue>& before) const;
+  void merge_prefixed_before(std::vector<FieldValue>& before);
 
   DmsOptions options_;
   json::ValueDocument value_;
@@ -191,6 +184,7 @@ class DmsDecoder final : public Decoder {
   std::string source_;                     // out.source points here
   std::vector<FieldValue> prefixed_;       // before-image values found in "data", named X
   std::vector<unsigned char> is_prefixed_; // take_prefixed_before()'s marks, one per field
+  std::unordered_set<std::string_view> names_;  // field names of the row (hashed: names are untrusted)
 };
 
 DecodeResult DmsDecoder::decode(const char* key, size_t key_len, const char* value,
@@ -262,10 +256,14 @@ void DmsDecoder::take_prefixed_before(std::vector<FieldValue>& row) {
   if (prefix.empty()) return;
   is_prefixed_.assign(row.size(), 0);
   bool any = false;
+  names_.clear();
   for (size_t i = 0; i < row.size(); ++i) {
     std::string_view name = row[i].name;
     if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-    is_prefixed_[i] = has_field(row, name.substr(prefix.size()));
+    // Hashed, once a prefixed field is seen: a message with many of them stays linear.
+    if (names_.empty())
+      for (const FieldValue& f : row) names_.insert(f.name);
+    is_prefixed_[i] = names_.count(name.substr(prefix.size())) != 0;
     any |= is_prefixed_[i] != 0;
   }
   if (!any) return;
@@ -284,13 +282,11 @@ void DmsDecoder::take_prefixed_before(std::vector<FieldValue>& row) {
 
 // Adds to an update's before image the prefixed values of the columns it does not have: the
 // "before-image" object, when present too, wins.
-void DmsDecoder::merge_prefixed_before(std::vector<FieldValue>& before) const {
-  size_t from_object = before.size();
-  for (const FieldValue& f : prefixed_) {
-    bool listed = false;
-    for (size_t i = 0; i < from_object && !listed; ++i) listed = before[i].name == f.name;
-    if (!listed) before.push_back(f);
-  }
+void DmsDecoder::merge_prefixed_before(std::vector<FieldValue>& before) {
+  names_.clear();
+  for (const FieldValue& f : before) names_.insert(f.name);
+  for (const FieldValue& f : prefixed_)
+    if (!names_.count(f.name)) before.push_back(f);
 }
 
 // A control record: a truncate is applied, everything else (DDL, task events) skipped.

@@ -262,17 +262,29 @@ Datum raw_as_text(const std::string& raw) {
 
 // Adds field names that matched no column to their sync tables' unmatched_fields (the first 100)
 // and warns once for each name not recorded before: data the user does not get must be seen.
-void record_unmatched_fields(Datum table_ids, Datum names) {
+void record_unmatched_fields(const std::vector<int32>& tables, const std::vector<std::string>& names) {
+  // Names come from messages: only those valid in the database encoding are recorded.
+  Datum* ids = (Datum*)palloc(sizeof(Datum) * (names.size() + 1));
+  Datum* texts = (Datum*)palloc(sizeof(Datum) * (names.size() + 1));
+  int valid = 0;
+  for (size_t i = 0; i < names.size(); i++) {
+    if (!pg_verifymbstr(names[i].data(), (int)names[i].size(), true) || names[i].find('\0') != std::string::npos)
+      continue;
+    ids[valid] = Int32GetDatum(tables[i]);
+    texts[valid++] = PointerGetDatum(cstring_to_text_with_len(names[i].data(), (int)names[i].size()));
+  }
+  Datum table_ids = PointerGetDatum(construct_array(ids, valid, INT4OID, 4, true, TYPALIGN_INT));
+  Datum field_names = PointerGetDatum(construct_array(texts, valid, TEXTOID, -1, false, TYPALIGN_INT));
   uint64 n = spi_exec(
       "WITH u AS (SELECT DISTINCT u.id, u.f FROM unnest($1::int4[], $2::text[]) AS u(id, f)), "
       "fresh AS (SELECT u.id, u.f FROM u JOIN cdc_sync.sync_table_counters c ON c.sync_table = u.id "
-      "          WHERE u.f <> ALL (c.unmatched_fields)), "
+      "          WHERE u.f <> ALL (c.unmatched_fields) AND cardinality(c.unmatched_fields) < 100), "
       "upd AS (UPDATE cdc_sync.sync_table_counters c "
       "        SET unmatched_fields = (c.unmatched_fields || ARRAY(SELECT f FROM fresh WHERE fresh.id = c.sync_table "
       "                                                             ORDER BY f))[1:100] "
       "        WHERE c.sync_table IN (SELECT id FROM fresh)) "
       "SELECT f.f, s.source, s.target::text FROM fresh f JOIN cdc_sync.sync_tables s ON s.id = f.id ORDER BY 2, 1",
-      SPI_OK_SELECT, "recording unmatched fields", {{INT4ARRAYOID, table_ids}, {TEXTARRAYOID, names}});
+      SPI_OK_SELECT, "recording unmatched fields", {{INT4ARRAYOID, table_ids}, {TEXTARRAYOID, field_names}});
   for (uint64 i = 0; i < n; i++)
     ereport(WARNING,
             (errmsg("cdc_sync: pipeline \"%s\": field \"%s\" matches no column of %s (sync table of source "
@@ -464,7 +476,7 @@ void write_progress(const BatchProgress& p) {
                {{INT4ARRAYOID, int4_array(ids)}, {INT8ARRAYOID, int8_array(ins)}, {INT8ARRAYOID, int8_array(upd)},
                 {INT8ARRAYOID, int8_array(del)}, {INT8ARRAYOID, int8_array(trunc)},
                 {INT8ARRAYOID, int8_array(unmatched)}});
-    if (!fields.empty()) record_unmatched_fields(int4_array(field_tables), text_array(fields));
+    if (!fields.empty()) record_unmatched_fields(field_tables, fields);
     for (const DeadLetter& d : p.dead_letters)
       spi_exec("INSERT INTO cdc_sync.dead_letters (pipeline, topic, partition, \"offset\", key, value, error) "
                "VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -157,7 +157,9 @@ void publish_waiting(const WaitingPipeline* waiting, int n, const WantedPipeline
       known = was_waiting[j].pipeline_id == waiting[i].pipeline_id && was_waiting[j].no_slot == waiting[i].no_slot;
     if (known) continue;
     const WantedPipeline* w = find_wanted(wanted, count, waiting[i].pipeline_id);
-    ereport(WARNING, (errmsg("cdc_sync: pipeline \"%s\" is %s", w ? w->name : "?", waiting_problem(waiting[i].no_slot))));
+    char* problem = waiting_problem(waiting[i].no_slot);
+    ereport(WARNING, (errmsg("cdc_sync: pipeline \"%s\" is %s", w ? w->name : "?", problem)));
+    pfree(problem);
   }
   int shown = Min(n, kMaxWaiting);
   LWLockAcquire(st->lock, LW_EXCLUSIVE);

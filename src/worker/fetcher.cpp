@@ -303,6 +303,12 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
   std::string error;
   for (size_t c = 0; c < count && r.status == DecodeStatus::Change; c++) {
     if (changes_[c].op == Op::Truncate && !apply_truncate_) continue;
+    if (changes_[c].op == Op::Truncate && changes_[c].source.empty()) {
+      // Too destructive to guess at: the topic may carry several tables.
+      batch.state[index] = Batch::kDeadLetter;
+      bad_message(batch, m, "a truncate that names no table is not applied; the source must name it", settings);
+      return;
+    }
     int t = route(source_of(changes_[c], m.topic, topic_sources_));
     if (t < 0) continue;
     if (!batch.tables[t].check(changes_[c], error)) {

@@ -83,13 +83,16 @@ void touch_change(const DecodedChange& c) {
   touch_image(c.key);
 }
 
-// A group's COPY text: one line per row, "u" or "d" then one tab-separated value per column, with
-// no raw tab, newline or carriage return inside a value (they must be escaped).
+// A group's COPY text: one line per row, "u" or "d" ("v" in a validate-only group, and only there)
+// then one tab-separated value per column, with no raw tab, newline or carriage return inside a
+// value (they must be escaped).
 void check_copy_text(const StageGroup& g) {
   size_t lines = 0, tabs = 0;
   bool line_start = true;
   for (char c : g.copy_text) {
-    if (line_start && c != 'u' && c != 'd') fail("COPY line does not start with u or d", "batch");
+    if (line_start && (g.validate_only ? c != 'v' : c != 'u' && c != 'd'))
+      fail(g.validate_only ? "validate-only COPY line does not start with v" : "COPY line does not start with u or d",
+           "batch");
     line_start = false;
     if (c == '\r') fail("raw carriage return in COPY text", "batch");
     if (c == '\t') ++tabs;
@@ -169,7 +172,7 @@ struct Batches {
         touch(g.copy_text);
         for (int c : g.columns)
           if (c < 0 || static_cast<size_t>(c) >= b->shape().columns.size()) fail("group column out of range", "batch");
-        rows += g.upserts + g.deletes;
+        if (!g.validate_only) rows += g.upserts + g.deletes;
         check_copy_text(g);
       }
       if (rows != b->rows()) fail("groups() lost or invented rows", "batch");

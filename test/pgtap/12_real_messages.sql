@@ -4,7 +4,7 @@
 -- unmatched fields, DMS before images under a prefix, bad messages whatever follows them, truncate
 -- counts, truncated JSON.
 \set ON_ERROR_STOP 1
-SELECT plan(35);
+SELECT plan(36);
 
 -- A Debezium event (payload only) for source s.<tbl>.
 CREATE FUNCTION pg_temp.dbz(op text, after jsonb, before jsonb DEFAULT NULL, tbl text DEFAULT 't') RETURNS text
@@ -16,9 +16,9 @@ CREATE FUNCTION pg_temp.send(topic text, msgs text) RETURNS void LANGUAGE sql AS
 $$;
 
 -- 1. Keys of type varchar (text's operators by binary coercion) and of a domain over int.
-CREATE DOMAIN pg_temp.posint AS int CHECK (VALUE > 0);
+CREATE DOMAIN t12_posint AS int CHECK (VALUE > 0);
 CREATE TABLE t12_vc (id varchar(64) PRIMARY KEY, v text);
-CREATE TABLE t12_dom (id pg_temp.posint PRIMARY KEY, v text);
+CREATE TABLE t12_dom (id t12_posint PRIMARY KEY, v text);
 SELECT cdc_test.create_topic('t12_keys', 1);
 SELECT pg_temp.send('t12_keys', $$VALUES
     (1, pg_temp.dbz('c', '{"id": "a-1", "v": "one"}', NULL, 'vc')),
@@ -177,14 +177,13 @@ SELECT results_eq($$SELECT pipeline, "offset" FROM cdc_sync.dead_letters WHERE p
                   $$VALUES ('t12b', 1::bigint), ('t12b', 3), ('t12b1', 1), ('t12b1', 3)$$,
                   'the same dead letters in one batch of five as in batches of one, superseded or not');
 SELECT results_eq('SELECT id, d, v FROM t12_bad', $$VALUES (1, '2020-02-02'::date, 'c')$$, 'one batch: final row');
-SELECT results_eq('TABLE t12_bad EXCEPT TABLE t12_bad_one', 'SELECT * FROM t12_bad WHERE false',
-                  'batches of one end in the same table');
+SELECT set_eq('TABLE t12_bad', 'TABLE t12_bad_one', 'batches of one end in the same table');
 SELECT ok(cdc_test.wait_until($$SELECT state = 'failed' FROM cdc_sync.pipelines WHERE name = 't12bf'$$),
           'on_error fail: the pipeline fails on the superseded bad message');
 SELECT matches((SELECT last_error FROM cdc_sync.pipelines WHERE name = 't12bf'),
                '^bad message at t12_bad\[0\]@1: .*"2020-13-45"', 'last_error names the Kafka message and the value');
-SELECT results_eq($$SELECT next_offset FROM cdc_sync.offsets WHERE pipeline = 't12bf'$$, 'VALUES (0::bigint)',
-                  'on_error fail: no offset advanced past the bad message''s batch');
+SELECT ok((SELECT next_offset <= 1 FROM cdc_sync.offsets WHERE pipeline = 't12bf'),
+          'on_error fail: no offset advanced past the bad message');
 
 -- 10. Truncates are counted; truncated JSON says where the document ends.
 CREATE TABLE t12_tr (id int PRIMARY KEY);
@@ -195,7 +194,8 @@ SELECT pg_temp.send('t12_tr', $$VALUES
     (2, pg_temp.dbz('c', '{"id": 2}')),
     (3, '{"before": null, "after": {"id": 3'),
     (4, '{"op": "t", "source": {"db": "s", "table": "t"}}'),
-    (5, pg_temp.dbz('c', '{"id": 4}'))$$);
+    (5, pg_temp.dbz('c', '{"id": 4}')),
+    (6, '{"op": "t"}')$$);
 SELECT cdc_sync.create_pipeline('t12t', cdc_test.brokers(), ARRAY['t12_tr'], 'debezium',
                                 '{"on_error": "dead_letter", "batch_max_rows": 3}');
 SELECT cdc_sync.add_sync_table('t12t', 's\.t', 't12_tr');
@@ -206,12 +206,16 @@ SELECT results_eq($$SELECT truncates, rows_deleted FROM cdc_sync.status WHERE pi
                   'VALUES (2::bigint, 0::bigint)', 'status counts both truncates');
 SELECT results_eq($$SELECT truncates FROM cdc_sync.table_stats WHERE pipeline = 't12t'$$,
                   'VALUES (2::bigint)', 'table_stats counts them per table');
-SELECT matches((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't12t'),
+SELECT matches((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't12t' AND "offset" = 6),
+               'a truncate that names no table is not applied', 'a truncate that names no table is a bad message');
+SELECT matches((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't12t' AND "offset" = 3),
                'ends early \(truncated\?\) after 34 bytes', 'truncated JSON: the error says where the document ends');
-SELECT doesnt_match((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't12t'), 'at byte 0',
+SELECT doesnt_match((SELECT error FROM cdc_sync.dead_letters WHERE pipeline = 't12t' AND "offset" = 3), 'at byte 0',
                     'truncated JSON: not "at byte 0"');
 
 SELECT cdc_sync.drop_pipeline(name) FROM cdc_sync.pipelines WHERE name LIKE 't12%';
+DROP TABLE t12_dom;
+DROP DOMAIN t12_posint;
 SELECT is((SELECT count(*) FROM cdc_sync.pipelines WHERE name LIKE 't12%'), 0::bigint, 'pipelines dropped');
 
 SELECT * FROM finish();

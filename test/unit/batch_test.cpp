@@ -572,7 +572,7 @@ TEST(TableBatchFields, CaseInsensitiveMatchOnlyWhenUnambiguous) {
   EXPECT_EQ(two.new_unmatched_fields(), (std::vector<std::string>{"NAME"}));
 }
 
-TEST(TableBatchFields, UnmatchedFieldsAreCountedAndNamedOnce) {
+TEST(TableBatchFields, UnmatchedFieldsAreCountedAndNamedOncePerBatch) {
   TableShape sh = shape();
   sh.op_field = "op";
   TableBatch b(sh);
@@ -584,10 +584,23 @@ TEST(TableBatchFields, UnmatchedFieldsAreCountedAndNamedOnce) {
   add(b, del({num("id", "4"), str("gone", "x")}));  // nor is a delete's before image
   EXPECT_EQ(b.unmatched_values(), 3u);
   EXPECT_EQ(b.new_unmatched_fields(), (std::vector<std::string>{"region", "zone"}));
+  // Named again in the next batch: the catalog, not the batch, remembers what was reported, so
+  // a batch that rolled back loses no name.
   b.clear();
   add(b, upsert(Op::Insert, {num("id", "5"), str("region", "EU")}));
   EXPECT_EQ(b.unmatched_values(), 1u);
-  EXPECT_TRUE(b.new_unmatched_fields().empty()) << "named once per batch object";
+  EXPECT_EQ(b.new_unmatched_fields(), (std::vector<std::string>{"region"}));
+  // A name longer than any column's is cut.
+  std::string long_name(300, 'x');
+  add(b, upsert(Op::Insert, {num("id", "6"), str(long_name, "v")}));
+  EXPECT_EQ(b.new_unmatched_fields().back(), std::string(63, 'x') + "...");
+}
+
+TEST(TableBatchFields, AFoldedFieldNeverOverwritesTheExactOne) {
+  TableBatch b(shape());  // id, name, qty
+  add(b, upsert(Op::Insert, {num("id", "1"), num("ID", "2"), str("name", "a"), str("NAME", "b")}));
+  EXPECT_EQ(b.groups()[0].copy_text, "u\t1\ta\n");  // keyed on id 1, staged with id 1
+  EXPECT_EQ(b.unmatched_values(), 2u);
 }
 
 TEST(TableBatchValidation, SupersededChangesAreStagedForValidationOnly) {
@@ -599,22 +612,29 @@ TEST(TableBatchValidation, SupersededChangesAreStagedForValidationOnly) {
   add(b, del({num("id", "3")}));
   add(b, upsert(Op::Insert, {num("id", "3"), str("name", "c"), num("qty", "3")}));  // a delete: nothing to check
   auto groups = b.groups();
-  ASSERT_FALSE(groups.empty());
-  const StageGroup& v = groups.back();
-  EXPECT_TRUE(v.validate_only);
-  EXPECT_EQ(v.upserts, 2u);
-  EXPECT_EQ(v.columns, (std::vector<int>{0, 1, 2}));
-  EXPECT_EQ(v.copy_text, "v\t1\ta\tnot a number\nv\t2\tb\t\\N\n");
-  for (size_t g = 0; g + 1 < groups.size(); g++) EXPECT_FALSE(groups[g].validate_only);
-  // A truncate makes what came before moot; clear() forgets everything.
+  std::vector<const StageGroup*> validate;
+  for (const StageGroup& g : groups)
+    if (g.validate_only) validate.push_back(&g);
+  // One group per column set: a column a change did not carry is not staged as NULL.
+  ASSERT_EQ(validate.size(), 2u);
+  EXPECT_EQ(validate[0]->columns, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(validate[0]->copy_text, "v\t1\ta\tnot a number\n");
+  EXPECT_EQ(validate[1]->columns, (std::vector<int>{0, 1}));
+  EXPECT_EQ(validate[1]->copy_text, "v\t2\tb\n");
+  EXPECT_FALSE(groups.front().validate_only) << "applied groups come first";
+  // A truncate does not apply what came before it, but still validates it.
   b.truncate();
-  EXPECT_TRUE(b.groups().empty());
+  groups = b.groups();
+  ASSERT_EQ(groups.size(), 2u);
+  for (const StageGroup& g : groups) EXPECT_TRUE(g.validate_only);
+  EXPECT_EQ(groups[0].copy_text, "v\t1\ta\tnot a number\nv\t1\ta\t2\nv\t3\tc\t3\n");
   EXPECT_EQ(b.truncates(), 1u);
   b.truncate();
   EXPECT_EQ(b.truncates(), 2u);
   b.clear();
   EXPECT_EQ(b.truncates(), 0u);
   EXPECT_TRUE(b.empty());
+  EXPECT_TRUE(b.groups().empty());
 }
 
 }  // namespace
