@@ -7,6 +7,8 @@ packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   librdkafka-dev libsimdjson-dev libgtest-dev
   clang libclang-rt-dev llvm  # test/fuzz: clang++, libFuzzer + sanitizer runtimes, llvm-symbolizer
+  # test/stack: the real chain (Kafka, Kafka Connect + Debezium from Maven Central; MariaDB)
+  default-jdk-headless maven mariadb-server mariadb-client curl python3
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

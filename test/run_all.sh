@@ -39,6 +39,10 @@ echo "== end-to-end tests (pgTAP)"
 tpsql -d "$E2E_DB" -f test/pgtap/helpers.sql >/dev/null
 pg_prove -U postgres -h "$PGHOST" -p "$PGPORT" -d "$E2E_DB" --timer test/pgtap/[0-9]*.sql
 
+echo "== real chain smoke test (MariaDB -> Debezium -> Kafka)"
+# The jars come from Maven Central once, into a cache outside the clone (test/stack/stack.sh).
+bash test/stack/smoke.sh "$RUN_DIR/stack-smoke"
+
 echo "== fault tests"
 for t in test/fault/[0-9]*.sh; do
   [ -e "$t" ] || continue
