@@ -13,6 +13,11 @@ source test/harness/common.sh
 if [ "${1:-}" = stop ]; then stop_all; echo "demo stopped"; exit 0; fi
 SALES_ROWS=${SALES_ROWS:-200000}
 RETURNS_ROWS=${RETURNS_ROWS:-50000}
+# The mock cluster keeps only about 5 MB per partition and drops the oldest messages beyond that:
+# with ~1 KB events, 3,000 per partition keep everything even if the workers start late.
+partitions_for() { local p=$(( ($1 + 2999) / 3000 )); echo $(( p < 4 ? 4 : p )); }
+SALES_PARTS=$(partitions_for "$SALES_ROWS")
+RETURNS_PARTS=$(partitions_for "$RETURNS_ROWS")
 
 echo "== installing dependencies and building (log: build.log)"
 [ "$(id -u)" = 0 ] && bash test/install_deps.sh
@@ -24,8 +29,8 @@ stage_tools
 start_kafka
 start_pg
 bin=$RUN_DIR/bin
-"$bin/mock_kafka" ctl --state-dir "$RUN_DIR/kafka" create-topic tpcds.store_sales 8 >/dev/null
-"$bin/mock_kafka" ctl --state-dir "$RUN_DIR/kafka" create-topic tpcds.store_returns 4 >/dev/null
+"$bin/mock_kafka" ctl --state-dir "$RUN_DIR/kafka" create-topic tpcds.store_sales "$SALES_PARTS" >/dev/null
+"$bin/mock_kafka" ctl --state-dir "$RUN_DIR/kafka" create-topic tpcds.store_returns "$RETURNS_PARTS" >/dev/null
 
 echo "== creating the target tables and two pipelines"
 {
@@ -45,10 +50,10 @@ SQL
 } | tpsql -d "$E2E_DB" >/dev/null
 
 echo "== streaming $SALES_ROWS store_sales and $RETURNS_ROWS store_returns rows of Debezium events"
-"$bin/gen_events" tpcds --table store_sales --rows "$SALES_ROWS" --partitions 8 --seed 7 2>"$RUN_DIR/sales.gen" |
+"$bin/gen_events" tpcds --table store_sales --rows "$SALES_ROWS" --partitions "$SALES_PARTS" --seed 7 2>"$RUN_DIR/sales.gen" |
   "$bin/kafka_produce" --brokers "$BROKERS" --topic tpcds.store_sales 2>"$RUN_DIR/sales.produce" &
 sales_pid=$!
-"$bin/gen_events" tpcds --table store_returns --rows "$RETURNS_ROWS" --partitions 4 --seed 8 2>"$RUN_DIR/returns.gen" |
+"$bin/gen_events" tpcds --table store_returns --rows "$RETURNS_ROWS" --partitions "$RETURNS_PARTS" --seed 8 2>"$RUN_DIR/returns.gen" |
   "$bin/kafka_produce" --brokers "$BROKERS" --topic tpcds.store_returns 2>"$RUN_DIR/returns.produce" &
 returns_pid=$!
 
