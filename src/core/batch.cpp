@@ -169,9 +169,7 @@ int TableBatch::fold_match(std::string_view field) const {
 
 // The field of `image` that goes to `column` (by exact name first), or null.
 const FieldValue* TableBatch::field_for(const std::vector<FieldValue>& image, int column) {
-  const std::string& name = shape_.columns[column];
-  for (const FieldValue& f : image)
-    if (f.name == name) return &f;
+  if (const FieldValue* exact = named(image, shape_.columns[column])) return exact;
   for (const FieldValue& f : image)
     if (column_of(f.name) == column) return &f;
   return nullptr;
@@ -239,7 +237,7 @@ void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>&
     int c = column_of(f.name, &folded);
     // "ID" must not overwrite what a field named exactly "id" in the same image gave its column
     // (the key was read from that one).
-    if (folded && field_named(image, shape_.columns[c])) c = -1;
+    if (folded && named(image, shape_.columns[c])) c = -1;
     if (c < 0) {
       if (data && f.name != shape_.op_field) note_unmatched(f.name);
       continue;
@@ -251,11 +249,11 @@ void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>&
   }
 }
 
-// True when `image` has a field named exactly `name`.
-bool TableBatch::field_named(const std::vector<FieldValue>& image, std::string_view name) {
+// The field of `image` named exactly `name`, or null.
+const FieldValue* TableBatch::named(const std::vector<FieldValue>& image, std::string_view name) {
   for (const FieldValue& f : image)
-    if (f.name == name) return true;
-  return false;
+    if (f.name == name) return &f;
+  return nullptr;
 }
 
 // Keeps the values `row` holds now for validation (see the class comment): a later change of
@@ -377,23 +375,32 @@ void TableBatch::clear() {
   superseded_ = 0;
 }
 
-// Writes one byte per column into `mask`: 1 when the row carries that column.
-void TableBatch::mask_of(const Row& row, std::string& mask) const {
+// Writes one byte per column into `mask`: 1 when the row `values` (ncols_ slots) carries that column.
+void TableBatch::mask_of(const std::string_view* values, std::string& mask) const {
   mask.assign(ncols_, '\0');
   for (size_t c = 0; c < ncols_; ++c)
-    if (slots_[row.first_slot + c].data() != nullptr) mask[c] = 1;
+    if (values[c].data() != nullptr) mask[c] = 1;
   for (int k : shape_.key) mask[k] = 1;
 }
 
-// Appends one row as a COPY text line: op, then the values of `columns`. A delete carries only
-// its key (as when it is staged alone), so what its before image holds never decides its fate.
-void TableBatch::append_row(std::string& out, const Row& row, const std::vector<int>& columns,
-                            bool as_delete) const {
-  out.push_back(as_delete ? 'd' : 'u');
+// The columns a mask of mask_of() marks (bytes past ncols_ are not columns).
+std::vector<int> TableBatch::columns_in(const std::string& mask) const {
+  std::vector<int> columns;
+  for (size_t c = 0; c < ncols_; ++c)
+    if (mask[c]) columns.push_back(static_cast<int>(c));
+  return columns;
+}
+
+// Appends one row (`values`, ncols_ slots) as a COPY text line: `op`, then the values of
+// `columns`. A delete ('d') carries only its key (as when it is staged alone), so what its before
+// image holds never decides its fate.
+void TableBatch::append_line(std::string& out, char op, const std::string_view* values,
+                             const std::vector<int>& columns) const {
+  out.push_back(op);
   for (int c : columns) {
     out.push_back('\t');
-    std::string_view v = slots_[row.first_slot + c];
-    if (v.data() == nullptr || (as_delete && std::find(shape_.key.begin(), shape_.key.end(), c) == shape_.key.end()))
+    std::string_view v = values[c];
+    if (v.data() == nullptr || (op == 'd' && std::find(shape_.key.begin(), shape_.key.end(), c) == shape_.key.end()))
       v = kNull;
     out.append(v.data(), v.size());
   }
@@ -406,26 +413,18 @@ void TableBatch::append_superseded_groups(std::vector<StageGroup>& groups) const
   std::unordered_map<std::string, size_t> by_mask;
   std::string mask;
   for (size_t r = 0; r < superseded_; ++r) {
-    const std::string_view* row = &superseded_slots_[r * ncols_];
-    mask.assign(ncols_, '\0');
-    for (size_t c = 0; c < ncols_; ++c) mask[c] = row[c].data() != nullptr;
-    auto it = by_mask.find(mask);
-    if (it == by_mask.end()) {
+    const std::string_view* values = &superseded_slots_[r * ncols_];
+    mask_of(values, mask);
+    auto [it, fresh] = by_mask.try_emplace(mask, groups.size());
+    if (fresh) {
       StageGroup g;
       g.validate_only = true;
-      for (size_t c = 0; c < ncols_; ++c)
-        if (mask[c]) g.columns.push_back(static_cast<int>(c));
-      it = by_mask.emplace(mask, groups.size()).first;
+      g.columns = columns_in(mask);
       groups.push_back(std::move(g));
     }
     StageGroup& g = groups[it->second];
     g.upserts++;
-    g.copy_text.push_back('v');
-    for (int c : g.columns) {
-      g.copy_text.push_back('\t');
-      g.copy_text.append(row[c].data(), row[c].size());
-    }
-    g.copy_text.push_back('\n');
+    append_line(g.copy_text, 'v', values, g.columns);
   }
 }
 
@@ -439,14 +438,13 @@ std::vector<StageGroup> TableBatch::groups() const {
   for (size_t r = 0; r < rows_.size(); ++r) {
     const Row& row = rows_[r];
     if (row.is_delete) continue;
-    mask_of(row, mask);
+    mask_of(&slots_[row.first_slot], mask);
     bool full = std::find(mask.begin(), mask.end(), '\0') == mask.end();
     mask.push_back(row.replace && !full ? 1 : 0);
     auto it = by_mask.find(mask);
     if (it == by_mask.end()) {
       StageGroup g;
-      for (size_t c = 0; c < ncols_; ++c)
-        if (mask[c]) g.columns.push_back(static_cast<int>(c));
+      g.columns = columns_in(mask);
       g.full = full;
       g.replace = row.replace && !full;
       g.append = shape_.append;
@@ -476,7 +474,7 @@ std::vector<StageGroup> TableBatch::groups() const {
   for (StageGroup& g : groups) g.copy_text.reserve((g.upserts + g.deletes) * 64 * g.columns.size() / 4);
   for (size_t r = 0; r < rows_.size(); ++r) {
     StageGroup& g = groups[group_of_row[r]];
-    append_row(g.copy_text, rows_[r], g.columns, rows_[r].is_delete);
+    append_line(g.copy_text, rows_[r].is_delete ? 'd' : 'u', &slots_[rows_[r].first_slot], g.columns);
   }
   append_superseded_groups(groups);
   return groups;

@@ -105,7 +105,7 @@ class TableBatch {
               std::string& error);
   const FieldValue* field_for(const std::vector<FieldValue>& image, int column);
   int column_of(std::string_view field, bool* folded = nullptr);
-  static bool field_named(const std::vector<FieldValue>& image, std::string_view name);
+  static const FieldValue* named(const std::vector<FieldValue>& image, std::string_view name);
   int fold_match(std::string_view field) const;
   void note_unmatched(std::string_view field);
   bool values_refused(const std::vector<FieldValue>& image, std::string& error);
@@ -117,8 +117,9 @@ class TableBatch {
   bool marked_deleted(const DecodedChange& change) const;
   void add_appended(const DecodedChange& change);
   void put(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields, bool is_delete);
-  void mask_of(const Row& row, std::string& mask) const;
-  void append_row(std::string& out, const Row& row, const std::vector<int>& columns, bool as_delete) const;
+  void mask_of(const std::string_view* values, std::string& mask) const;
+  std::vector<int> columns_in(const std::string& mask) const;
+  void append_line(std::string& out, char op, const std::string_view* values, const std::vector<int>& columns) const;
 
   TableShape shape_;
   size_t ncols_;

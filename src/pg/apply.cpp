@@ -174,11 +174,13 @@ struct ApplyPlan {
   std::vector<Step> steps;
 };
 
-// Builds the statements for a group: nothing beyond COPY for a validate-only group, one MERGE, DELETE USING + INSERT for full rows or
-// replacements, or UPDATE + DELETE + INSERT for partial rows without MERGE (absent columns
-// keep their values, which delete + insert would lose).
+// Builds the statements for a group: none beyond COPY for a validate-only group, one MERGE,
+// DELETE USING + INSERT for full rows or replacements, or UPDATE + DELETE + INSERT for partial
+// rows without MERGE (absent columns keep their values, which delete + insert would lose).
 ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
   ApplyPlan p;
+  p.truncate_stage = "TRUNCATE " + t.stage_name;
+  if (rows.validate_only) return p;  // COPY alone runs every value through its input function
   const std::string on = key_join(t);
   const std::string cols = column_list(t, *rows.columns, "");
   const std::string values = column_list(t, *rows.columns, "s.");
@@ -187,8 +189,6 @@ ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
                                     ") OVERRIDING SYSTEM VALUE SELECT " + values + " FROM " + t.stage_name +
                                     " s WHERE " + kIsUpsert;
   const std::string delete_using = "DELETE FROM " + t.target_name + " t USING " + t.stage_name + " s WHERE " + on;
-  p.truncate_stage = "TRUNCATE " + t.stage_name;
-  if (rows.validate_only) return p;  // COPY alone runs every value through its input function
   if (!t.key.empty()) p.analyze_stage = "ANALYZE " + t.stage_name + " (" + column_list(t, t.key, "") + ")";
   if (rows.append) {
     p.steps.push_back({insert_select, SPI_OK_INSERT, Counts::Inserted});
