@@ -10,9 +10,11 @@ PGHOST=$RUN_DIR/sock
 E2E_DB=${CDC_E2E_DB:-cdc_e2e}
 export PGPORT PGHOST
 
-# Runs a command as the postgres system user (the server refuses to run as root).
+# Runs a command as the postgres system user (the server refuses to run as root), from / : the
+# caller's directory (a checkout under /root or mktemp -d) may be closed to that user, and
+# PostgreSQL's programs say so ("could not change directory") when it is.
 as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # psql against the test server as the postgres superuser. Clients run as the invoking user (the
