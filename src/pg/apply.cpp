@@ -313,7 +313,8 @@ void forget_apply_state() {
 namespace cdc::host {
 
 void begin_batch() {
-  guard([]() {
+  bool gone = false;
+  guard([&]() {
     MemoryContextReset(worker.batch_context);
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
@@ -323,8 +324,17 @@ void begin_batch() {
     // so nothing the owner controls is left to run at commit (as the worker's superuser).
     if (SPI_execute("SET CONSTRAINTS ALL IMMEDIATE", false, 0) != SPI_OK_UTILITY)
       elog(ERROR, "cdc_sync: SET CONSTRAINTS failed");
+    // The pipeline's row first, stage tables and offsets after: the API locks in the same order
+    // (drop_pipeline deletes the row, then drops the stage tables), so the two cannot deadlock.
+    // A batch waits here for an API call in progress; a dropped pipeline then has no row.
+    gone = spi_exec("SELECT 1 FROM cdc_sync.pipelines WHERE name = $1 FOR KEY SHARE", SPI_OK_SELECT,
+                    "locking the pipeline", {text_arg(worker.pipeline_name.c_str())}) == 0;
     pgstat_report_activity(STATE_RUNNING, "cdc_sync: applying batch");
   });
+  if (gone) {
+    abort_batch();
+    throw PipelineGone("pipeline was dropped");
+  }
 }
 
 void commit_batch() {

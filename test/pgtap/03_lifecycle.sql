@@ -1,7 +1,7 @@
 -- A pipeline's life: stop and resume without loss or duplicates, options changed while running,
--- offsets reset and replayed, start positions.
+-- offsets reset and replayed, start positions, a drop while a batch is in flight.
 \set ON_ERROR_STOP 1
-SELECT plan(14);
+SELECT plan(19);
 
 CREATE TABLE t03 (id int PRIMARY KEY, v text);
 CREATE TABLE t03_latest (LIKE t03 INCLUDING ALL);
@@ -69,4 +69,41 @@ SELECT results_eq('SELECT min(id), max(id), count(*) FROM t03_latest', 'VALUES (
 
 SELECT cdc_sync.drop_pipeline('t03');
 SELECT cdc_sync.drop_pipeline('t03l');
+
+-- drop_pipeline while a batch is in the middle of its transaction (stage tables locked): the drop
+-- waits for the batch to commit instead of deadlocking with it. A trigger holds the batch on an
+-- advisory lock this session owns; the drop runs in a second session (dblink).
+CREATE TABLE t03_gate (id int PRIMARY KEY);
+CREATE FUNCTION t03_gate_wait() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_advisory_xact_lock_shared(7303); RETURN NEW; END $$;
+CREATE TRIGGER t03_gate_wait BEFORE INSERT ON t03_gate FOR EACH ROW EXECUTE FUNCTION t03_gate_wait();
+SELECT cdc_test.create_topic('t03_gate', 1);
+SELECT cdc_sync.create_pipeline('t03g', cdc_test.brokers(), ARRAY['t03_gate']);
+SELECT cdc_sync.add_sync_table('t03g', 's.t', 't03_gate');
+CREATE TEMP TABLE t03_gate_id AS SELECT id FROM cdc_sync.pipelines WHERE name = 't03g';
+SELECT cdc_sync.start_pipeline('t03g');
+-- A first batch creates the stage table, so the held one has it locked.
+SELECT cdc_test.produce('t03_gate', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 1}')$$);
+SELECT cdc_sync.wait_for_catchup('t03g', '60 s');
+SELECT pg_advisory_lock(7303);
+SELECT cdc_test.produce('t03_gate', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 2}')$$);
+SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+                                                AND objid = 7303 AND NOT granted)$$, '60 s'),
+          'a batch is held in the middle of its transaction');
+SELECT dblink_connect('t03_drop', format('host=%s port=%s dbname=%s user=%s',
+    split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'),
+    current_database(), current_user));
+SELECT dblink_send_query('t03_drop', $$SELECT cdc_sync.drop_pipeline('t03g')$$);
+SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+                                                AND query LIKE '%drop_pipeline(''t03g'')%'
+                                                AND wait_event_type = 'Lock')$$),
+          'drop_pipeline waits for the batch');
+SELECT pg_advisory_unlock(7303);
+SELECT lives_ok($$SELECT * FROM dblink_get_result('t03_drop') AS r(x text)$$, 'drop_pipeline then succeeds');
+SELECT * FROM dblink_get_result('t03_drop') AS r(x text);
+SELECT dblink_disconnect('t03_drop');
+SELECT is((SELECT count(*) FROM t03_gate), 2::bigint, 'the batch in flight committed before the drop');
+SELECT is((SELECT count(*) FROM pg_class WHERE relnamespace = 'cdc_sync_stage'::regnamespace
+           AND relname LIKE 'p' || (SELECT id FROM t03_gate_id) || '\_%'), 0::bigint,
+          'and its stage tables are gone');
 SELECT * FROM finish();

@@ -2,6 +2,7 @@
 -- They reach the mock Kafka through our test tools, run by the server via COPY TO PROGRAM.
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS cdc_sync;
+CREATE EXTENSION IF NOT EXISTS dblink;
 DROP SCHEMA IF EXISTS cdc_test CASCADE;
 CREATE SCHEMA cdc_test;
 
