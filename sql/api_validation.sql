@@ -11,6 +11,9 @@ SELECT cdc_sync.create_pipeline('p', '  ', ARRAY['t']);
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY[]::text[]);
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['bad topic']);
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t', NULL]);
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['..']);
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['^shop\.(orders']);
+SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['^' || repeat('a', 1000)]);
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t', 't']);
 SELECT cdc_sync.create_pipeline('p', 'b:9092', ARRAY['t'], 'avro');
 

@@ -152,7 +152,9 @@ bool lock_for_start(int64_t& position, int64_t& request);
 bool peek_start(int64_t& position, int64_t& request);
 // Inside begin_batch(): stores resolved start offsets for every partition and clears the reset.
 void write_start_offsets(const std::vector<StoredOffset>& offsets);
-bool source_matches(const std::string& pattern, const std::string& source);
+// True when the regular expression `pattern` (PostgreSQL's engine) matches the whole of `text`:
+// sync table sources and topic patterns.
+bool matches_pattern(const std::string& pattern, const std::string& text);
 // A counter bumped whenever any pipeline's configuration changes.
 uint64_t config_generation();
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,9 +28,14 @@ struct PartitionMark {
   int64_t high = 0;
 };
 
-// Low and high watermarks of every partition of `topics`, asked of the brokers now.
+// True when `pattern` matches the whole of `topic` (the host's regex engine); may throw.
+using TopicMatcher = std::function<bool(const std::string& pattern, const std::string& topic)>;
+
+// Low and high watermarks of every partition of a pipeline's `topics` (names, and patterns that
+// start with '^', matched by `matches`), asked of the brokers now.
 std::vector<PartitionMark> query_watermarks(const std::string& brokers,
                                             const std::map<std::string, std::string>& kafka,
-                                            const std::vector<std::string>& topics, int timeout_ms);
+                                            const std::vector<std::string>& topics, const TopicMatcher& matches,
+                                            int timeout_ms);
 
 }  // namespace cdc::runtime

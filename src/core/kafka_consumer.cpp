@@ -400,6 +400,22 @@ std::vector<int32_t> Consumer::partitions(const std::string& topic, int timeout_
   return ids;
 }
 
+std::vector<ClusterTopic> Consumer::list_topics(int timeout_ms) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 1, nullptr, &md, timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw_error(err, "listing the cluster's topics");
+  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> owned(md, rd_kafka_metadata_destroy);
+  std::vector<ClusterTopic> topics;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    ClusterTopic t;
+    t.name = md->topics[i].topic;
+    t.error = md->topics[i].err;
+    for (int j = 0; j < md->topics[i].partition_cnt; ++j) t.partitions.push_back(md->topics[i].partitions[j].id);
+    topics.push_back(std::move(t));
+  }
+  return topics;
+}
+
 Watermarks Consumer::query_watermarks(const std::string& topic, int32_t partition, int timeout_ms) {
   Watermarks w;
   rd_kafka_resp_err_t err =

@@ -41,6 +41,13 @@ struct TopicPartition {
   int64_t offset = 0;  // next offset to read / commit
 };
 
+// A topic as the cluster's metadata lists it.
+struct ClusterTopic {
+  std::string name;
+  int error = 0;  // rd_kafka_resp_err_t of the topic's metadata (0: none)
+  std::vector<int32_t> partitions;
+};
+
 struct Watermarks {
   int64_t low = 0;   // first offset still stored
   int64_t high = 0;  // offset the next produced message will get
@@ -114,6 +121,8 @@ class Consumer {
 
   // Partition ids of a topic, from a metadata request. Throws KafkaError (unknown topic, timeout, ...).
   std::vector<int32_t> partitions(const std::string& topic, int timeout_ms);
+  // Every topic the cluster lets this client see, from one metadata request. Throws KafkaError.
+  std::vector<ClusterTopic> list_topics(int timeout_ms);
   // Low and high watermarks asked of the broker. Throws KafkaError.
   Watermarks query_watermarks(const std::string& topic, int32_t partition, int timeout_ms);
   // Last watermarks seen in fetch responses (no network); false when none known yet.

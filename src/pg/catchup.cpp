@@ -144,7 +144,12 @@ Datum cdc_sync_wait_for_catchup(PG_FUNCTION_ARGS) {
     forboth (n, t.kafka_names, v, t.kafka_values) kafka[(char*)lfirst(n)] = (char*)lfirst(v);
     std::vector<cdc::runtime::PartitionMark> marks;
     try {
-      marks = cdc::runtime::query_watermarks(t.brokers, kafka, topics, (int)kafka_timeout_ms);
+      auto matches = [](const std::string& pattern, const std::string& topic) {
+        bool match = false;
+        guard([&]() { match = regex_full_match(pattern.c_str(), topic.c_str()); });
+        return match;
+      };
+      marks = cdc::runtime::query_watermarks(t.brokers, kafka, topics, matches, (int)kafka_timeout_ms);
     } catch (const std::exception& e) {
       throw cdc::host::HostError(std::string("cannot read the high-water marks from Kafka: ") + e.what(), "08006");
     }

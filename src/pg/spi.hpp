@@ -4,6 +4,10 @@
 
 #include "pg/pg.hpp"
 
+extern "C" {
+#include "catalog/pg_collation.h"
+}
+
 #include <initializer_list>
 
 namespace cdc::pg {
@@ -41,5 +45,16 @@ inline uint64 spi_exec(const char* sql, int expected, const char* what, std::ini
 
 // A text parameter.
 inline SpiArg text_arg(const char* s) { return {TEXTOID, CStringGetTextDatum(s)}; }
+
+// True when the regular expression `pattern` matches the whole of `text` (PostgreSQL's engine, C
+// collation): sync table sources and topic patterns. Allocates in CurrentMemoryContext.
+inline bool regex_full_match(const char* pattern, const char* subject) {
+  text* re = cstring_to_text(psprintf("^(?:%s)$", pattern));
+  text* s = cstring_to_text(subject);
+  bool match = DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, PointerGetDatum(s), PointerGetDatum(re)));
+  pfree(re);
+  pfree(s);
+  return match;
+}
 
 }  // namespace cdc::pg

@@ -332,16 +332,12 @@ void write_start_offsets(const std::vector<StoredOffset>& offsets) {
   });
 }
 
-bool source_matches(const std::string& pattern, const std::string& source) {
+bool matches_pattern(const std::string& pattern, const std::string& source) {
   bool match = false;
   guard([&]() {
     // Called outside transactions: allocate in the batch context, not TopMemoryContext.
     MemoryContext old = MemoryContextSwitchTo(worker.batch_context);
-    text* re = cstring_to_text(psprintf("^(?:%s)$", pattern.c_str()));
-    text* s = cstring_to_text(source.c_str());
-    match = DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, PointerGetDatum(s), PointerGetDatum(re)));
-    pfree(re);
-    pfree(s);
+    match = regex_full_match(pattern.c_str(), source.c_str());
     MemoryContextSwitchTo(old);
   });
   return match;

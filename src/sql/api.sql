@@ -220,6 +220,42 @@ BEGIN
     END LOOP;
 END $$;
 
+-- Topic names and patterns: a name is what Kafka allows; an entry starting with '^' is a regular
+-- expression (PostgreSQL's syntax, as for sync table sources) matched against whole topic names.
+CREATE FUNCTION cdc_sync._validate_topics(p_topics text[])
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t text;
+BEGIN
+    IF p_topics IS NULL OR cardinality(p_topics) = 0 THEN
+        RAISE EXCEPTION 'topics must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOREACH t IN ARRAY p_topics LOOP
+        IF t IS NULL THEN
+            RAISE EXCEPTION 'topics must not contain NULL' USING ERRCODE = 'invalid_parameter_value';
+        ELSIF left(t, 1) = '^' THEN
+            IF length(t) > 1000 THEN
+                RAISE EXCEPTION 'topic pattern "%..." is longer than 1000 characters', left(t, 60)
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            BEGIN
+                PERFORM '' ~ t;
+            EXCEPTION WHEN invalid_regular_expression THEN
+                RAISE EXCEPTION 'topic pattern "%" is not a valid regular expression: %', t, SQLERRM
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'an entry that starts with ^ is a pattern (PostgreSQL regular expression syntax)';
+            END;
+        ELSIF t !~ '^[A-Za-z0-9._-]{1,249}$' OR t IN ('.', '..') THEN
+            RAISE EXCEPTION 'invalid topic name "%"', t USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'Kafka topic names use 1 to 249 letters, digits, ".", "_" and "-"; '
+                       'to give a pattern, start it with ^ (e.g. ''^mysql\.shop\..*'')';
+        END IF;
+    END LOOP;
+    IF (SELECT count(DISTINCT u) FROM unnest(p_topics) u) <> cardinality(p_topics) THEN
+        RAISE EXCEPTION 'topics contain duplicates: %', p_topics USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END $$;
+
 -- API implementations -----------------------------------------------------------------------------
 
 CREATE FUNCTION cdc_sync._create_pipeline(caller oid, caller_path text, p_name text, p_brokers text,
@@ -235,16 +271,7 @@ BEGIN
         RAISE EXCEPTION 'brokers must not be empty' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'a comma-separated list of host:port, e.g. ''broker1:9092,broker2:9092''';
     END IF;
-    IF p_topics IS NULL OR cardinality(p_topics) = 0 THEN
-        RAISE EXCEPTION 'topics must not be empty' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF EXISTS (SELECT 1 FROM unnest(p_topics) t WHERE t IS NULL OR t !~ '^[A-Za-z0-9._-]{1,249}$') THEN
-        RAISE EXCEPTION 'invalid topic name in %', p_topics USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Kafka topic names use letters, digits, ".", "_" and "-"';
-    END IF;
-    IF (SELECT count(DISTINCT t) FROM unnest(p_topics) t) <> cardinality(p_topics) THEN
-        RAISE EXCEPTION 'topics contain duplicates: %', p_topics USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM cdc_sync._validate_topics(p_topics);
     IF p_format IS NULL OR NOT cdc_sync._is_known_format(p_format) THEN
         RAISE EXCEPTION 'unknown format "%"', p_format USING ERRCODE = 'invalid_parameter_value',
             HINT = 'supported formats: debezium, flink-debezium, dms, canal, maxwell, json';
@@ -263,9 +290,20 @@ RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name);
     merged jsonb;
+    new_topics text[];
 BEGIN
     IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
         RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- "topics" replaces the pipeline's topics (names and patterns); it is not an option.
+    IF p_options ? 'topics' THEN
+        IF jsonb_typeof(p_options -> 'topics') <> 'array' THEN
+            RAISE EXCEPTION '"topics" must be a JSON array of topic names and patterns'
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. {"topics": ["orders", "^mysql\.shop\..*"]}';
+        END IF;
+        new_topics := ARRAY(SELECT jsonb_array_elements_text(p_options -> 'topics'));
+        PERFORM cdc_sync._validate_topics(new_topics);
+        p_options := p_options - 'topics';
     END IF;
     -- Top-level keys replace; "kafka" merges property by property; null removes a setting.
     merged := p.options || (p_options - 'kafka');
@@ -279,7 +317,7 @@ BEGIN
     END IF;
     merged := jsonb_strip_nulls(merged);
     PERFORM cdc_sync._validate_pipeline_options(merged, p.owner);
-    UPDATE cdc_sync.pipelines SET options = merged WHERE name = p_name;
+    UPDATE cdc_sync.pipelines SET options = merged, topics = coalesce(new_topics, topics) WHERE name = p_name;
     PERFORM cdc_sync._notify();
 END $$;
 
@@ -470,7 +508,7 @@ END $$;
 REVOKE ALL ON FUNCTION cdc_sync._create_pipeline, cdc_sync._alter_pipeline, cdc_sync._drop_pipeline,
     cdc_sync._start_pipeline, cdc_sync._stop_pipeline, cdc_sync._add_sync_table,
     cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for,
-    cdc_sync._drop_stage_tables, cdc_sync._validate_pipeline_options, cdc_sync._validate_kafka_options,
+    cdc_sync._drop_stage_tables, cdc_sync._validate_topics, cdc_sync._validate_pipeline_options, cdc_sync._validate_kafka_options,
     cdc_sync._check_kafka_property, cdc_sync._warn_if_not_running_here FROM PUBLIC;
 
 -- Public entry points -----------------------------------------------------------------------------

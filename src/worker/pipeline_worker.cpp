@@ -3,14 +3,20 @@
 #include "worker/pipeline_worker.hpp"
 
 #include "bridge/runtime.hpp"
+#include "core/topic_selection.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace cdc::worker {
 
 namespace {
 constexpr int kMetadataTimeoutMs = 10000;
 constexpr long kMaxBackoffMs = 30000;
+// How often a running worker asks the cluster for new topics (patterns) and partitions, and how
+// long it waits for the answer (the main loop is blocked meanwhile; a slow answer is skipped).
+constexpr int64_t kPartitionCheckMs = 5000;
+constexpr int kPartitionCheckTimeoutMs = 2000;
 constexpr int64_t kProblemForgetMs = 30000;
 
 // A data exception (22xxx) or integrity violation (23xxx): the message's fault, so it may become
@@ -77,7 +83,7 @@ bool PipelineWorker::connect() {
       if (!kc.properties.count("client.id"))
         kc.properties["client.id"] = "cdc_sync-" + cfg_.name + "-" + std::to_string(id_.worker_index);
       consumer_ = std::make_unique<kafka::Consumer>(kc);
-      std::vector<kafka::TopicPartition> all = all_partitions();
+      std::vector<kafka::TopicPartition> all = all_partitions(kMetadataTimeoutMs);
       assign(all);
       kafka_problem_.clear();
       update_status(true);
@@ -96,12 +102,38 @@ bool PipelineWorker::connect() {
   }
 }
 
-// Every partition of every topic of the pipeline (offsets unset).
-std::vector<kafka::TopicPartition> PipelineWorker::all_partitions() {
-  std::vector<kafka::TopicPartition> all;
-  for (const std::string& topic : cfg_.topics)
-    for (int32_t p : consumer_->partitions(topic, kMetadataTimeoutMs)) all.push_back({topic, p, 0});
-  return all;
+// Every partition of the pipeline's topics, named or matched by a pattern (offsets unset).
+std::vector<kafka::TopicPartition> PipelineWorker::all_partitions(int timeout_ms) {
+  return kafka::select_partitions(cfg_.topics, consumer_->list_topics(timeout_ms), host::matches_pattern);
+}
+
+// Asks the cluster for the pipeline's partitions again; true when this worker's share changed (a
+// new topic a pattern matches, partitions added to a topic, a matched topic deleted): the session
+// then restarts and assigns them (a new partition is read from its start). Kafka trouble here is
+// left to the fetch path, which reports it.
+bool PipelineWorker::partitions_changed() {
+  int64_t now = host::now_ms();
+  if (now < next_partition_check_ms_) return false;
+  next_partition_check_ms_ = now + kPartitionCheckMs;
+  if (!kafka_problem_.empty()) return false;
+  std::set<PartitionKey> fresh, current;
+  try {
+    for (const kafka::TopicPartition& tp : all_partitions(kPartitionCheckTimeoutMs))
+      if (tp.partition % id_.parallelism == id_.worker_index) fresh.insert({tp.topic, tp.partition});
+  } catch (const kafka::KafkaError&) {
+    return false;
+  }
+  for (const kafka::TopicPartition& tp : assigned_) current.insert({tp.topic, tp.partition});
+  if (fresh == current) return false;
+  size_t added = 0, gone = 0;
+  std::string example;
+  for (const PartitionKey& k : fresh)
+    if (!current.count(k) && added++ == 0) example = k.first + "[" + std::to_string(k.second) + "]";
+  for (const PartitionKey& k : current)
+    if (!fresh.count(k) && gone++ == 0 && example.empty()) example = k.first + "[" + std::to_string(k.second) + "]";
+  host::log(host::LogLevel::Log, "partitions changed (" + std::to_string(added) + " new, " + std::to_string(gone) +
+                                     " gone, e.g. " + example + "); reconnecting");
+  return true;
 }
 
 // Concrete start offsets for `position` (earliest, latest or a timestamp) on every partition.
@@ -160,8 +192,12 @@ void PipelineWorker::assign(const std::vector<kafka::TopicPartition>& all) {
     position_[{tp.topic, tp.partition}] = next;
   }
   consumer_->assign(assigned_);
+  std::set<std::string> topics;
+  for (const kafka::TopicPartition& tp : all) topics.insert(tp.topic);
+  next_partition_check_ms_ = host::now_ms() + kPartitionCheckMs;
   host::log(host::LogLevel::Log, "consuming " + std::to_string(assigned_.size()) + " partitions of " +
-                                     std::to_string(cfg_.topics.size()) + " topics");
+                                     std::to_string(topics.size()) + " topics" +
+                                     (topics.empty() ? " (no topic matches yet; checking every 5 s)" : ""));
 }
 
 // Re-reads the configuration when it changed; true when the session must restart (`end` says how).
@@ -215,6 +251,7 @@ PipelineWorker::End PipelineWorker::consume() {
     if (host::stop_requested()) return End::Stop;
     End end;
     if (config_changed(end)) return end;
+    if (partitions_changed()) return End::Reload;
     fetcher_->clear_wakeup();
     if (settings_pending_ && fetcher_->settings_in_effect()) {
       host::set_config_in_effect(settings_pending_);
@@ -249,7 +286,7 @@ int PipelineWorker::resolve_route(const std::string& source) {
   for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
     if (cfg_.tables[i].source == source) found = (int)i;
   for (size_t i = 0; i < cfg_.tables.size() && found < 0; i++)
-    if (host::source_matches(cfg_.tables[i].source, source)) found = (int)i;
+    if (host::matches_pattern(cfg_.tables[i].source, source)) found = (int)i;
   if (routes_.size() < kMaxCachedRoutes) routes_.emplace(source, found);
   return found;
 }

@@ -30,7 +30,8 @@ class PipelineWorker {
 
   End session();
   bool connect();
-  std::vector<kafka::TopicPartition> all_partitions();
+  std::vector<kafka::TopicPartition> all_partitions(int timeout_ms);
+  bool partitions_changed();
   std::vector<kafka::TopicPartition> resolve_start(const std::vector<kafka::TopicPartition>& all, int64_t position);
   void assign(const std::vector<kafka::TopicPartition>& all);
   End consume();
@@ -55,6 +56,7 @@ class PipelineWorker {
   std::vector<kafka::TopicPartition> assigned_;
   std::map<PartitionKey, int64_t> position_;  // committed next offset per assigned partition
   std::unordered_map<std::string, int> routes_;
+  int64_t next_partition_check_ms_ = 0;
 
   std::string kafka_problem_;
   int64_t kafka_problem_ms_ = 0;

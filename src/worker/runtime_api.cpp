@@ -3,6 +3,7 @@
 
 #include "core/change.hpp"
 #include "core/kafka_consumer.hpp"
+#include "core/topic_selection.hpp"
 
 namespace cdc::runtime {
 
@@ -14,17 +15,16 @@ std::string check_kafka_property(const std::string& name, const std::string& val
 
 std::vector<PartitionMark> query_watermarks(const std::string& brokers,
                                             const std::map<std::string, std::string>& properties,
-                                            const std::vector<std::string>& topics, int timeout_ms) {
+                                            const std::vector<std::string>& topics, const TopicMatcher& matches,
+                                            int timeout_ms) {
   kafka::Config config;
   config.brokers = brokers;
   config.properties = properties;
   kafka::Consumer consumer(config);
   std::vector<PartitionMark> marks;
-  for (const std::string& topic : topics) {
-    for (int32_t p : consumer.partitions(topic, timeout_ms)) {
-      kafka::Watermarks w = consumer.query_watermarks(topic, p, timeout_ms);
-      marks.push_back({topic, p, w.low, w.high});
-    }
+  for (const kafka::TopicPartition& tp : kafka::select_partitions(topics, consumer.list_topics(timeout_ms), matches)) {
+    kafka::Watermarks w = consumer.query_watermarks(tp.topic, tp.partition, timeout_ms);
+    marks.push_back({tp.topic, tp.partition, w.low, w.high});
   }
   return marks;
 }

@@ -64,6 +64,7 @@ DECLARE
     result boolean;
 BEGIN
     LOOP
+        PERFORM pg_stat_clear_snapshot();  -- else pg_stat_activity stays as first read in this call
         EXECUTE condition INTO result;
         IF result THEN RETURN true; END IF;
         IF clock_timestamp() > deadline THEN RETURN false; END IF;

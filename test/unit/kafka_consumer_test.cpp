@@ -11,9 +11,11 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -234,6 +236,27 @@ TEST(ConsumerSignals, LibrdkafkaThreadsBlockAllSignalsAndCallerMaskIsRestored) {
 TEST_F(ConsumerTest, PartitionsFromMetadata) {
   Consumer c(config());
   EXPECT_EQ(c.partitions("t", kTimeoutMs), (std::vector<int32_t>{0, 1, 2, 3}));
+}
+
+TEST_F(ConsumerTest, ListTopicsSeesEveryTopicWithItsPartitions) {
+  cluster_.create_topic("other.topic", 2);
+  Consumer c(config());
+  std::map<std::string, std::vector<int32_t>> seen;
+  for (const ClusterTopic& t : c.list_topics(kTimeoutMs)) {
+    EXPECT_EQ(t.error, 0) << t.name;
+    std::vector<int32_t> ids = t.partitions;
+    std::sort(ids.begin(), ids.end());
+    seen[t.name] = ids;
+  }
+  EXPECT_EQ(seen["t"], (std::vector<int32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(seen["other.topic"], (std::vector<int32_t>{0, 1}));
+}
+
+TEST_F(ConsumerTest, ListTopicsThrowsWhenNoBrokerAnswers) {
+  Consumer c(config());
+  cluster_.set_all_brokers(false);
+  EXPECT_THROW(c.list_topics(1500), KafkaError);
+  cluster_.set_all_brokers(true);
 }
 
 // The mock speaks Metadata only up to v2, which has no AllowAutoTopicCreation flag, so it creates

@@ -1,0 +1,56 @@
+-- Topics by pattern: an entry starting with ^ selects every topic whose whole name matches, also
+-- topics created while the pipeline runs; alter_pipeline replaces the topics of a running pipeline.
+\set ON_ERROR_STOP 1
+SELECT plan(12);
+
+CREATE TABLE t14_orders (id int PRIMARY KEY, v text);
+CREATE TABLE t14_items (id int PRIMARY KEY, v text);
+CREATE TABLE t14_people (id int PRIMARY KEY, v text);
+SELECT cdc_test.create_topic('t14.shop.orders', 2);
+SELECT cdc_test.create_topic('t14.hr.people', 1);
+SELECT cdc_test.create_topic('t14.shopping', 1);  -- matches ^t14\.shop only as a prefix: not selected
+
+-- Produces ids lo..hi as Debezium inserts of table `tbl` to `topic`.
+CREATE FUNCTION pg_temp.produce(topic text, tbl text, lo int, hi int) RETURNS void LANGUAGE sql AS $$
+    SELECT cdc_test.produce(topic, format(
+        $q$SELECT 0, NULL, cdc_test.dbz('c', jsonb_build_object('id', i, 'v', 'x' || i), NULL, 'shop', %L)
+           FROM generate_series(%s, %s) i ORDER BY i$q$, tbl, lo, hi))
+$$;
+SELECT pg_temp.produce('t14.shop.orders', 'orders', 1, 50);
+SELECT pg_temp.produce('t14.hr.people', 'people', 1, 5);
+SELECT pg_temp.produce('t14.shopping', 'orders', 1000, 1000);
+
+SELECT cdc_sync.create_pipeline('t14', cdc_test.brokers(), ARRAY['^t14\.shop\..*']);
+SELECT cdc_sync.add_sync_table('t14', 'shop.orders', 't14_orders');
+SELECT cdc_sync.add_sync_table('t14', 'shop.items', 't14_items');
+SELECT cdc_sync.add_sync_table('t14', 'shop.people', 't14_people');
+SELECT cdc_sync.start_pipeline('t14');
+SELECT ok(cdc_sync.wait_for_catchup('t14', '60 s'), 'a pattern pipeline catches up');
+SELECT results_eq('SELECT count(*), min(id), max(id) FROM t14_orders', 'VALUES (50::bigint, 1, 50)',
+                  'every message of the matching topic is applied');
+SELECT is((SELECT count(*) FROM t14_people), 0::bigint, 'a topic the pattern does not match is not read');
+SELECT is((SELECT count(*) FROM t14_orders WHERE id = 1000), 0::bigint, 'the pattern matches whole topic names');
+
+-- A topic created while the pipeline runs is picked up, from its first message.
+SELECT pg_temp.produce('t14.shop.items', 'items', 1, 20);
+SELECT ok(cdc_test.wait_until($$SELECT count(*) = 20 FROM t14_items$$, '60 s'),
+          'a new topic that matches is read from its start');
+SELECT ok(cdc_sync.wait_for_catchup('t14', '60 s'), 'wait_for_catchup covers the new topic');
+SELECT is((SELECT count(DISTINCT topic) FROM cdc_sync.offsets WHERE pipeline = 't14'), 2::bigint,
+          'offsets are stored for both matching topics');
+
+-- alter_pipeline replaces the topics while running: names and patterns together.
+SELECT cdc_sync.alter_pipeline('t14', '{"topics": ["t14.hr.people", "^t14\\.shop\\..*"]}');
+SELECT ok(cdc_sync.wait_for_catchup('t14', '60 s'), 'caught up after the topics changed');
+SELECT is((SELECT count(*) FROM t14_people), 5::bigint, 'the added topic is read from its start');
+SELECT is((SELECT topics FROM cdc_sync.pipelines WHERE name = 't14'), ARRAY['t14.hr.people', '^t14\.shop\..*'],
+          'the catalog holds the new topics');
+
+-- Bad entries are refused with what is wrong.
+SELECT throws_ok($$SELECT cdc_sync.alter_pipeline('t14', '{"topics": ["^t14(("]}')$$, '22023', NULL,
+                 'an invalid pattern is refused');
+SELECT throws_ok($$SELECT cdc_sync.alter_pipeline('t14', '{"topics": "t14.hr.people"}')$$, '22023',
+                 '"topics" must be a JSON array of topic names and patterns', 'topics must be an array');
+
+SELECT cdc_sync.drop_pipeline('t14');
+SELECT * FROM finish();
