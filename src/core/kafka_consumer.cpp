@@ -75,8 +75,6 @@ constexpr int kCloseTimeoutMs = 3000;
 // outages (toppar refcount leak, librdkafka issue #4674); past this the client is abandoned to a
 // detached thread rather than hanging the owner.
 constexpr int kDestroyTimeoutMs = 10000;
-// Request timeout of one offset commit.
-constexpr int kCommitTimeoutMs = 10000;
 // Used when the owner gives no group.id: librdkafka's assign()/consumer queue need a consumer group
 // object, but nothing is ever committed under this name.
 constexpr const char* kPlaceholderGroup = "cdc_sync-no-commit";
@@ -162,6 +160,7 @@ void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* b
 // error_cb: client-level errors; a fatal one means the consumer must be recreated.
 void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* events = static_cast<Consumer::EventQueue*>(opaque);
+  if (events == nullptr) return;
   if (err != RD_KAFKA_RESP_ERR__FATAL) {
     events->push_error(err, reason);
     return;
@@ -173,7 +172,7 @@ void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
 
 // throttle_cb: a broker slowed us down; worth a log line, nothing more.
 void on_throttle(rd_kafka_t*, const char* broker_name, int32_t broker_id, int throttle_time_ms, void* opaque) {
-  if (throttle_time_ms <= 0) return;
+  if (throttle_time_ms <= 0 || opaque == nullptr) return;
   Event e;
   e.kind = Event::Kind::Log;
   e.level = 5;
@@ -264,12 +263,18 @@ void MessageBatch::clear() {
   ends_.clear();
 }
 
-// Offset commits through the admin API (AlterConsumerGroupOffsets) rather than rd_kafka_commit():
-// a commit pending in the consumer group makes librdkafka 2.0.2's consumer termination busy-loop
-// until the request times out when the coordinator is unreachable, while admin requests are simply
-// dropped on destroy. At most one commit is in flight; newer offsets wait in `pending`.
+// Offset commits through a consumer group client (rd_kafka_commit_queue), never through the admin
+// API: coordinator-targeted admin requests (AlterConsumerGroupOffsets) abort the whole process when
+// the connection drops while one is being sent (librdkafka's rd_kafka_admin_coord_request frees its
+// eonce twice: "Assertion `eonce->refcnt > 0' failed", confluentinc/librdkafka#5397, unfixed in
+// 2.0.2 and later), which in a PostgreSQL worker restarts the whole server. The client is a second,
+// small one of its own: a commit still pending when brokers are gone holds up rd_kafka_destroy()
+// until its request times out, so the committer can be abandoned (its destroy finishes on a
+// detached thread) without holding up the consumer. Its callbacks have no event queue (they may
+// outlive this object). At most one commit is in flight; newer offsets wait in `pending`.
 struct Consumer::Committer {
   std::string group;
+  rd_kafka_t* rk = nullptr;
   rd_kafka_queue_t* results = nullptr;
   bool in_flight = false;
   std::map<std::pair<std::string, int32_t>, int64_t> pending;  // latest offset per partition
@@ -294,8 +299,20 @@ Consumer::Consumer(const Config& config) : events_(new EventQueue) {
     if (queue_ == nullptr) throw KafkaError(RD_KAFKA_RESP_ERR__FAIL, "no consumer queue");
     make_pipe(wakeup_read_fd_, wakeup_write_fd_);
     rd_kafka_queue_io_event_enable(queue_, wakeup_write_fd_, "1", 1);
-    if (!config.group_id.empty())
-      committer_ = new Committer{config.group_id, rd_kafka_queue_new(rk_), false, {}};
+    if (!config.group_id.empty()) {
+      committer_ = new Committer{config.group_id};
+      Config commit_config = config;
+      if (!commit_config.properties.count("client.id")) commit_config.properties["client.id"] = "cdc_sync";
+      commit_config.properties["client.id"] += "-commit";
+      ConfPtr commit_conf = build_conf(commit_config, nullptr);
+      {
+        SignalBlocker blocked;
+        committer_->rk = rd_kafka_new(RD_KAFKA_CONSUMER, commit_conf.get(), errstr, sizeof errstr);
+      }
+      if (committer_->rk == nullptr) throw KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, errstr);
+      commit_conf.release();
+      committer_->results = rd_kafka_queue_new(committer_->rk);
+    }
   } catch (...) {
     shutdown();
     throw;
@@ -316,7 +333,7 @@ struct DestroyState {
 // Destroys the client and then what its threads may still touch (event queue, wakeup pipe) on a
 // helper thread, waiting at most kDestroyTimeoutMs; on timeout the thread is detached and finishes
 // (or not) on its own, so a librdkafka hang never becomes the owner's hang.
-void destroy_bounded(rd_kafka_t* rk, Consumer::EventQueue* events, int read_fd, int write_fd) {
+void destroy_bounded(rd_kafka_t* rk, Consumer::EventQueue* events, int read_fd, int write_fd, int wait_ms) {
   auto state = std::make_shared<DestroyState>();
   auto work = [=] {
     // Never let rd_kafka_destroy() run a second, unbounded consumer close.
@@ -334,7 +351,7 @@ void destroy_bounded(rd_kafka_t* rk, Consumer::EventQueue* events, int read_fd, 
     helper = std::thread(work);
   }
   std::unique_lock<std::mutex> lock(state->mutex);
-  const bool done = state->cv.wait_for(lock, std::chrono::milliseconds(kDestroyTimeoutMs), [&] { return state->done; });
+  const bool done = state->cv.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return state->done; });
   lock.unlock();
   if (done) helper.join();
   else helper.detach();
@@ -350,12 +367,15 @@ void Consumer::shutdown() {
   }
   if (committer_ != nullptr) {
     if (committer_->results != nullptr) rd_kafka_queue_destroy(committer_->results);
+    // A commit in flight can hold the destroy up until its request times out: do not wait for it.
+    if (committer_->rk != nullptr)
+      destroy_bounded(committer_->rk, nullptr, -1, -1, committer_->in_flight ? 0 : kDestroyTimeoutMs);
     delete committer_;
     committer_ = nullptr;
   }
   if (rk_ != nullptr) {
     close_bounded();
-    destroy_bounded(rk_, events_, wakeup_read_fd_, wakeup_write_fd_);
+    destroy_bounded(rk_, events_, wakeup_read_fd_, wakeup_write_fd_, kDestroyTimeoutMs);
   } else {
     for (int fd : {wakeup_read_fd_, wakeup_write_fd_})
       if (fd >= 0) close(fd);
@@ -539,28 +559,18 @@ void Consumer::commit_async(const std::vector<TopicPartition>& offsets) {
 
 namespace {
 
-// Queues an Error event for each failure in an AlterConsumerGroupOffsets result.
+// Queues an Error event for each failure in an offset commit result.
 void report_commit_result(rd_kafka_event_t* ev, Consumer::EventQueue* events) {
   if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     events->push_error(rd_kafka_event_error(ev), std::string("offset commit failed: ") + rd_kafka_event_error_string(ev));
     return;
   }
-  const auto* result = rd_kafka_event_AlterConsumerGroupOffsets_result(ev);
-  size_t count = 0;
-  const rd_kafka_group_result_t** groups =
-      result ? rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &count) : nullptr;
-  for (size_t i = 0; i < count; ++i) {
-    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[i])) {
-      events->push_error(rd_kafka_error_code(error), std::string("offset commit failed: ") + rd_kafka_error_string(error));
-      continue;
-    }
-    const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(groups[i]);
-    for (int p = 0; parts != nullptr && p < parts->cnt; ++p) {
-      const auto& tp = parts->elems[p];
-      if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR)
-        events->push_error(tp.err, "offset commit failed for " + describe(tp.topic, tp.partition) + ": " +
-                                       rd_kafka_err2str(tp.err));
-    }
+  const rd_kafka_topic_partition_list_t* parts = rd_kafka_event_topic_partition_list(ev);
+  for (int p = 0; parts != nullptr && p < parts->cnt; ++p) {
+    const auto& tp = parts->elems[p];
+    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      events->push_error(tp.err, "offset commit failed for " + describe(tp.topic, tp.partition) + ": " +
+                                     rd_kafka_err2str(tp.err));
   }
 }
 
@@ -579,14 +589,11 @@ void Consumer::serve_commits() {
   for (const auto& [tp, offset] : committer_->pending)
     rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
   committer_->pending.clear();
-  rd_kafka_AlterConsumerGroupOffsets_t* request =
-      rd_kafka_AlterConsumerGroupOffsets_new(committer_->group.c_str(), list.get());
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
-  char errstr[256];
-  rd_kafka_AdminOptions_set_request_timeout(options, kCommitTimeoutMs, errstr, sizeof errstr);
-  rd_kafka_AlterConsumerGroupOffsets(rk_, &request, 1, options, committer_->results);
-  rd_kafka_AlterConsumerGroupOffsets_destroy(request);
-  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_resp_err_t err = rd_kafka_commit_queue(committer_->rk, list.get(), committer_->results, nullptr, nullptr);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    events_->push_error(err, std::string("offset commit failed: ") + rd_kafka_err2str(err));
+    return;
+  }
   committer_->in_flight = true;
 }
 
