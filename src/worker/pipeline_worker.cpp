@@ -109,19 +109,24 @@ std::vector<kafka::TopicPartition> PipelineWorker::all_partitions(int timeout_ms
 
 // Asks the cluster for the pipeline's partitions again; true when this worker's share changed (a
 // new topic a pattern matches, partitions added to a topic, a matched topic deleted): the session
-// then restarts and assigns them (a new partition is read from its start). Kafka trouble here is
-// left to the fetch path, which reports it.
+// then restarts and assigns them (a new partition is read from its start). An answer also clears a
+// Kafka problem reported before the question (the brokers are back); Kafka trouble here is left to
+// the fetch path, which reports it.
 bool PipelineWorker::partitions_changed() {
   int64_t now = host::now_ms();
   if (now < next_partition_check_ms_) return false;
   next_partition_check_ms_ = now + kPartitionCheckMs;
-  if (!kafka_problem_.empty()) return false;
   std::set<PartitionKey> fresh, current;
   try {
     for (const kafka::TopicPartition& tp : all_partitions(kPartitionCheckTimeoutMs))
       if (tp.partition % id_.parallelism == id_.worker_index) fresh.insert({tp.topic, tp.partition});
   } catch (const kafka::KafkaError&) {
     return false;
+  }
+  drain_kafka_events();  // errors from before the answer, so that they do not outlive it
+  if (!kafka_problem_.empty() && kafka_problem_ms_ <= now) {
+    kafka_problem_.clear();
+    update_status(true);
   }
   for (const kafka::TopicPartition& tp : assigned_) current.insert({tp.topic, tp.partition});
   if (fresh == current) return false;
