@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test layer: unit (ctest), fuzz (libFuzzer, bounded time),
-# SQL API (pg_regress), end-to-end (pgTAP via pg_prove) and fault tests, against a throwaway
-# PostgreSQL 15 and a mock Kafka cluster that this script starts and stops.
+# Builds everything and runs every test layer: unit (ctest, librdkafka's mock cluster where a test
+# needs one), fuzz (libFuzzer, bounded time), SQL API (pg_regress), end-to-end (pgTAP via pg_prove),
+# the real chain (MariaDB -> Debezium -> Kafka) and fault tests, against a throwaway PostgreSQL 15
+# and a real single-node Kafka broker that this script starts and stops.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+export CDC_KAFKA=real  # pgTAP and the fault tests run against a real broker
 source test/harness/common.sh
 trap stop_all EXIT
 
@@ -23,7 +25,7 @@ else
   echo "fuzz: skipped (CDC_FUZZ_SECONDS=0)"
 fi
 
-echo "== starting mock Kafka and PostgreSQL"
+echo "== starting Kafka (a real broker) and PostgreSQL"
 stop_all
 stage_tools
 start_kafka

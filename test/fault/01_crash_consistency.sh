@@ -4,12 +4,15 @@
 # A random Debezium stream of inserts, updates and deletes over a few thousand keys is produced,
 # chunk by chunk, to a 4-partition topic while a pipeline with small batches applies it. While it
 # applies, the worker is SIGKILLed (which makes the postmaster crash-restart the whole server) and
-# the server is restarted in immediate mode, alternately, several times. At the end the target
+# the server is restarted in immediate mode, alternately, several times; on a real broker
+# (CDC_KAFKA=real) the broker is also SIGKILLed and restarted, and status must show the problem
+# while it is down. At the end the target
 # table must equal the model of the stream, no key may have been applied twice or out of order (a
 # trigger records every INSERT/UPDATE whose seq does not exceed the highest seq seen for that key),
 # and the stored offsets must equal the high-water marks.
 #
-# Run by test/run_all.sh after the harness started PostgreSQL and the mock Kafka; standalone it
+# Run by test/run_all.sh after the harness started PostgreSQL and Kafka (CDC_KAFKA=real there: a
+# real broker; the mock by default); standalone it
 # starts (and afterwards stops) its own, e.g.
 #   CDC_RUN_DIR=/tmp/cdc_fault_dev CDC_PGPORT=55441 bash test/fault/01_crash_consistency.sh
 # Tunables (environment): FAULT_KEYS (3000), FAULT_EVENTS (40000), FAULT_CHUNKS (8), FAULT_SEED (1).
@@ -19,7 +22,10 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../harness/common.sh"
 PIPELINE=fault01
 KEYS=${FAULT_KEYS:-3000}
 EVENTS=${FAULT_EVENTS:-40000}
-CHUNKS=${FAULT_CHUNKS:-8}
+# Faults in turn: worker SIGKILL, immediate server restart, and on a real broker a broker SIGKILL.
+FAULT_KINDS=(kill restart)
+[ "$CDC_KAFKA" = real ] && FAULT_KINDS+=(broker)
+CHUNKS=${FAULT_CHUNKS:-$((${#FAULT_KINDS[@]} * 3))}
 SEED=${FAULT_SEED:-1}
 PARTITIONS=4
 WAIT_S=60            # bound of every polling loop
@@ -39,15 +45,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-kafka_up() { [ -s "$RUN_DIR/kafka/control" ] && "$BUILD/mock_kafka" ctl --state-dir "$RUN_DIR/kafka" ping >/dev/null 2>&1; }
+kafka_up() { kafka_running; }
 pg_up() { tpsql -d postgres -tAc 'SELECT 1' >/dev/null 2>&1; }
 
 if ! kafka_up || ! pg_up; then
   [ -x "$RUN_DIR/bin/mock_kafka" ] || stage_tools
 fi
 if ! kafka_up; then
-  say "no mock Kafka in $RUN_DIR: starting one"
-  start_kafka || bail "cannot start mock Kafka"
+  say "no Kafka ($CDC_KAFKA) in $RUN_DIR: starting one"
+  start_kafka || bail "cannot start Kafka ($CDC_KAFKA)"
   STARTED_KAFKA=1
 fi
 BROKERS=$(cat "$RUN_DIR/kafka/bootstrap")
@@ -139,8 +145,7 @@ SELECT cdc_sync.create_pipeline('$PIPELINE', '$BROKERS', ARRAY['$TOPIC'], 'debez
                                 '{"batch_max_rows": 500, "batch_max_ms": 50}');
 SELECT cdc_sync.add_sync_table('$PIPELINE', 'fault.items', 'public.fault_items', ARRAY['id']);
 SQL
-"$BUILD/mock_kafka" ctl --state-dir "$RUN_DIR/kafka" create-topic "$TOPIC" "$PARTITIONS" >/dev/null \
-  || bail "cannot create topic $TOPIC"
+create_topic "$TOPIC" "$PARTITIONS" || bail "cannot create topic $TOPIC"
 q -c "SELECT cdc_sync.start_pipeline('$PIPELINE')" >/dev/null || bail "start_pipeline failed"
 
 # --- helpers for the fault loop -----------------------------------------------------------------
@@ -179,7 +184,28 @@ wait_progress() {
   [ -n "$a" ] && { [ "$a" -ge "$1" ] || [ "$a" -ge "$2" ]; }
 }
 
-KILLS=0 KILLS_OK=0 RESTARTS=0 RESTARTS_OK=0 FAULTS_MIDSTREAM=0
+# True once status shows a Kafka problem for the pipeline (bounded wait).
+wait_kafka_problem() {
+  local deadline=$((SECONDS + WAIT_S))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(q_try -c "SELECT kafka_problem IS NOT NULL FROM cdc_sync.status WHERE pipeline = '$PIPELINE'")" = t ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# True once status shows no Kafka problem for the pipeline (bounded wait).
+wait_no_kafka_problem() {
+  local deadline=$((SECONDS + WAIT_S))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(q_try -c "SELECT kafka_problem IS NULL FROM cdc_sync.status WHERE pipeline = '$PIPELINE'")" = t ] && return 0
+    sleep 0.1
+  done
+  q_try -c "SELECT '#   kafka_problem: ' || kafka_problem FROM cdc_sync.status WHERE pipeline = '$PIPELINE'"
+  return 1
+}
+
+KILLS=0 KILLS_OK=0 RESTARTS=0 RESTARTS_OK=0 BROKER_KILLS=0 BROKER_SEEN=0 FAULTS_MIDSTREAM=0
 declare -A SEEN_PIDS=()
 PID=$(wait_new_pid "") || bail "no worker started for pipeline $PIPELINE within ${WAIT_S}s"
 SEEN_PIDS[$PID]=1
@@ -209,7 +235,16 @@ for ((c = 1; c <= CHUNKS; c++)); do
   poller=
   a=$(cat "$WORK/applied")
   [ -n "$a" ] && [ "$a" != "?" ] && [ "$a" -lt "$produced" ] && FAULTS_MIDSTREAM=$((FAULTS_MIDSTREAM + 1))
-  if ((c % 2 == 1)); then
+  kind=${FAULT_KINDS[$(((c - 1) % ${#FAULT_KINDS[@]}))]}
+  if [ "$kind" = broker ]; then
+    BROKER_KILLS=$((BROKER_KILLS + 1))
+    kafka_kill "$RUN_DIR/kafka"
+    if wait_kafka_problem; then BROKER_SEEN=$((BROKER_SEEN + 1)); seen="status showed it"; else seen="status did NOT show it"; fi
+    kafka_launch "$RUN_DIR/kafka" >/dev/null || bail "the broker did not come back"
+    say "chunk $c: produced $produced, applied $a when the broker was SIGKILLed; $seen; broker back"
+    continue
+  fi
+  if [ "$kind" = kill ]; then
     KILLS=$((KILLS + 1))
     if [ -n "$old" ]; then kill -KILL "$old" 2>/dev/null; fi
     what="SIGKILL worker ${old:-?}"
@@ -221,7 +256,7 @@ for ((c = 1; c <= CHUNKS; c++)); do
   fi
   if new=$(wait_new_pid "$old") && [ -n "$old" ] && [ -z "${SEEN_PIDS[$new]:-}" ]; then
     SEEN_PIDS[$new]=1
-    if ((c % 2 == 1)); then KILLS_OK=$((KILLS_OK + 1)); else RESTARTS_OK=$((RESTARTS_OK + 1)); fi
+    if [ "$kind" = kill ]; then KILLS_OK=$((KILLS_OK + 1)); else RESTARTS_OK=$((RESTARTS_OK + 1)); fi
     say "chunk $c: produced $produced, applied $a when hit by $what; worker back as $new"
   else
     say "chunk $c: produced $produced, applied $a when hit by $what; NO new worker within ${WAIT_S}s"
@@ -258,6 +293,11 @@ say "caught up"
 check "$KILLS worker SIGKILLs, a new worker came back after each" is "$KILLS_OK/$KILLS" "$KILLS/$KILLS"
 check "$RESTARTS immediate restarts, a new worker came back after each" is "$RESTARTS_OK/$RESTARTS" "$RESTARTS/$RESTARTS"
 check "at least 3 of each fault injected" test "$KILLS" -ge 3 -a "$RESTARTS" -ge 3
+if [ "$CDC_KAFKA" = real ]; then
+  check "$BROKER_KILLS broker SIGKILLs, status showed the Kafka problem each time" \
+    is "$BROKER_SEEN/$BROKER_KILLS" "$BROKER_KILLS/$BROKER_KILLS"
+  check "the Kafka problem clears once the broker is back (within ${WAIT_S}s)" wait_no_kafka_problem
+fi
 check "distinct worker pids seen: ${#SEEN_PIDS[@]} = faults + 1" is "${#SEEN_PIDS[@]}" $((KILLS + RESTARTS + 1))
 
 extra=$(q_try -c "SELECT count(*) FROM (TABLE public.fault_items EXCEPT TABLE public.fault_model) d")
@@ -280,13 +320,16 @@ stored_offsets=$(q_try -c "SELECT partition || '|' || next_offset FROM cdc_sync.
 check "offsets equal the high-water marks per partition" is "$stored_offsets" "$expected_offsets"
 check "sum of next_offset = $produced events produced" is "$(applied)" "$produced"
 
+crashes=$(tail -c +"$((LOG_START + 1))" "$LOG" 2>/dev/null | grep -E 'terminated by signal|exited with exit code [^01]' \
+  | grep -v 'signal 9: Killed' | grep -c .)
+check "no process crashed other than by the test's own SIGKILLs" is "$crashes" 0
 check "messages_consumed counts each message once" \
   is "$(q_try -c "SELECT messages_consumed FROM cdc_sync.status WHERE pipeline = '$PIPELINE'")" "$produced"
 check "pipeline is running with no error" \
   is "$(q_try -c "SELECT state || '|' || coalesce(last_error, '<null>') FROM cdc_sync.status WHERE pipeline = '$PIPELINE'")" \
   "running|<null>"
 
-say "$FAULTS_MIDSTREAM of $((KILLS + RESTARTS)) faults hit while messages were still unapplied;" \
+say "$FAULTS_MIDSTREAM of $((KILLS + RESTARTS + BROKER_KILLS)) faults hit while messages were still unapplied;" \
   "$(tail -c +"$((LOG_START + 1))" "$LOG" 2>/dev/null | grep -c 'Failed process was running: cdc_sync: applying batch')" \
   "of the $KILLS SIGKILLs hit the worker inside a batch transaction"
 if [ "$FAILED" -gt 0 ]; then

@@ -1,5 +1,7 @@
-# Shared helpers for the test harness: a throwaway PostgreSQL and a mock Kafka cluster.
-# Source this file; it never starts anything by itself.
+# Shared helpers for the test harness: a throwaway PostgreSQL and a Kafka cluster, either a real
+# single-node broker (CDC_KAFKA=real, test/stack/stack.sh) or librdkafka's mock (CDC_KAFKA=mock,
+# the default; for the tools and faults that need it). Source this file; it never starts anything
+# by itself.
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${BUILD:-$ROOT/build}
@@ -8,7 +10,8 @@ PGBIN=${PGBIN:-$(pg_config --bindir)}
 PGPORT=${CDC_PGPORT:-55432}
 PGHOST=$RUN_DIR/sock
 E2E_DB=${CDC_E2E_DB:-cdc_e2e}
-export PGPORT PGHOST
+CDC_KAFKA=${CDC_KAFKA:-mock}
+export PGPORT PGHOST CDC_KAFKA
 
 # Runs a command as the postgres system user (the server refuses to run as root), from / : the
 # caller's directory (a checkout under /root or mktemp -d) may be closed to that user, and
@@ -27,7 +30,7 @@ tpsql() {
 stage_tools() {
   mkdir -p "$RUN_DIR/bin" "$RUN_DIR/samples"
   local tool
-  for tool in mock_kafka kafka_produce kafka_marker gen_events; do
+  for tool in mock_kafka kafka_produce kafka_admin gen_events; do
     # copy then rename: a running copy of the old binary keeps its inode
     cp "$BUILD/$tool" "$RUN_DIR/bin/.$tool.new" && mv -f "$RUN_DIR/bin/.$tool.new" "$RUN_DIR/bin/$tool"
   done
@@ -35,8 +38,25 @@ stage_tools() {
   chown -R postgres: "$RUN_DIR" 2>/dev/null || true
 }
 
-# Starts the mock Kafka cluster (real Kafka protocol on 127.0.0.1) and waits for its bootstrap file.
+# Starts Kafka: with CDC_KAFKA=real a single-node KRaft broker (jars from Maven Central, cached),
+# else the mock cluster (real Kafka protocol on 127.0.0.1). Sets BROKERS.
 start_kafka() {
+  if [ "$CDC_KAFKA" = real ]; then
+    source "$ROOT/test/stack/stack.sh"
+    kafka_start "$RUN_DIR/kafka" || return 1
+    # Kafka's own consumer-groups tool, for tests that compare what Kafka sees with cdc_sync.
+    mkdir -p "$RUN_DIR/bin"
+    stack_log_config "$RUN_DIR/kafka/tools-log4j2.properties" WARN
+    cat >"$RUN_DIR/bin/kafka-consumer-groups" <<EOF
+#!/bin/sh
+exec "$STACK_JAVA" -Xmx256m $STACK_JVM_OPTS -Dlog4j2.configurationFile="$RUN_DIR/kafka/tools-log4j2.properties" \\
+  -cp "$STACK_CACHE/lib/kafka/*" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "\$@"
+EOF
+    chmod a+rx "$RUN_DIR/bin/kafka-consumer-groups" "$RUN_DIR/kafka/tools-log4j2.properties"
+    BROKERS=$KAFKA_BOOTSTRAP
+    export BROKERS
+    return 0
+  fi
   mkdir -p "$RUN_DIR/kafka"
   chown postgres: "$RUN_DIR/kafka" 2>/dev/null || true
   rm -f "$RUN_DIR/kafka/bootstrap" "$RUN_DIR/kafka/control"
@@ -53,7 +73,30 @@ start_kafka() {
   export BROKERS
 }
 
+# True while the harness's Kafka answers (real: the broker process runs; mock: it answers a ping).
+kafka_running() {
+  if [ "$CDC_KAFKA" = real ]; then
+    source "$ROOT/test/stack/stack.sh"
+    [ -s "$RUN_DIR/kafka/bootstrap" ] && stack_alive "$RUN_DIR/kafka" broker
+  else
+    [ -s "$RUN_DIR/kafka/control" ] && "$BUILD/mock_kafka" ctl --state-dir "$RUN_DIR/kafka" ping >/dev/null 2>&1
+  fi
+}
+
+# Creates topic $1 with $2 partitions on the harness's Kafka.
+create_topic() {
+  if [ "$CDC_KAFKA" = real ]; then
+    "$BUILD/kafka_admin" --brokers "$(cat "$RUN_DIR/kafka/bootstrap")" create-topic "$1" "$2" >/dev/null
+  else
+    "$BUILD/mock_kafka" ctl --state-dir "$RUN_DIR/kafka" create-topic "$1" "$2" >/dev/null
+  fi
+}
+
 stop_kafka() {
+  if [ -f "$RUN_DIR/kafka/broker.pid" ]; then
+    source "$ROOT/test/stack/stack.sh"
+    kafka_stop "$RUN_DIR/kafka"
+  fi
   if [ -f "$RUN_DIR/kafka.pid" ]; then
     local pid
     pid=$(cat "$RUN_DIR/kafka.pid")
@@ -86,6 +129,7 @@ log_line_prefix = '%m [%p] %b '
 shared_buffers = 256MB
 max_wal_size = 4GB
 cdc_test.brokers = '${BROKERS:-}'
+cdc_test.kafka = '$CDC_KAFKA'
 cdc_test.run_dir = '$RUN_DIR'
 CONF
   # Create the pipelines' database before the server (and so the launcher) starts.

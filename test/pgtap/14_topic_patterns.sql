@@ -1,7 +1,8 @@
 -- Topics by pattern: an entry starting with ^ selects every topic whose whole name matches, also
--- topics created while the pipeline runs; alter_pipeline replaces the topics of a running pipeline.
+-- topics created while the pipeline runs; partitions added to a topic are read too; alter_pipeline
+-- replaces the topics of a running pipeline.
 \set ON_ERROR_STOP 1
-SELECT plan(12);
+SELECT plan(14);
 
 CREATE TABLE t14_orders (id int PRIMARY KEY, v text);
 CREATE TABLE t14_items (id int PRIMARY KEY, v text);
@@ -38,6 +39,17 @@ SELECT ok(cdc_test.wait_until($$SELECT count(*) = 20 FROM t14_items$$, '60 s'),
 SELECT ok(cdc_sync.wait_for_catchup('t14', '60 s'), 'wait_for_catchup covers the new topic');
 SELECT is((SELECT count(DISTINCT topic) FROM cdc_sync.offsets WHERE pipeline = 't14'), 2::bigint,
           'offsets are stored for both matching topics');
+
+-- Partitions added to a topic while the pipeline runs are read from their start.
+SELECT cdc_test.add_partitions('t14.shop.orders', 4);
+SELECT cdc_test.produce('t14.shop.orders', $$
+    SELECT 2 + i % 2, NULL, cdc_test.dbz('c', jsonb_build_object('id', i, 'v', 'x' || i), NULL, 'shop', 'orders')
+    FROM generate_series(51, 60) i ORDER BY i$$);
+SELECT ok(cdc_test.wait_until($$SELECT count(*) = 60 FROM t14_orders$$, '60 s'),
+          'messages in partitions added later are applied');
+SELECT results_eq($$SELECT partition, next_offset FROM cdc_sync.offsets
+                    WHERE pipeline = 't14' AND topic = 't14.shop.orders' AND partition >= 2 ORDER BY 1$$,
+                  $$VALUES (2, 5::bigint), (3, 5::bigint)$$, 'and their offsets are stored');
 
 -- alter_pipeline replaces the topics while running: names and patterns together.
 SELECT cdc_sync.alter_pipeline('t14', '{"topics": ["t14.hr.people", "^t14\\.shop\\..*"]}');

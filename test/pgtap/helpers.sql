@@ -1,5 +1,5 @@
 -- Test helpers for the end-to-end tests, installed once per run in the e2e database.
--- They reach the mock Kafka through our test tools, run by the server via COPY TO PROGRAM.
+-- They reach Kafka (a real broker, or the mock) through our test tools, run by the server via COPY TO PROGRAM.
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS cdc_sync;
 CREATE EXTENSION IF NOT EXISTS dblink;
@@ -20,11 +20,59 @@ BEGIN
     EXECUTE format('COPY (SELECT 1 WHERE false) TO PROGRAM %L', cmd);
 END $$;
 
--- Creates a topic with a number of partitions in the mock cluster.
-CREATE FUNCTION cdc_test.create_topic(topic text, partitions int) RETURNS void LANGUAGE sql AS $$
-    SELECT cdc_test.run(format('%s ctl --state-dir %s/kafka create-topic %s %s >/dev/null',
-        cdc_test.bin('mock_kafka'), current_setting('cdc_test.run_dir'), topic, partitions))
+-- Real broker (cdc_test.kafka = 'real') or the mock cluster.
+CREATE FUNCTION cdc_test.real_kafka() RETURNS boolean LANGUAGE sql STABLE AS
+$$ SELECT current_setting('cdc_test.kafka', true) = 'real' $$;
+
+-- Creates a topic with a number of partitions (and, on a real broker, topic configs 'name=value').
+CREATE FUNCTION cdc_test.create_topic(topic text, partitions int, configs text[] DEFAULT '{}')
+RETURNS void LANGUAGE sql AS $$
+    SELECT CASE WHEN cdc_test.real_kafka() THEN
+        cdc_test.run(format('%s --brokers %s create-topic %s %s %s >/dev/null', cdc_test.bin('kafka_admin'),
+                            cdc_test.brokers(), topic, partitions, array_to_string(configs, ' ')))
+    ELSE
+        cdc_test.run(format('%s ctl --state-dir %s/kafka create-topic %s %s >/dev/null',
+                            cdc_test.bin('mock_kafka'), current_setting('cdc_test.run_dir'), topic, partitions))
+    END
 $$;
+
+-- Adds partitions to a topic, up to `total` (real broker only).
+CREATE FUNCTION cdc_test.add_partitions(topic text, total int) RETURNS void LANGUAGE sql AS $$
+    SELECT cdc_test.run(format('%s --brokers %s add-partitions %s %s >/dev/null', cdc_test.bin('kafka_admin'),
+                               cdc_test.brokers(), topic, total))
+$$;
+
+-- Low and high watermarks of each partition of a topic, asked of the broker now.
+CREATE FUNCTION cdc_test.watermarks(topic text) RETURNS TABLE (part int, low bigint, high bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass('pg_temp.cdc_test_marks') IS NULL THEN
+        CREATE TEMP TABLE cdc_test_marks (part int, low bigint, high bigint);
+    END IF;
+    TRUNCATE cdc_test_marks;
+    EXECUTE format('COPY cdc_test_marks FROM PROGRAM %L', format('%s --brokers %s watermarks %s',
+                   cdc_test.bin('kafka_admin'), cdc_test.brokers(), topic));
+    RETURN QUERY SELECT * FROM cdc_test_marks ORDER BY 1;
+END $$;
+
+-- A consumer group as Kafka's own kafka-consumer-groups --describe shows it (real broker only).
+CREATE FUNCTION cdc_test.describe_group(grp text)
+RETURNS TABLE (topic text, part int, committed bigint, log_end bigint, lag bigint) LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass('pg_temp.cdc_test_group_lines') IS NULL THEN
+        CREATE TEMP TABLE cdc_test_group_lines (line text);
+    END IF;
+    TRUNCATE cdc_test_group_lines;
+    EXECUTE format('COPY cdc_test_group_lines FROM PROGRAM %L', format(
+        '%s --bootstrap-server %s --describe --group %s 2>&1', cdc_test.bin('kafka-consumer-groups'),
+        cdc_test.brokers(), grp));
+    -- GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
+    RETURN QUERY
+        SELECT f[2], f[3]::int, nullif(f[4], '-')::bigint, nullif(f[5], '-')::bigint, nullif(f[6], '-')::bigint
+        FROM (SELECT regexp_split_to_array(btrim(line), '\s+') AS f FROM cdc_test_group_lines) l
+        WHERE f[1] = grp
+        ORDER BY 1, 2;
+END $$;
 
 -- Produces the rows of `query` (partition int, key text, value text) to `topic`, in order.
 CREATE FUNCTION cdc_test.produce(topic text, query text) RETURNS void LANGUAGE plpgsql AS $$
@@ -33,13 +81,15 @@ BEGIN
         format('%s --brokers %s --topic %s 2>/dev/null', cdc_test.bin('kafka_produce'), cdc_test.brokers(), topic));
 END $$;
 
--- Appends a transaction marker (commit, or abort) to a partition of `topic`, as a transactional
--- producer's broker does when the transaction ends: an offset no consumer ever gets as a message.
-CREATE FUNCTION cdc_test.mark_transaction(topic text, part int DEFAULT 0, commit boolean DEFAULT true)
-RETURNS void LANGUAGE sql AS $$
-    SELECT cdc_test.run(format('%s --brokers %s --topic %s --partition %s %s', cdc_test.bin('kafka_marker'),
-                               cdc_test.brokers(), topic, part, CASE WHEN commit THEN '' ELSE '--abort' END))
-$$;
+-- Produces the rows of `query` in one transaction of a transactional producer, then commits or
+-- aborts it: the broker ends it with a marker (an offset no consumer gets) in each partition.
+CREATE FUNCTION cdc_test.produce_transaction(topic text, query text, commit boolean DEFAULT true)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('COPY (%s) TO PROGRAM %L', query,
+        format('%s --brokers %s --topic %s --transaction %s 2>/dev/null', cdc_test.bin('kafka_produce'),
+               cdc_test.brokers(), topic, CASE WHEN commit THEN 'commit' ELSE 'abort' END));
+END $$;
 
 -- The non-empty lines of a file of ../shared/cdc-samples, in order.
 CREATE FUNCTION cdc_test.sample_lines(path text) RETURNS TABLE (n bigint, line text) LANGUAGE sql AS $$

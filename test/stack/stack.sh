@@ -13,6 +13,7 @@
 #
 #   stack_fetch                 jars into $STACK_CACHE (once; later runs reuse them)
 #   kafka_start DIR             broker; sets KAFKA_BOOTSTRAP            kafka_stop DIR
+#   kafka_kill DIR              SIGKILL (a crash)    kafka_launch DIR   restart: same port, same logs
 #   mariadb_start DIR           server; sets MARIADB_PORT, MARIADB_SOCK  mariadb_stop DIR
 #   connect_start DIR           worker; sets CONNECT_URL                 connect_stop DIR
 #   connect_add FILE            adds a connector (JSON) and waits until it and its task run
@@ -93,6 +94,7 @@ stack_spawn() {
   shift 2
   nohup "$@" >"$dir/$name.log" 2>&1 &
   echo $! >"$dir/$name.pid"
+  disown $!  # a later kill is no job news for the caller's shell
 }
 
 # Stops the process of DIR/NAME.pid: SIGTERM, then SIGKILL after `grace` seconds.
@@ -150,19 +152,35 @@ EOF
     stack_say "formatting the Kafka log directory failed: $(tail -1 "$dir/format.log")"
     return 1
   fi
+  echo "127.0.0.1:$port" >"$dir/bootstrap"
+  kafka_launch "$dir"
+}
+
+# Starts the broker of DIR (formatted by kafka_start) and waits until it serves; sets KAFKA_BOOTSTRAP.
+kafka_launch() {
+  local dir=$1
+  local cp="$STACK_CACHE/lib/kafka/*" log="-Dlog4j2.configurationFile=$dir/log4j2.properties"
   stack_spawn "$dir" broker "$STACK_JAVA" -Xms256m -Xmx768m $STACK_JVM_OPTS "$log" -cp "$cp" kafka.Kafka \
     "$dir/server.properties"
-  if ! stack_wait "the Kafka broker on port $port to start (see $dir/broker.log)" 120 \
+  if ! stack_wait "the Kafka broker at $(cat "$dir/bootstrap") to start (see $dir/broker.log)" 120 \
          grep -q 'Kafka Server started' "$dir/broker.log"; then
     grep -m3 -E 'ERROR|Exception' "$dir/broker.log" >&2
     return 1
   fi
-  KAFKA_BOOTSTRAP=127.0.0.1:$port
-  echo "$KAFKA_BOOTSTRAP" >"$dir/bootstrap"
+  KAFKA_BOOTSTRAP=$(cat "$dir/bootstrap")
   export KAFKA_BOOTSTRAP
 }
 
 kafka_stop() { stack_kill "$1" broker 60; }
+
+# Kills the broker of DIR with SIGKILL (a crash: no controlled shutdown); kafka_launch restarts it
+# on the same port with the same logs.
+kafka_kill() {
+  [ -f "$1/broker.pid" ] || return 0
+  kill -9 "$(cat "$1/broker.pid")" 2>/dev/null || true
+  while stack_alive "$1" broker; do sleep 0.1; done
+  rm -f "$1/broker.pid"
+}
 
 # Runs a Kafka CLI tool class against the broker (its log on stderr at WARN).
 kafka_tool() {

@@ -1,13 +1,17 @@
 // kafka_produce: produces PostgreSQL COPY text rows (partition, key, value) read from stdin to Kafka.
 //
 //   kafka_produce --brokers LIST --topic T [--acks all] [-X prop=value ...] [--verbose]
-//                 [--create-partitions N --state-dir DIR]
+//                 [--create-partitions N --state-dir DIR] [--transaction commit|abort]
 //
 // Made for `COPY (SELECT partition, key, value FROM ...) TO PROGRAM 'kafka_produce ...'` and for
 // generators piping into it. One message per line; `\N` is NULL (null key, or null value = tombstone);
 // partition -1 or NULL lets the murmur2_random partitioner (the Java client's) choose by key.
 // With --state-dir and no --brokers, the bootstrap servers of that mock_kafka server are used.
+// With --transaction, every message goes in one transaction of a transactional producer, which
+// is then committed or aborted: the broker ends it with a marker in each partition it touched
+// (real brokers only; the mock keeps no markers).
 #include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <chrono>
@@ -32,6 +36,7 @@ struct Options {
   int create_partitions = 0;
   std::string state_dir;
   bool verbose = false;
+  std::string transaction;  // "", "commit" or "abort"
   std::vector<std::pair<std::string, std::string>> properties;  // -X overrides
 };
 
@@ -51,7 +56,7 @@ struct Deliveries {
 // Prints usage and returns the exit code for bad usage.
 int usage() {
   std::cerr << "usage: kafka_produce --brokers LIST --topic T [--acks all|1|0] [-X prop=value]... [--verbose]\n"
-               "                     [--create-partitions N --state-dir DIR]\n"
+               "                     [--create-partitions N --state-dir DIR] [--transaction commit|abort]\n"
                "stdin: PostgreSQL COPY text format, columns partition, key, value\n";
   return 2;
 }
@@ -73,6 +78,9 @@ bool parse_options(int argc, char** argv, Options& opt) {
       opt.acks = argv[++i];
     } else if (arg == "--state-dir") {
       opt.state_dir = argv[++i];
+    } else if (arg == "--transaction") {
+      opt.transaction = argv[++i];
+      if (opt.transaction != "commit" && opt.transaction != "abort") return false;
     } else if (arg == "--create-partitions") {
       opt.create_partitions = std::atoi(argv[++i]);
       if (opt.create_partitions <= 0) return false;
@@ -204,6 +212,9 @@ rd_kafka_t* make_producer(const Options& opt, Deliveries& deliveries) {
       {"message.timeout.ms", "60000"},
   };
   for (const auto& [name, value] : defaults) set_or_die(conf, name, value);
+  if (!opt.transaction.empty())
+    set_or_die(conf, "transactional.id", "kafka_produce-" + std::to_string(getpid()) + "-" +
+                                             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   for (const auto& [name, value] : opt.properties) set_or_die(conf, name, value);
   rd_kafka_conf_set_opaque(conf, &deliveries);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -259,6 +270,14 @@ std::string produce_input(rd_kafka_t* rk, rd_kafka_topic_t* rkt, const Deliverie
   return error;
 }
 
+// "" when a transaction call succeeded, else what failed.
+std::string transaction_step(rd_kafka_error_t* error, const char* what) {
+  if (error == nullptr) return "";
+  std::string text = std::string(what) + " transaction: " + rd_kafka_error_string(error);
+  rd_kafka_error_destroy(error);
+  return text;
+}
+
 // Asks the mock server to create the topic; exits on failure.
 void create_topic_or_die(const Options& opt) {
   try {
@@ -285,7 +304,16 @@ int run(Options opt) {
   rd_kafka_t* rk = make_producer(opt, deliveries);
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, opt.topic.c_str(), nullptr);
   uint64_t count = 0;
-  std::string error = produce_input(rk, rkt, deliveries, count);
+  std::string error;
+  if (!opt.transaction.empty()) error = transaction_step(rd_kafka_init_transactions(rk, 60000), "init");
+  if (error.empty() && !opt.transaction.empty()) error = transaction_step(rd_kafka_begin_transaction(rk), "begin");
+  if (error.empty()) error = produce_input(rk, rkt, deliveries, count);
+  if (error.empty() && opt.transaction == "commit")
+    error = transaction_step(rd_kafka_commit_transaction(rk, 120000), "commit");
+  if (error.empty() && opt.transaction == "abort") {
+    rd_kafka_flush(rk, 120000);  // the messages are in the log, then the abort marker hides them
+    error = transaction_step(rd_kafka_abort_transaction(rk, 120000), "abort");
+  }
   rd_kafka_flush(rk, 120000);
   const int unflushed = rd_kafka_outq_len(rk);
   rd_kafka_topic_destroy(rkt);
