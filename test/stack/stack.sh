@@ -28,7 +28,7 @@ STACK_DIR=${STACK_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 STACK_CACHE_ROOT=${CDC_STACK_CACHE:-/var/cache/cdc_sync}
 STACK_CACHE=$STACK_CACHE_ROOT/stack-$(sha1sum "$STACK_DIR/pom.xml" | cut -c1-12)
 STACK_JAVA=${JAVA:-java}
-STACK_JVM_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"
+STACK_JVM_OPTS=${STACK_JVM_OPTS:-"-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true"}
 
 stack_say() { echo "stack: $*" >&2; }
 
