@@ -325,15 +325,19 @@ void begin_batch() {
     if (SPI_execute("SET CONSTRAINTS ALL IMMEDIATE", false, 0) != SPI_OK_UTILITY)
       elog(ERROR, "cdc_sync: SET CONSTRAINTS failed");
     // The pipeline's row first, stage tables and offsets after: the API locks in the same order
-    // (drop_pipeline deletes the row, then drops the stage tables), so the two cannot deadlock.
-    // A batch waits here for an API call in progress; a dropped pipeline then has no row.
-    gone = spi_exec("SELECT 1 FROM cdc_sync.pipelines WHERE name = $1 FOR KEY SHARE", SPI_OK_SELECT,
-                    "locking the pipeline", {text_arg(worker.pipeline_name.c_str())}) == 0;
+    // (drop_pipeline deletes the row, then drops the stage tables), so the two cannot deadlock, and
+    // every API call (stop, reset_offsets, drop, ...) waits for a batch in flight. After the lock,
+    // the batch runs only if this worker still may: same pipeline id (not a dropped and re-created
+    // namesake), still running, its index within the parallelism.
+    gone = spi_exec("SELECT 1 FROM cdc_sync.pipelines WHERE id = $1 AND state = 'running' "
+                    "AND $2 < coalesce((options->>'parallelism')::int, 1) FOR KEY SHARE",
+                    SPI_OK_SELECT, "locking the pipeline",
+                    {{INT4OID, Int32GetDatum(worker.pipeline_id)}, {INT4OID, Int32GetDatum(worker.worker_index)}}) == 0;
     pgstat_report_activity(STATE_RUNNING, "cdc_sync: applying batch");
   });
   if (gone) {
     abort_batch();
-    throw PipelineGone("pipeline was dropped");
+    throw PipelineGone("pipeline was dropped, stopped or narrowed");
   }
 }
 
