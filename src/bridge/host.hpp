@@ -167,7 +167,13 @@ int64_t now_ms();
 void log(LogLevel level, const std::string& message);
 
 // -- batches --
-void begin_batch();
+// How a batch transaction locks its pipeline. Batches share the lock (several workers of one
+// pipeline apply at once); the start path and every API call take it exclusively, so an API call
+// waits for the batches in flight and new batches queue behind it (a heavyweight lock: fair).
+enum class BatchLock { Shared, Exclusive };
+// Starts the transaction and locks the pipeline, then its row; throws PipelineGone when this
+// worker may no longer run (pipeline dropped or re-created, stopped, parallelism narrowed).
+void begin_batch(BatchLock lock = BatchLock::Shared);
 // Truncates the target of table `table` (index into PipelineConfig::tables) as the owner.
 void truncate_target(int table);
 // Stages `rows` and applies them to table `table` as the pipeline owner; adds to `counts`.

@@ -579,6 +579,7 @@ void report_commit_result(rd_kafka_event_t* ev, Consumer::EventQueue* events) {
 void Consumer::serve_commits() {
   if (committer_ == nullptr) return;
   std::lock_guard<std::mutex> lock(committer_->mutex);
+  rd_kafka_poll(committer_->rk, 0);  // its own callbacks (e.g. an OAUTHBEARER token refresh)
   while (rd_kafka_event_t* ev = rd_kafka_queue_poll(committer_->results, 0)) {
     report_commit_result(ev, events_);
     rd_kafka_event_destroy(ev);

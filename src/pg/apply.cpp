@@ -312,7 +312,7 @@ void forget_apply_state() {
 
 namespace cdc::host {
 
-void begin_batch() {
+void begin_batch(BatchLock lock) {
   bool gone = false;
   guard([&]() {
     MemoryContextReset(worker.batch_context);
@@ -324,14 +324,19 @@ void begin_batch() {
     // so nothing the owner controls is left to run at commit (as the worker's superuser).
     if (SPI_execute("SET CONSTRAINTS ALL IMMEDIATE", false, 0) != SPI_OK_UTILITY)
       elog(ERROR, "cdc_sync: SET CONSTRAINTS failed");
-    // The pipeline's row first, stage tables and offsets after: the API locks in the same order
-    // (drop_pipeline deletes the row, then drops the stage tables), so the two cannot deadlock, and
-    // every API call (stop, reset_offsets, drop, ...) waits for a batch in flight. After the lock,
-    // the batch runs only if this worker still may: same pipeline id (not a dropped and re-created
+    // The pipeline's lock first, its row next, stage tables and offsets after: the API takes them
+    // in the same order (cdc_sync._pipeline_for), so the two cannot deadlock. After the locks the
+    // batch runs only if this worker still may: the same pipeline id (not a dropped and re-created
     // namesake), still running, its index within the parallelism.
-    gone = spi_exec("SELECT 1 FROM cdc_sync.pipelines WHERE id = $1 AND state = 'running' "
-                    "AND $2 < coalesce((options->>'parallelism')::int, 1) FOR KEY SHARE",
-                    SPI_OK_SELECT, "locking the pipeline",
+    bool exclusive = lock == BatchLock::Exclusive;
+    spi_exec(exclusive ? "SELECT pg_catalog.pg_advisory_xact_lock(1128547155, $1)"
+                       : "SELECT pg_catalog.pg_advisory_xact_lock_shared(1128547155, $1)",
+             SPI_OK_SELECT, "locking the pipeline", {{INT4OID, Int32GetDatum(worker.pipeline_id)}});
+    gone = spi_exec(exclusive ? "SELECT 1 FROM cdc_sync.pipelines WHERE id = $1 AND state = 'running' "
+                                "AND $2 < coalesce((options->>'parallelism')::int, 1) FOR UPDATE"
+                              : "SELECT 1 FROM cdc_sync.pipelines WHERE id = $1 AND state = 'running' "
+                                "AND $2 < coalesce((options->>'parallelism')::int, 1) FOR KEY SHARE",
+                    SPI_OK_SELECT, "locking the pipeline's row",
                     {{INT4OID, Int32GetDatum(worker.pipeline_id)}, {INT4OID, Int32GetDatum(worker.worker_index)}}) == 0;
     pgstat_report_activity(STATE_RUNNING, "cdc_sync: applying batch");
   });

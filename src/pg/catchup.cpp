@@ -150,6 +150,8 @@ Datum cdc_sync_wait_for_catchup(PG_FUNCTION_ARGS) {
         return match;
       };
       marks = cdc::runtime::query_watermarks(t.brokers, kafka, topics, matches, (int)kafka_timeout_ms);
+    } catch (const cdc::host::HostError&) {
+      throw;  // PostgreSQL's own (a cancel while matching patterns, say): keep its SQLSTATE
     } catch (const std::exception& e) {
       throw cdc::host::HostError(std::string("cannot read the high-water marks from Kafka: ") + e.what(), "08006");
     }

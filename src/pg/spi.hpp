@@ -49,9 +49,11 @@ inline SpiArg text_arg(const char* s) { return {TEXTOID, CStringGetTextDatum(s)}
 // True when the regular expression `pattern` matches the whole of `text` (PostgreSQL's engine, C
 // collation): sync table sources and topic patterns. Allocates in CurrentMemoryContext.
 inline bool regex_full_match(const char* pattern, const char* subject) {
-  text* re = cstring_to_text(psprintf("^(?:%s)$", pattern));
+  char* anchored = psprintf("^(?:%s)$", pattern);
+  text* re = cstring_to_text(anchored);
   text* s = cstring_to_text(subject);
   bool match = DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, PointerGetDatum(s), PointerGetDatum(re)));
+  pfree(anchored);
   pfree(re);
   pfree(s);
   return match;

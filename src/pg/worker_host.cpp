@@ -279,8 +279,7 @@ std::vector<StoredOffset> load_offsets() {
 // Reads whether the pipeline needs start offsets, and from where (see lock_for_start()).
 // Inside guard() with SPI connected; `need` and `position` belong to the caller.
 static void read_start_position(const char* name, bool& need, int64& position, int64& request) {
-  spi_exec("SELECT p.start_override IS NOT NULL "
-           "    OR NOT EXISTS (SELECT 1 FROM cdc_sync.offsets o WHERE o.pipeline = p.name), "
+  spi_exec("SELECT p.start_override IS NOT NULL OR NOT p.start_resolved, "
            "  cdc_sync._position_ms(coalesce(p.start_override, p.options->>'start_from', 'earliest')), "
            "  p.xmin::text::bigint "
            "FROM cdc_sync.pipelines p WHERE p.name = $1",
@@ -327,18 +326,23 @@ void write_start_offsets(const std::vector<StoredOffset>& offsets) {
                SPI_OK_INSERT, "storing start offsets",
                {text_arg(worker.pipeline_name.c_str()), text_arg(o.topic.c_str()),
                 {INT4OID, Int32GetDatum(o.partition)}, {INT8OID, Int64GetDatum(o.next_offset)}});
-    spi_exec("UPDATE cdc_sync.pipelines SET start_override = NULL WHERE name = $1", SPI_OK_UPDATE,
+    spi_exec("UPDATE cdc_sync.pipelines SET start_override = NULL, start_resolved = true WHERE name = $1", SPI_OK_UPDATE,
              "clearing the start override", {text_arg(worker.pipeline_name.c_str())});
   });
 }
 
 bool matches_pattern(const std::string& pattern, const std::string& source) {
+  // Called outside transactions, also by an idle worker every few seconds (topic patterns): a
+  // context of its own, emptied after each match, so nothing accumulates until the next batch.
+  static MemoryContext match_context = nullptr;
   bool match = false;
   guard([&]() {
-    // Called outside transactions: allocate in the batch context, not TopMemoryContext.
-    MemoryContext old = MemoryContextSwitchTo(worker.batch_context);
+    if (match_context == nullptr)
+      match_context = AllocSetContextCreate(TopMemoryContext, "cdc_sync pattern match", ALLOCSET_SMALL_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(match_context);
     match = regex_full_match(pattern.c_str(), source.c_str());
     MemoryContextSwitchTo(old);
+    MemoryContextReset(match_context);
   });
   return match;
 }

@@ -198,7 +198,14 @@ CREATE FUNCTION cdc_sync._pipeline_for(caller oid, pipeline text) RETURNS cdc_sy
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p cdc_sync.pipelines;
+    pid integer;
 BEGIN
+    -- The pipeline's lock (exclusive), then its row: the order batches use, shared (apply.cpp).
+    -- A heavyweight lock queues fairly: batches that come later wait behind this call.
+    SELECT id INTO pid FROM cdc_sync.pipelines WHERE name = pipeline;
+    IF FOUND THEN
+        PERFORM pg_advisory_xact_lock(1128547155, pid);
+    END IF;
     SELECT * INTO p FROM cdc_sync.pipelines WHERE name = pipeline FOR UPDATE;
     IF NOT FOUND OR NOT pg_has_role(caller, p.owner, 'MEMBER') THEN
         RAISE EXCEPTION 'pipeline "%" does not exist', pipeline USING ERRCODE = 'undefined_object';
@@ -239,7 +246,7 @@ BEGIN
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
             BEGIN
-                PERFORM '' ~ t;
+                PERFORM '' ~ ('^(?:' || t || ')$');  -- the form the worker matches with
             EXCEPTION WHEN invalid_regular_expression THEN
                 RAISE EXCEPTION 'topic pattern "%" is not a valid regular expression: %', t, SQLERRM
                     USING ERRCODE = 'invalid_parameter_value',
@@ -300,6 +307,10 @@ BEGIN
         IF jsonb_typeof(p_options -> 'topics') <> 'array' THEN
             RAISE EXCEPTION '"topics" must be a JSON array of topic names and patterns'
                 USING ERRCODE = 'invalid_parameter_value', HINT = 'e.g. {"topics": ["orders", "^mysql\.shop\..*"]}';
+        END IF;
+        IF EXISTS (SELECT 1 FROM jsonb_array_elements(p_options -> 'topics') e WHERE jsonb_typeof(e) <> 'string') THEN
+            RAISE EXCEPTION '"topics" must be a JSON array of strings (topic names and patterns)'
+                USING ERRCODE = 'invalid_parameter_value';
         END IF;
         new_topics := ARRAY(SELECT jsonb_array_elements_text(p_options -> 'topics'));
         PERFORM cdc_sync._validate_topics(new_topics);

@@ -18,6 +18,9 @@ CREATE TABLE cdc_sync.pipelines (
     last_error      text,
     -- set by reset_offsets(): where partitions without a stored offset start next time
     start_override  text,
+    -- the first start (or the start after reset_offsets) stored its start offsets: partitions
+    -- that appear later are new and start at their beginning, whatever start_from says
+    start_resolved  boolean NOT NULL DEFAULT false,
     created_at      timestamptz NOT NULL DEFAULT now(),
     state_changed_at timestamptz NOT NULL DEFAULT now()
 );

@@ -260,6 +260,12 @@ void Fetcher::fill(Batch& batch, const Settings& settings) {
   take_ends(batch);
   for (const kafka::PartitionError& e : batch.messages.errors()) {
     if (!batch.failure.empty()) break;
+    // Unknown topic or partition (3; librdkafka's _UNKNOWN_TOPIC -188, _UNKNOWN_PARTITION -190):
+    // a topic deleted under us. Not a reason to fail: the owner re-lists the partitions.
+    if (e.code == 3 || e.code == -188 || e.code == -190) {
+      relist_ = true;
+      continue;
+    }
     batch.failure = "Kafka partition " + e.topic + "[" + std::to_string(e.partition) + "] at offset " +
                     std::to_string(e.offset) + ": " + e.message +
                     (e.code == 1 ? " (the offset is out of range: messages may have been deleted by retention; "

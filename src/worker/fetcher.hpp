@@ -10,6 +10,7 @@
 #include "core/column_type.hpp"
 #include "core/kafka_consumer.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -94,6 +95,9 @@ class Fetcher {
   bool settings_in_effect();
   // What killed the thread, if it died.
   std::string error();
+  // True (once) when Kafka said a topic or partition it reads does not exist (a topic deleted):
+  // the owner then asks the cluster for the pipeline's partitions at once.
+  bool take_relist_request() { return relist_.exchange(false); }
 
  private:
   void run();
@@ -133,6 +137,7 @@ class Fetcher {
   uint64_t settings_version_ = 0;  // bumped by set_settings()
   uint64_t settings_taken_ = 0;    // the version the thread fills batches with
   std::string error_;
+  std::atomic<bool> relist_{false};
   int pipe_[2] = {-1, -1};
   std::thread thread_;
 };

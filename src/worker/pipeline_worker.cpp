@@ -17,6 +17,7 @@ constexpr long kMaxBackoffMs = 30000;
 // long it waits for the answer (the main loop is blocked meanwhile; a slow answer is skipped).
 constexpr int64_t kPartitionCheckMs = 5000;
 constexpr int kPartitionCheckTimeoutMs = 2000;
+constexpr int kUnknownTopic = 3;  // RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
 constexpr int64_t kProblemForgetMs = 30000;
 
 // A data exception (22xxx) or integrity violation (23xxx): the message's fault, so it may become
@@ -63,11 +64,30 @@ void PipelineWorker::run() {
 PipelineWorker::End PipelineWorker::session() {
   decoder_ = make_decoder(cfg_.format, decoder_options(cfg_));
   routes_.clear();
-  if (!connect()) return host::stop_requested() ? End::Stop : End::Reload;
-  End end = consume();
+  End end;
+  try {
+    if (!connect()) return host::stop_requested() ? End::Stop : End::Reload;
+    end = consume();
+  } catch (const Restart& r) {
+    end = r.end;
+  }
   fetcher_.reset();  // joins the thread and releases its messages before the client goes
   consumer_.reset();
   return end;
+}
+
+// Starts a batch transaction holding the pipeline's lock. An API call that changed the
+// configuration may have committed while the batch waited for that lock: the batch then rolls
+// back, the configuration is re-read, and either the batch starts again under it or the session
+// restarts (throws Restart).
+void PipelineWorker::start_batch(host::BatchLock lock) {
+  for (;;) {
+    host::begin_batch(lock);
+    if (host::config_generation() == generation_) return;
+    host::abort_batch();
+    End end;
+    if (config_changed(end)) throw Restart{end};
+  }
 }
 
 // Creates the consumer, resolves offsets and assigns partitions; retries Kafka trouble with
@@ -120,8 +140,11 @@ bool PipelineWorker::partitions_changed() {
   try {
     for (const kafka::TopicPartition& tp : all_partitions(kPartitionCheckTimeoutMs))
       if (tp.partition % id_.parallelism == id_.worker_index) fresh.insert({tp.topic, tp.partition});
-  } catch (const kafka::KafkaError&) {
-    return false;
+  } catch (const kafka::KafkaError& e) {
+    // A named topic gone: reconnect, which reports it in status and retries until it is back.
+    if (e.code() != kUnknownTopic) return false;
+    host::log(host::LogLevel::Warning, std::string(e.what()) + "; reconnecting");
+    return true;
   }
   drain_kafka_events();  // errors from before the answer, so that they do not outlive it
   if (!kafka_problem_.empty() && kafka_problem_ms_ <= now) {
@@ -161,7 +184,7 @@ void PipelineWorker::assign(const std::vector<kafka::TopicPartition>& all) {
   int64_t peeked = 0, peeked_request = 0;
   std::vector<kafka::TopicPartition> resolved;
   if (host::peek_start(peeked, peeked_request)) resolved = resolve_start(all, peeked);
-  host::begin_batch();
+  start_batch(host::BatchLock::Exclusive);
   try {
     int64_t position = 0, request = 0;
     if (host::lock_for_start(position, request)) {
@@ -252,10 +275,14 @@ PipelineWorker::End PipelineWorker::consume() {
   fetcher_ = std::make_unique<Fetcher>(*consumer_, cfg_, assigned_);  // made with cfg_'s settings
   settings_pending_ = 0;
   fetcher_->start();
+  // The group shows every assigned partition's position from the start of a session, also those
+  // no batch touches soon (new partitions, idle ones, commits lost with the previous session).
+  if (!cfg_.group_id.empty() && !assigned_.empty()) fetcher_->commit_later(assigned_);
   for (;;) {
     if (host::stop_requested()) return End::Stop;
     End end;
     if (config_changed(end)) return end;
+    if (fetcher_->take_relist_request()) next_partition_check_ms_ = 0;
     if (partitions_changed()) return End::Reload;
     fetcher_->clear_wakeup();
     if (settings_pending_ && fetcher_->settings_in_effect()) {
@@ -326,7 +353,7 @@ void PipelineWorker::apply_batch(Batch& batch) {
   for (int attempt = 1;; attempt++) {
     progress.tables.clear();
     try {
-      host::begin_batch();
+      start_batch();
       for (size_t i = 0; i < batch.tables.size(); i++) {
         if (batch.tables[i].empty()) continue;
         host::TableProgress tp;
@@ -392,7 +419,7 @@ void PipelineWorker::apply_each_message(Batch& batch) {
   for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(shape_of(t, cfg_));
   const std::vector<kafka::Message>& all = batch.messages.messages();
   std::vector<DecodedChange> changes;
-  host::begin_batch();
+  start_batch();
   for (size_t i = 0; i < all.size(); i++) {
     if (batch.state[i] != Batch::kApply) continue;
     const kafka::Message& m = all[i];

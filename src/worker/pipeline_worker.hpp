@@ -27,6 +27,11 @@ class PipelineWorker {
 
  private:
   enum class End { Stop, Reload };
+  // Thrown when a batch learned, once it held the pipeline's lock, that the configuration changed
+  // in a way the session must restart for (the batch is fetched again from the stored offsets).
+  struct Restart {
+    End end;
+  };
 
   End session();
   bool connect();
@@ -36,6 +41,7 @@ class PipelineWorker {
   void assign(const std::vector<kafka::TopicPartition>& all);
   End consume();
   bool config_changed(End& end);
+  void start_batch(host::BatchLock lock = host::BatchLock::Shared);
   int resolve_route(const std::string& source);
   void apply_batch(Batch& batch);
   bool retry_transient(const host::HostError& e, int attempt, const std::string& what);

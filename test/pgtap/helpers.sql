@@ -42,6 +42,12 @@ CREATE FUNCTION cdc_test.add_partitions(topic text, total int) RETURNS void LANG
                                cdc_test.brokers(), topic, total))
 $$;
 
+-- Deletes a topic (real broker only).
+CREATE FUNCTION cdc_test.delete_topic(topic text) RETURNS void LANGUAGE sql AS $$
+    SELECT cdc_test.run(format('%s --brokers %s delete-topic %s >/dev/null', cdc_test.bin('kafka_admin'),
+                               cdc_test.brokers(), topic))
+$$;
+
 -- Low and high watermarks of each partition of a topic, asked of the broker now.
 CREATE FUNCTION cdc_test.watermarks(topic text) RETURNS TABLE (part int, low bigint, high bigint)
 LANGUAGE plpgsql AS $$
