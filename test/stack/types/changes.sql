@@ -89,3 +89,9 @@ INSERT INTO aux VALUES (3, 'three', 3.33, 3, '03:03:03.3');
 TRUNCATE TABLE aux;
 INSERT INTO aux VALUES (4, 'four', 4.44, 9223372036854775808, '04:04:04.000004'), (5, 'five', NULL, NULL, NULL);
 UPDATE aux SET v = 'FOUR', d = -4.44 WHERE id = 4;
+
+-- What PostgreSQL cannot hold (rows 2 and 3), between changes it can.
+INSERT INTO rejects VALUES (2, CONCAT('nul', CHAR(0), 'byte'), NULL);
+INSERT INTO rejects VALUES (3, 'fine', '{"a": "\\u0000"}');
+UPDATE rejects SET txt = 'fine again' WHERE id = 1;
+INSERT INTO rejects VALUES (4, 'after', '[]');

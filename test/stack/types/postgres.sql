@@ -47,6 +47,7 @@ BEGIN
             geomcoll_c jsonb)$ddl$, target_schema);
     EXECUTE format('CREATE TABLE %I.aux (id integer PRIMARY KEY, v varchar(20), d numeric(5,2), u numeric(20,0),
                                          t time(6))', target_schema);
+    EXECUTE format('CREATE TABLE %I.rejects (id integer PRIMARY KEY, txt varchar(20), j jsonb)', target_schema);
     IF decimals_as_double THEN
         FOREACH dec IN ARRAY ARRAY['all_types.dec_c', 'all_types.dec_un_c', 'all_types.dec_default_c',
                                     'all_types.numeric_c', 'all_types.dec_frac_c', 'all_types.dec_65_0_c',
@@ -101,6 +102,14 @@ CREATE FUNCTION kind_of(pg_type text, my_type text) RETURNS text LANGUAGE sql IM
         ELSE 'text' END  -- text, varchar, char (both sides drop CHAR's trailing blanks), bit
 $$;
 
+-- JSON text as jsonb prints it, or the text itself marked when jsonb cannot hold it (\u0000).
+CREATE FUNCTION jsonb_text(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN t::jsonb::text;
+EXCEPTION WHEN OTHERS THEN
+    RETURN '(not jsonb) ' || t;
+END $$;
+
 -- MariaDB's text of a value, in the canonical form of its kind.
 CREATE FUNCTION canon_mariadb(kind text, t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE kind
@@ -112,7 +121,7 @@ CREATE FUNCTION canon_mariadb(kind text, t text) RETURNS text LANGUAGE sql IMMUT
         WHEN 'timestamptz' THEN types_check.zero_date_to_null(t)::timestamp::text  -- dumped in UTC
         WHEN 'interval' THEN types_check.hms(types_check.seconds_of(t))
         WHEN 'time' THEN t::time::text
-        WHEN 'json' THEN t::jsonb::text
+        WHEN 'json' THEN types_check.jsonb_text(t)
         ELSE t END                                           -- text, bit string, hex, wkb-hex/srid
 $$;
 
