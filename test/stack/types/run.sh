@@ -88,8 +88,10 @@ psql_db() { tpsql -d "$E2E_DB" -v ON_ERROR_STOP=1 "$@"; }
 # ------------------------------------------------------------------------------ the services
 t0=$SECONDS
 kafka_start "$RUN/kafka"
-mariadb_start "$RUN/mariadb"
+# Both servers away from UTC (and from each other), so a value read in the wrong zone shows.
+MARIADB_EXTRA_OPTS="--default-time-zone=+02:00" mariadb_start "$RUN/mariadb"
 BROKERS=$KAFKA_BOOTSTRAP start_pg  # (BROKERS: the harness's cdc_test.brokers, unused here)
+psql_db -qc "ALTER SYSTEM SET timezone = 'Asia/Kathmandu'" -c "SELECT pg_reload_conf()" >/dev/null
 psql_db -c "CREATE EXTENSION cdc_sync" -f "$HERE/postgres.sql" -f "$HERE/known.sql" >/dev/null
 msql <"$HERE/mariadb.sql"
 connect_start "$RUN/connect"
@@ -104,7 +106,10 @@ say "services up in $((SECONDS - t0))s"
 # sends, parsed by Debezium's own code. This needs the text protocol reader, which Debezium uses
 # when snapshot.fetch.size is 0 (MariaDB's driver then reads the whole result, fine at this size).
 # And YEAR: MariaDB's driver returns it as a java.sql.Date unless yearIsDateType=false, and fails on
-# YEAR 0000 (not a date); Debezium reads the number either way.
+# YEAR 0000 (not a date); Debezium reads the number either way. And TIMESTAMP: by default MariaDB's
+# driver reads the server's wall-clock text in the JVM's zone, so with MariaDB at +02:00 and the JVM
+# in UTC every snapshot TIMESTAMP came two hours late; connectionTimeZone=SERVER with
+# preserveInstants=true reads it in the server's zone (the binlog carries instants: unaffected).
 snapshot_select() {
   msql -e "SELECT CONCAT('SELECT ', GROUP_CONCAT(
              IF(DATA_TYPE IN ('date', 'time', 'datetime'),
@@ -137,6 +142,8 @@ connector["config"].update({
     "value.converter.decimal.format": decimal_format,
     "snapshot.fetch.size": "0",
     "driver.yearIsDateType": "false",
+    "driver.connectionTimeZone": "SERVER",
+    "driver.preserveInstants": "true",
     "snapshot.select.statement.overrides": ",".join(selects),
 })
 connector["config"].update({"snapshot.select.statement.overrides." + t: q for t, q in selects.items()})
