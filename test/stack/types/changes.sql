@@ -33,7 +33,9 @@ INSERT INTO all_types VALUES
   ST_GeomFromText('LINESTRING(1 1, 2 2)'), ST_GeomFromText('POLYGON((0 0, 1 0, 0 1, 0 0))'),
   ST_GeomFromText('MULTIPOINT(5 5)'), ST_GeomFromText('MULTILINESTRING((1 2, 3 4), (5 6, 7 8))'),
   ST_GeomFromText('MULTIPOLYGON(((0 0, 2 0, 2 2, 0 0)), ((3 3, 4 3, 4 4, 3 3)))'),
-  ST_GeomFromText('GEOMETRYCOLLECTION(LINESTRING(0 0, 1 1), POINT(2 2))', 3857));
+  ST_GeomFromText('GEOMETRYCOLLECTION(LINESTRING(0 0, 1 1), POINT(2 2))', 3857),
+  '1970-01-01 00:00:00.000001', '1970-01-01 00:00:01.000001', '1970-01-01',
+  UNHEX('00000000000000000000000000000001'), b'0000000001', 1970, 'null', 'white', 0);
 
 -- Row 8: inserted and deleted within the stream.
 INSERT INTO all_types (id, int_c, varchar_c) VALUES (8, 8, 'short-lived');
@@ -62,7 +64,10 @@ UPDATE all_types SET
   polygon_c = ST_GeomFromText('POLYGON((0 0, 5 0, 5 5, 0 0))'), multipoint_c = ST_GeomFromText('MULTIPOINT(7 7)'),
   multilinestring_c = ST_GeomFromText('MULTILINESTRING((0 0, 9 9))'),
   multipolygon_c = ST_GeomFromText('MULTIPOLYGON(((1 1, 2 1, 2 2, 1 1)))'),
-  geomcoll_c = ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 1))')
+  geomcoll_c = ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 1))'),
+  dt6_tz_c = '1969-12-31 23:59:59.999999', ts6_plain_c = '2000-02-29 12:00:00.5', date_ts_c = '1969-12-31',
+  uuid_c = UNHEX('0102'), bit10_varbit_c = b'1000000000', year_int_c = 1999, json_json_c = '[1, 2]',
+  enum_pg_c = 'blå', dec_int_c = -1
 WHERE id = 1;
 
 -- Row 2 (all NULL, a snapshot row) takes every value of row 3 (the maxima); row 13 (the streamed

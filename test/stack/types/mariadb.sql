@@ -37,7 +37,14 @@ CREATE TABLE all_types (
   enum_c ENUM('red', 'white', 'blå'), set_c SET('a', 'b', 'c'), json_c JSON,
   point_c POINT, geometry_c GEOMETRY, linestring_c LINESTRING, polygon_c POLYGON,
   multipoint_c MULTIPOINT, multilinestring_c MULTILINESTRING, multipolygon_c MULTIPOLYGON,
-  geomcoll_c GEOMETRYCOLLECTION
+  geomcoll_c GEOMETRYCOLLECTION,
+  -- The same types again, for other PostgreSQL targets a user may choose (postgres.sql): DATETIME
+  -- into timestamptz, TIMESTAMP into timestamp, DATE into timestamp, BINARY(16) into uuid, BIT(10)
+  -- into bit varying, YEAR into integer, JSON into json, ENUM into an enum type, DECIMAL(18,0)
+  -- into bigint.
+  dt6_tz_c DATETIME(6), ts6_plain_c TIMESTAMP(6) NULL, date_ts_c DATE, uuid_c BINARY(16),
+  bit10_varbit_c BIT(10), year_int_c YEAR, json_json_c JSON, enum_pg_c ENUM('red', 'white', 'blå'),
+  dec_int_c DECIMAL(18,0)
 );
 
 -- A second table for TRUNCATE (the types table keeps its rows for the comparison). Its first
@@ -72,7 +79,9 @@ INSERT INTO all_types VALUES
   ST_GeomFromText('LINESTRING(3 0, 3 3, 3 5)'), ST_GeomFromText('POLYGON((1 1, 2 1, 2 2, 1 2, 1 1))'),
   ST_GeomFromText('MULTIPOINT(1 1, 2 2)'), ST_GeomFromText('MULTILINESTRING((1 1, 2 2, 3 3), (4 4, 5 5))'),
   ST_GeomFromText('MULTIPOLYGON(((0 0, 10 0, 10 10, 0 10, 0 0)), ((5 5, 7 5, 7 7, 5 7, 5 5)))'),
-  ST_GeomFromText('GEOMETRYCOLLECTION(POINT(10 10), POINT(30 30), LINESTRING(15 15, 20 20))')),
+  ST_GeomFromText('GEOMETRYCOLLECTION(POINT(10 10), POINT(30 30), LINESTRING(15 15, 20 20))'),
+  '2020-07-17 18:00:22.123456', '2020-07-17 18:00:22.123456', '2020-07-17',
+  UNHEX('651aed08390f4893b2f136923e7b7400'), b'1010101010', 2021, '{"key1": "value1"}', 'red', 12345),
 -- maxima; multi-byte text filling each column's length in characters or bytes
 (3, 127, 255, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295, 4294967295,
   9223372036854775807, 18446744073709551615, true, 127,
@@ -96,7 +105,9 @@ INSERT INTO all_types VALUES
   ST_GeomFromText('LINESTRING(0 0, 1e-300 1e300)'),
   ST_GeomFromText('POLYGON((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 3 2, 3 3, 2 2))'),
   ST_GeomFromText('MULTIPOINT(0 0, 1 1, 2 2, 3 3)'), ST_GeomFromText('MULTILINESTRING((0 0, 1 1))'),
-  ST_GeomFromText('MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)))'), ST_GeomFromText('GEOMETRYCOLLECTION EMPTY')),
+  ST_GeomFromText('MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)))'), ST_GeomFromText('GEOMETRYCOLLECTION EMPTY'),
+  '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.999999', '9999-12-31',
+  UNHEX(REPEAT('ff', 16)), b'1111111111', 2155, '{"big": 1e308, "s": "😀"}', 'blå', 999999999999999999),
 -- minima
 (4, -128, 0, 0, -32768, 0, -8388608, 0, -2147483648, 0, 0,
   -9223372036854775808, 0, false, -128,
@@ -118,15 +129,19 @@ INSERT INTO all_types VALUES
   ST_GeomFromText('LINESTRING(-1 -1, 1 1)'), ST_GeomFromText('POLYGON((0 0, 1 0, 1 1, 0 0))'),
   ST_GeomFromText('MULTIPOINT(-1 -1)'), ST_GeomFromText('MULTILINESTRING((-1 -1, 1 1))'),
   ST_GeomFromText('MULTIPOLYGON(((0 0, -1 0, -1 -1, 0 0)))'),
-  ST_GeomFromText('GEOMETRYCOLLECTION(POINT(-1 -1))'));
+  ST_GeomFromText('GEOMETRYCOLLECTION(POINT(-1 -1))'),
+  '1000-01-01 00:00:00.000000', '1970-01-01 00:00:01.000000', '1000-01-01',
+  UNHEX(REPEAT('00', 16)), b'0000000000', 1901, '{}', 'red', -999999999999999999);
 
 -- MySQL's zero and invalid values, which only a permissive sql_mode accepts.
 SET sql_mode = '';
 INSERT INTO all_types (id, date_c, date_nn_c, time_c, time3_c, time6_c, datetime_c, datetime3_c, datetime6_c,
-                       ts_c, ts6_c, year_c, enum_c, set_c)
+                       ts_c, ts6_c, year_c, enum_c, set_c, dt6_tz_c, ts6_plain_c, date_ts_c, year_int_c)
 VALUES (5, '0000-00-00', '0000-00-00', '00:00:00', '-00:00:00.001', '00:00:00.000001', '0000-00-00 00:00:00',
         '2020-00-15 10:00:00.123', '2020-07-00 00:00:00.000001', '0000-00-00 00:00:00', '0000-00-00 00:00:00',
-        0, 'purple', '');
+        0, 'purple', '', '0000-00-00 00:00:00', '0000-00-00 00:00:00', '0000-00-00', 0);
+-- (enum_c holds '', MySQL's value for an ENUM value not in the list; enum_pg_c stays NULL: a
+-- PostgreSQL enum has no such value)
 SET sql_mode = DEFAULT;
 
 INSERT INTO all_types (id) VALUES (2);  -- every nullable column NULL, date_nn_c its default

@@ -17,6 +17,7 @@ DECLARE
     dec text;
 BEGIN
     EXECUTE format('CREATE SCHEMA %I', target_schema);
+    EXECUTE format($ddl$CREATE TYPE %I.color AS ENUM ('red', 'white', 'blå')$ddl$, target_schema);
     EXECUTE format($ddl$
         CREATE TABLE %1$I.all_types (
             id integer PRIMARY KEY,
@@ -44,7 +45,10 @@ BEGIN
             enum_c text, set_c text, json_c jsonb,
             point_c jsonb, geometry_c jsonb, linestring_c jsonb, polygon_c jsonb,
             multipoint_c jsonb, multilinestring_c jsonb, multipolygon_c jsonb,
-            geomcoll_c jsonb)$ddl$, target_schema);
+            geomcoll_c jsonb,
+            dt6_tz_c timestamptz(6), ts6_plain_c timestamp(6), date_ts_c timestamp(0), uuid_c uuid,
+            bit10_varbit_c bit varying, year_int_c integer, json_json_c json, enum_pg_c %1$I.color,
+            dec_int_c bigint)$ddl$, target_schema);
     EXECUTE format('CREATE TABLE %I.aux (id integer PRIMARY KEY, v varchar(20), d numeric(5,2), u numeric(20,0),
                                          t time(6))', target_schema);
     EXECUTE format('CREATE TABLE %I.rejects (id integer PRIMARY KEY, txt varchar(20), j jsonb)', target_schema);
@@ -98,7 +102,8 @@ CREATE FUNCTION kind_of(pg_type text, my_type text) RETURNS text LANGUAGE sql IM
         WHEN pg_type = 'interval' THEN 'interval'
         WHEN pg_type LIKE 'time%' THEN 'time'
         WHEN pg_type = 'bytea' THEN 'bytea'
-        WHEN pg_type = 'jsonb' THEN 'json'
+        WHEN pg_type = 'uuid' THEN 'uuid'                    -- BINARY(16)
+        WHEN pg_type IN ('json', 'jsonb') THEN 'json'
         ELSE 'text' END  -- text, varchar, char (both sides drop CHAR's trailing blanks), bit
 $$;
 
@@ -134,6 +139,8 @@ CREATE FUNCTION canon_postgres_sql(kind text) RETURNS text LANGUAGE sql IMMUTABL
         WHEN 'timestamptz' THEN $e$(c AT TIME ZONE 'UTC')::text$e$
         WHEN 'interval' THEN 'types_check.hms(extract(epoch FROM c))'
         WHEN 'bytea' THEN $e$encode(c, 'hex')$e$
+        WHEN 'uuid' THEN $e$replace(c::text, '-', '')$e$
+        WHEN 'json' THEN 'c::jsonb::text'
         WHEN 'spatial' THEN $e$encode(decode(c->>'wkb', 'base64'), 'hex') || '/' || coalesce(c->>'srid', '0')$e$
         ELSE 'c::text' END
 $$;

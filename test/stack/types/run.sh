@@ -335,24 +335,24 @@ stats=$(psql_db -tAc "SELECT string_agg(format('%s %s: %s truncates, %s values u
 [ -z "$stats" ] || fail "unexpected table_stats: $stats"
 
 # The comparison can fail: a copy of one target with one value changed and one row gone must show
-# exactly those.
+# exactly those (its name matches the known differences of the original's).
 psql_db -q <<'EOF'
 SET client_min_messages = warning;
-CREATE SCHEMA tampered;
-CREATE TABLE tampered.all_types AS SELECT * FROM s_precise_adaptive.all_types;
-UPDATE tampered.all_types SET dec_65_30_c = dec_65_30_c - 1e-30 WHERE id = 3;
-DELETE FROM tampered.all_types WHERE id = 4;
+CREATE SCHEMA s_precise_adaptive_tampered;
+CREATE TABLE s_precise_adaptive_tampered.all_types AS SELECT * FROM s_precise_adaptive.all_types;
+UPDATE s_precise_adaptive_tampered.all_types SET dec_65_30_c = dec_65_30_c - 1e-30 WHERE id = 3;
+DELETE FROM s_precise_adaptive_tampered.all_types WHERE id = 4;
 EOF
-psql_db -tAc "SELECT types_check.compare('tampered', 'all_types')" >/dev/null
-tampered=$(psql_db -tAc "SELECT count(*) FILTER (WHERE id = 3 AND col = 'dec_65_30_c')
+psql_db -tAc "SELECT types_check.compare('s_precise_adaptive_tampered', 'all_types')" >/dev/null
+s_precise_adaptive_tampered=$(psql_db -tAc "SELECT count(*) FILTER (WHERE id = 3 AND col = 'dec_65_30_c')
                                 || '/' || count(*) FILTER (WHERE id = 4 AND postgres = '(no row)')
                                 || '/' || count(*) FILTER (WHERE id NOT IN (3, 4))
-                         FROM types_check.failures WHERE config = 'tampered'")
-columns=$(psql_db -tAc "SELECT count(*) - 1 FROM pg_attribute WHERE attrelid = 'tampered.all_types'::regclass AND attnum > 0")
-[ "$tampered" = "1/$columns/0" ] ||
-  fail "the comparison did not see the changed value and the missing row of tampered.all_types ($tampered)"
+                         FROM types_check.failures WHERE config = 's_precise_adaptive_tampered'")
+columns=$(psql_db -tAc "SELECT count(*) - 1 FROM pg_attribute WHERE attrelid = 's_precise_adaptive_tampered.all_types'::regclass AND attnum > 0")
+[ "$s_precise_adaptive_tampered" = "1/$columns/0" ] ||
+  fail "the comparison did not see the changed value and the missing row of s_precise_adaptive_tampered.all_types ($s_precise_adaptive_tampered)"
 psql_db -q -c "SET client_min_messages = warning" \
-  -c "DELETE FROM types_check.cells WHERE config = 'tampered'; DROP SCHEMA tampered CASCADE"
+  -c "DELETE FROM types_check.cells WHERE config = 's_precise_adaptive_tampered'; DROP SCHEMA s_precise_adaptive_tampered CASCADE"
 say "self-check: a changed value and a missing row are found"
 
 # ------------------------------------------------------------------------------ phase 2: a column added at the source
