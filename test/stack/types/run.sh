@@ -168,10 +168,12 @@ say "${#NAMES[@]} connectors ran their snapshots in $((SECONDS - t0))s"
 
 # Each configuration took effect: the snapshot row 1 of aux, as each connector wrote it, has (or
 # lacks) the schema envelope, and its DECIMAL(5,2) 1.50, BIGINT UNSIGNED 2^64-1 and TIME(6)
-# 12:34:56.789012 in the configured forms.
-kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$KAFKA_BOOTSTRAP" \
-  --include '.*\.types\.aux' --from-beginning --timeout-ms 3000 2>/dev/null >"$RUN/aux_topics.json" || true
-python3 - "$RUN/aux_topics.json" "${CONFIGS[@]}" <<'EOF' || fail "a connector configuration did not take effect (above)"
+# 12:34:56.789012 in the configured forms. (A snapshot's records may still be on their way to
+# Kafka when it has ended: read again, for a bounded time, until every connector's is there.)
+check_forms() {
+  kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$KAFKA_BOOTSTRAP" \
+    --include '.*\.types\.aux' --from-beginning --timeout-ms 2000 2>/dev/null >"$RUN/aux_topics.json" || true
+  python3 - "$RUN/aux_topics.json" "${CONFIGS[@]}" <<'EOF'
 import json, sys
 seen = {}
 for line in open(sys.argv[1]):
@@ -183,18 +185,28 @@ for line in open(sys.argv[1]):
     if payload["op"] == "r" and payload["after"]["id"] == 1:
         after = payload["after"]
         seen[payload["source"]["name"]] = ("schema" in message, after["d"], after["u"], after["t"])
-bad = 0
+missing, bad = 0, 0
 for config in sys.argv[2:]:
     name, schemas, decimal, time, bigint, decimal_format = config.split()
     expected = (schemas == "true",
                 {"precise": "AJY=" if decimal_format == "BASE64" else 1.5, "string": "1.50", "double": 1.5}[decimal],
                 -1 if bigint == "long" else "AP//////////" if decimal_format == "BASE64" else 18446744073709551615,
                 45296789012 if time == "adaptive_time_microseconds" else 45296789)
-    if seen.get(name) != expected:
-        print(f"types: {name}: (envelope, d, u, t) is {seen.get(name)}, expected {expected}")
+    if name not in seen:
+        missing += 1
+    elif seen[name] != expected:
+        print(f"types: {name}: (envelope, d, u, t) is {seen[name]}, expected {expected}")
         bad += 1
-sys.exit(1 if bad else 0)
+sys.exit(1 if bad else 2 if missing else 0)
 EOF
+}
+deadline=$((SECONDS + 60))
+while :; do
+  rc=0
+  check_forms || rc=$?
+  if [ $rc != 2 ] || ((SECONDS >= deadline)); then break; fi
+done
+[ $rc = 0 ] || fail "a connector configuration did not take effect (above), or its messages are missing"
 
 # ------------------------------------------------------------------------------ the pipelines
 for c in "${CONFIGS[@]}"; do
