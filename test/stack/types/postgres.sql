@@ -1,6 +1,6 @@
 -- The PostgreSQL side of test/stack/types/run.sh: the target tables, MariaDB's values ("the
 -- truth", loaded from a dump), and the column-by-column comparison. Everything lives in schema
--- types_check; each connector configuration gets a schema of its own holding its two targets.
+-- types_check; each connector configuration gets a schema of its own holding its targets.
 \set ON_ERROR_STOP 1
 CREATE SCHEMA types_check;
 SET search_path = types_check, pg_catalog;
