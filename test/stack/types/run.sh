@@ -327,7 +327,10 @@ compare_all() {
   local states
   states=$(psql_db -tAc "SELECT format('%s is %s: %s', pipeline, state, last_error) FROM cdc_sync.status WHERE state <> 'running'")
   [ -z "$failures" ] && [ -z "$dead" ] && [ -z "$states" ] && return 0
-  if [ -n "$failures" ]; then echo "types: values that differ ($(wc -l <<<"$failures")):"; echo "$failures"; fi
+  if [ -n "$failures" ]; then
+    echo "types: values that differ ($(wc -l <<<"$failures"), the first 300):"
+    head -300 <<<"$failures"
+  fi
   if [ -n "$dead" ]; then echo "types: dead letters:"; echo "$dead"; fi
   if [ -n "$states" ]; then echo "types: pipelines not running:"; echo "$states"; fi
   fail "$1, PostgreSQL does not hold what MariaDB holds (above)"
