@@ -44,6 +44,7 @@ pg_prove -U postgres -h "$PGHOST" -p "$PGPORT" -d "$E2E_DB" --timer test/pgtap/[
 echo "== real chain smoke test (MariaDB -> Debezium -> Kafka)"
 # The jars come from Maven Central once, into a cache outside the clone (test/stack/stack.sh).
 bash test/stack/smoke.sh "$RUN_DIR/stack-smoke"
+echo "== every MySQL type through the real chain (MariaDB -> Debezium -> Kafka -> cdc_sync)"; bash test/stack/types/run.sh "$RUN_DIR/stack-types"
 
 echo "== fault tests"
 for t in test/fault/[0-9]*.sh; do

@@ -142,10 +142,67 @@ void timestamptz_from_number(int64_t n, std::string& out) {
   out.append(bc ? "+00 BC" : "+00");
 }
 
+// A JSON number literal in fraction or exponent form whose value is an integer (12345.0, 1.0E18:
+// decimal.handling.mode=double writes DECIMAL(p,0) so) -> that integer's digits. False for any
+// other literal, a value with a fraction, or one of more than 40 digits (no integer column holds
+// it; the input function then refuses the literal as it is).
+bool integral_from_number(std::string_view text, std::string& out) {
+  size_t i = 0;
+  bool negative = i < text.size() && text[i] == '-';
+  if (negative) ++i;
+  std::string digits;  // integer and fraction digits, without the point
+  int64_t exponent = 0;  // of the last digit
+  size_t start = i;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') digits.push_back(text[i++]);
+  if (i == start) return false;
+  if (i < text.size() && text[i] == '.') {
+    size_t fraction = ++i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') digits.push_back(text[i++]);
+    if (i == fraction) return false;
+    exponent -= int64_t(i - fraction);
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool exp_negative = false;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) exp_negative = text[i++] == '-';
+    int64_t e = 0;
+    size_t exp_start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      if (e < 100000) e = e * 10 + (text[i] - '0');
+      ++i;
+    }
+    if (i == exp_start) return false;
+    exponent += exp_negative ? -e : e;
+  } else if (exponent == 0) {
+    return false;  // a plain integer: nothing to do
+  }
+  if (i != text.size()) return false;
+  size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) {
+    out.push_back('0');
+    return true;
+  }
+  digits.erase(0, first);
+  if (exponent < 0) {
+    size_t cut = size_t(-exponent);
+    if (cut >= digits.size() || digits.find_first_not_of('0', digits.size() - cut) != std::string::npos) {
+      return false;  // a fraction remains
+    }
+    digits.resize(digits.size() - cut);
+  } else if (digits.size() + size_t(exponent) > 40) {
+    return false;
+  } else {
+    digits.append(size_t(exponent), '0');
+  }
+  if (negative) out.push_back('-');
+  out.append(digits);
+  return true;
+}
+
 // A schema-less JSON number for a column of kind `kind`.
 bool from_number(std::string_view text, ColumnKind kind, std::string& out) {
   int64_t n = 0;
-  if (!convert::parse_int64(text, n)) return false;
+  if (!convert::parse_int64(text, n)) return kind == ColumnKind::Integer && integral_from_number(text, out);
   const char* infinity = infinity_of(n);
   if (infinity != nullptr && (kind == ColumnKind::Timestamp || kind == ColumnKind::TimestampTz)) {
     out.append(infinity);

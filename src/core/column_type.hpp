@@ -78,6 +78,9 @@ enum class SourceEncoding : uint8_t {
 //     years in us -> us; else ns. A microsecond value within 1968-01-12 .. 1978-01-12 is
 //     therefore misread as milliseconds: send schemas when such timestamps matter.
 //     TimestampTz reads the number as UTC and appends '+00'.
+//   Number -> Integer: a literal in fraction or exponent form whose value is an integer
+//     (decimal.handling.mode=double writes DECIMAL(p,0) as 12345.0 or 1.0E18) -> that integer;
+//     one with a fraction is left to the input function, which refuses it.
 //   Number -> Time/Interval: microseconds (MicroTime: MySQL TIME, PostgreSQL time; MicroDuration:
 //     PostgreSQL interval). time(0-3) under PostgreSQL's adaptive mode, and connect mode, send ms:
 //     those need the schema.

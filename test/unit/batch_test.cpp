@@ -275,6 +275,27 @@ TEST(ConvertForColumn, NumbersForTemporalColumns) {
   EXPECT_EQ(conv(num("c", "5"), "text"), "<unchanged>");
 }
 
+// decimal.handling.mode=double writes DECIMAL(p,0) as a double: 12345.0, 1.0E18. An integral value
+// goes into an integer column as the integer it is; anything else stays for the input function to
+// refuse (a fraction would be lost).
+TEST(ConvertForColumn, IntegralNumbersInFloatFormForIntegerColumns) {
+  EXPECT_EQ(conv(num("c", "12345.0"), "bigint"), "12345");
+  EXPECT_EQ(conv(num("c", "1.0E18"), "bigint"), "1000000000000000000");
+  EXPECT_EQ(conv(num("c", "-1.0E18"), "bigint"), "-1000000000000000000");
+  EXPECT_EQ(conv(num("c", "1.2345e4"), "integer"), "12345");
+  EXPECT_EQ(conv(num("c", "123450e-1"), "smallint"), "12345");
+  EXPECT_EQ(conv(num("c", "-0.0"), "integer"), "0");
+  EXPECT_EQ(conv(num("c", "0.0"), "bigint"), "0");
+  EXPECT_EQ(conv(num("c", "9.223372036854775807E18"), "bigint"), "9223372036854775807");
+  EXPECT_EQ(conv(num("c", "1.0E19"), "bigint"), "10000000000000000000");  // the input function says out of range
+  EXPECT_EQ(conv(num("c", "12345.5"), "bigint"), "<unchanged>");          // a fraction: refused there
+  EXPECT_EQ(conv(num("c", "1.5E-1"), "bigint"), "<unchanged>");
+  EXPECT_EQ(conv(num("c", "1E400"), "bigint"), "<unchanged>");  // far out of range: refused there
+  EXPECT_EQ(conv(num("c", "12345"), "bigint"), "<unchanged>");  // already an integer
+  EXPECT_EQ(conv(num("c", "12345.0"), "numeric(10,0)"), "<unchanged>");
+  EXPECT_EQ(conv(num("c", "12345.0"), "double precision"), "<unchanged>");
+}
+
 TEST(ConvertForColumn, StringsForBinaryNumericAndUuidColumns) {
   EXPECT_EQ(conv(str("c", "EA=="), "bytea"), "\\x10");
   EXPECT_EQ(conv(str("c", "\\x10"), "bytea"), "<unchanged>");
