@@ -242,7 +242,7 @@ for phase in "${PHASES[@]}"; do
                          (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000000)::bigint
                   FROM lat.t$k WHERE seq > 0) TO STDOUT (FORMAT csv)" >"$LAT_DIR/pg$k.csv"
   "$PY" bench/latency/analyze.py --load "$LAT_DIR/load$k.json" --kafka "$LAT_DIR/kafka$k.txt" \
-    --pg "$LAT_DIR/pg$k.csv" --label "$label" --results "$RESULTS" || fail "phase $k: changes missing (see above)"
+    --pg "$LAT_DIR/pg$k.csv" --label "$label" --results "$RESULTS" --seconds "$SECONDS_MEASURED" || fail "phase $k: changes missing (see above)"
   echo "  cdc_sync: $consumed messages in $batches batches ($(awk -v c="$consumed" -v b="$batches" \
     'BEGIN { printf "%.0f", b ? c / b : 0 }') per batch); load average at the end of the load: $load_end"
   echo

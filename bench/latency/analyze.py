@@ -40,6 +40,7 @@ def main():
     ap.add_argument("--label", required=True)
     ap.add_argument("--results", required=True)
     ap.add_argument("--slice", type=float, default=10.0, help="seconds per slice of the over-time line")
+    ap.add_argument("--seconds", type=float, required=True, help="measured seconds (the last slice takes the rest)")
     a = ap.parse_args()
 
     load = json.load(open(a.load))
@@ -102,7 +103,8 @@ def main():
             negative += 1
         for lst, val in zip((total, before, cdc, binlog_dbz, dbz_kafka, kafka_written, written_commit), parts):
             lst.append(val)
-        slices.setdefault(int((commit - t0) / (a.slice * 1e6)), []).append(parts[0])
+        last_slice = max(0, int(-(-a.seconds // a.slice)) - 1)
+        slices.setdefault(min(last_slice, int((commit - t0) / (a.slice * 1e6))), []).append(parts[0])
 
     rows = [("total: MariaDB commit -> PG commit", total),
             ("before Kafka: commit -> Kafka append", before),
@@ -114,6 +116,19 @@ def main():
     stats = {name: summary(vals) for name, vals in rows}
     over_time = [(k, summary(v)) for k, v in sorted(slices.items())]
     drain_s = (last_visible - last_commit) / 1e6
+
+    # cdc_sync's batches: the rows of one transaction share its commit timestamp.
+    batches = {}
+    for seq, (commit, written, visible) in pg.items():
+        b = batches.setdefault(visible, [written, written, 0])
+        b[0], b[1], b[2] = min(b[0], written), max(b[1], written), b[2] + 1
+    sizes = sorted(b[2] for b in batches.values())
+    spans = sorted(b[1] - b[0] for b in batches.values())
+    tails = sorted(v - b[1] for v, b in batches.items())
+    batch_stats = {"batches": len(batches), "size_p50": pct(sizes, 50), "size_p99": pct(sizes, 99),
+                   "size_max": sizes[-1] if sizes else 0, "span_p50_ms": pct(spans, 50) / 1000,
+                   "span_p99_ms": pct(spans, 99) / 1000, "tail_p50_ms": pct(tails, 50) / 1000,
+                   "tail_p99_ms": pct(tails, 99) / 1000}
 
     print("%s: target %g changes/s, achieved %.0f/s (%d changes in %.1f s, %d transactions; generator at most %.0f ms "
           "behind schedule, %d transactions more than 10 ms late)" % (
@@ -128,11 +143,15 @@ def main():
         print("  %-38s %9.1f %9.1f %9.1f %9.1f" % (name, s["p50"], s["p95"], s["p99"], s["max"]))
     print("  total p50/p99 per %gs of the run: %s" % (a.slice, "  ".join(
         "%.0f/%.0f" % (s["p50"], s["p99"]) for _, s in over_time)))
+    print("  cdc_sync's batches (transactions, all changes): %d, changes per batch p50 %d, p99 %d, max %d; first to last"
+          " row written p50 %.1f ms, p99 %.1f ms; last row written -> commit p50 %.1f ms, p99 %.1f ms" % (
+              batch_stats["batches"], batch_stats["size_p50"], batch_stats["size_p99"], batch_stats["size_max"],
+              batch_stats["span_p50_ms"], batch_stats["span_p99_ms"], batch_stats["tail_p50_ms"], batch_stats["tail_p99_ms"]))
     print("  the last change was visible in PostgreSQL %.2f s after its MariaDB commit" % drain_s)
     with open(a.results, "a") as f:
         json.dump({"label": a.label, "load": load, "measured": len(total), "missing_kafka": missing_kafka,
                    "missing_pg": missing_pg, "duplicates": duplicates, "negative": negative,
-                   "source_ts_off": source_ts_off, "drain_s": drain_s,
+                   "source_ts_off": source_ts_off, "drain_s": drain_s, "batches": batch_stats,
                    "stats": stats, "over_time": [s for _, s in over_time]}, f)
         f.write("\n")
     if missing_pg or missing_kafka or not total:
