@@ -6,7 +6,7 @@
 #
 # Usage: bench/latency.sh [--rates "R ..."] [--batch-max-ms "MS ..."] [--seconds S] [--warmup W]
 #                         [--txn-size N] [--update-fraction F] [--partitions P] [--debezium-poll-ms MS]
-#                         [--build] [--keep]
+#                         [--options JSON] [--build] [--keep]
 #   --rates "R ..."       target changes per second, one phase per rate and batch_max_ms
 #                         (env LAT_RATES, default "5000 1000")
 #   --batch-max-ms "..."  the pipeline's batch_max_ms per phase; "default" leaves the option unset
@@ -20,6 +20,8 @@
 #   --debezium-poll-ms MS the connector's poll.interval.ms (env LAT_DEBEZIUM_POLL_MS, default: Debezium's
 #                         own, 500): how long Debezium waits for more events before it hands a batch
 #                         to Kafka Connect's producer
+#   --options JSON        more pipeline options, merged over batch_max_ms (env LAT_OPTIONS), e.g.
+#                         '{"kafka": {"socket.nagle.disable": "true"}}'
 #   --build               run test/build.sh first (builds and installs the extension)
 #   --keep                leave everything running at the end (for investigation)
 # Instances: CDC_RUN_DIR (default /tmp/cdc_latency), CDC_PGPORT (default 55480); Kafka, Kafka Connect
@@ -57,6 +59,7 @@ TXN_SIZE=${LAT_TXN_SIZE:-5}
 UPDATE_FRACTION=${LAT_UPDATE_FRACTION:-0.5}
 PARTITIONS=${LAT_PARTITIONS:-1}
 DEBEZIUM_POLL_MS=${LAT_DEBEZIUM_POLL_MS:-}
+EXTRA_OPTIONS=${LAT_OPTIONS:-}
 DO_BUILD=0
 KEEP=0
 
@@ -71,6 +74,7 @@ while [ $# -gt 0 ]; do
     --update-fraction) UPDATE_FRACTION=$2; shift 2 ;;
     --partitions) PARTITIONS=$2; shift 2 ;;
     --debezium-poll-ms) DEBEZIUM_POLL_MS=$2; shift 2 ;;
+    --options) EXTRA_OPTIONS=$2; shift 2 ;;
     --build) DO_BUILD=1; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -210,7 +214,10 @@ for phase in "${PHASES[@]}"; do
   label="phase $k: $rate/s, batch_max_ms $([ "$bmm" = default ] && echo '500 (default)' || echo "$bmm")"
   options='{}'
   [ "$bmm" = default ] || options="{\"batch_max_ms\": $bmm}"
-  lpsql -c "SELECT cdc_sync.create_pipeline('$name', '$BROKERS', ARRAY['$topic'], 'debezium', '$options')" \
+  if [ -n "$EXTRA_OPTIONS" ]; then
+    options=$(echo "SELECT (:'a'::jsonb || :'b'::jsonb)::text" | lpsql -v a="$options" -v b="$EXTRA_OPTIONS")
+  fi
+  lpsql -c "SELECT cdc_sync.create_pipeline('$name', '$BROKERS', ARRAY['$topic'], 'debezium', '${options//\'/\'\'}')" \
         -c "SELECT cdc_sync.add_sync_table('$name', 'lat\\.t$k', 'lat.t$k')" \
         -c "SELECT cdc_sync.start_pipeline('$name')" >/dev/null
   worker_up() { [ "$(lpsql -c "SELECT cardinality(worker_pids) FROM cdc_sync.status WHERE pipeline = '$name'")" -ge 1 ]; }
@@ -251,7 +258,7 @@ done
 # --- 4. summary ---------------------------------------------------------------------------------
 echo "Latency, MariaDB commit -> PostgreSQL commit, in ms (p50 / p99); $SECONDS_MEASURED s measured per phase after" \
      "$WARMUP s warm-up, $TXN_SIZE changes per transaction, $UPDATE_FRACTION updates, $PARTITIONS partition(s)," \
-     "Debezium poll.interval.ms ${DEBEZIUM_POLL_MS:-500 (default)}"
+     "Debezium poll.interval.ms ${DEBEZIUM_POLL_MS:-500 (default)}${EXTRA_OPTIONS:+, pipeline options $EXTRA_OPTIONS}"
 echo "($(nproc) CPUs, load average now $(loadavg); PostgreSQL $(lpsql -c 'SHOW server_version'), MariaDB" \
      "$(mariadb_sql 'SELECT VERSION()' | sed 's/^8\.0\.36-MariaDB-//'), Kafka 4.3.0, Debezium 3.6.1;" \
      "repository at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $SO_INFO)"
