@@ -116,6 +116,9 @@ cleanup() {
     connect_stop "$RUN_DIR/connect"
     mariadb_stop "$RUN_DIR/mariadb"
     stop_all
+    # The servers' data goes; the dumps each figure was computed from and the logs stay.
+    rm -rf "$RUN_DIR/kafka/data" "$RUN_DIR/pgdata" "$RUN_DIR/mariadb/data"
+    [ -d "$RUN_DIR/latency" ] && echo "latency: the dumps and logs are in $RUN_DIR" >&2
   fi
   exit $rc
 }
