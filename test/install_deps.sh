@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-dev llvm  # test/fuzz: clang++, libFuzzer + sanitizer runtimes, llvm-symbolizer
   # test/stack: the real chain (Kafka, Kafka Connect + Debezium from Maven Central; MariaDB)
   default-jdk-headless maven mariadb-server mariadb-client curl python3
+  python3-pymysql  # bench/latency.sh: its load generator (Debian's /usr/bin/python3)
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
