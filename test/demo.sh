@@ -214,6 +214,7 @@ say "installing dependencies and building (log: build.log)"
 [ "$(id -u)" = 0 ] && bash test/install_deps.sh
 bash test/build.sh
 stack_fetch || fail "could not fetch the Kafka and Debezium jars"
+built=$SECONDS
 
 say "stopping what a previous run left"
 stop_demo
@@ -239,7 +240,7 @@ mariadb_sql "$(sed -e "s/@SALES_ROWS@/$SALES_ROWS/g" -e "s/@RETURNS_ROWS@/$RETUR
                    -e "s/@RETURNS_STEP@/$((SALES_ROWS / RETURNS_ROWS))/g" test/demo/mariadb_load.sql)"
 echo "  loaded in $((SECONDS - t)) s"
 
-say "creating the topics ($TOPIC_PARTITIONS partitions each), the target tables and two pipelines"
+say "creating the topics ($TOPIC_PARTITIONS partition(s) each), the target tables and two pipelines"
 for table in "${TABLES[@]}"; do
   kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --create \
     --topic "$(topic "$table")" --partitions "$TOPIC_PARTITIONS" --replication-factor 1 >/dev/null 2>"$RUN_DIR/topic.err" ||
@@ -274,16 +275,19 @@ connect_add "$STACK_RUN/source.json" || fail "the Debezium connector did not sta
 wait_progress "Debezium's snapshot to end (see $STACK_RUN/connect/connect.log)" 600 snapshot_done
 progress
 
-say "workload: $WORKLOAD_CHANGES row changes in MariaDB (at most $WORKLOAD_RATE/s, seed $WORKLOAD_SEED) while cdc_sync applies them"
+say "workload: $WORKLOAD_CHANGES row changes in MariaDB ($([ "$WORKLOAD_RATE" = 0 ] && echo "no rate cap" ||
+    echo "at most $WORKLOAD_RATE/s"), seed $WORKLOAD_SEED) while cdc_sync applies them"
 python3 test/demo/workload.py --socket "$MARIADB_SOCK" --changes "$WORKLOAD_CHANGES" --rate "$WORKLOAD_RATE" \
   --seed "$WORKLOAD_SEED" --committed "$RUN_DIR/workload.committed" --expect "$RUN_DIR/workload.expect" \
   2>"$RUN_DIR/workload.log" &
 workload_pid=$!
+trap 'kill "$workload_pid" 2>/dev/null || true' EXIT   # should the demo fail meanwhile
 while kill -0 "$workload_pid" 2>/dev/null; do
   progress
   sleep 1
 done
 wait "$workload_pid" || fail "the workload failed: $(cat "$RUN_DIR/workload.log")"
+trap - EXIT
 sed 's/^workload: /  /' "$RUN_DIR/workload.log"
 
 say "waiting until Debezium has written every change to Kafka"
@@ -318,7 +322,7 @@ if ! compare; then
   echo "demo: the PostgreSQL tables differ from MariaDB" >&2
   exit 1
 fi
-echo "  PostgreSQL and MariaDB are equal (demo took $((SECONDS - started)) s)"
+echo "  PostgreSQL and MariaDB are equal ($((SECONDS - built)) s, after $((built - started)) s of installing and building)"
 
 cat <<EOF
 
