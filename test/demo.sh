@@ -282,7 +282,11 @@ python3 test/demo/workload.py --socket "$MARIADB_SOCK" --changes "$WORKLOAD_CHAN
   2>"$RUN_DIR/workload.log" &
 workload_pid=$!
 trap 'kill "$workload_pid" 2>/dev/null || true' EXIT   # should the demo fail meanwhile
+# Twice the time the rate allows (uncapped: at least 200 changes/s), plus two minutes.
+limit=$(( (WORKLOAD_RATE > 0 ? 2 * WORKLOAD_CHANGES / WORKLOAD_RATE : WORKLOAD_CHANGES / 200) + 120 ))
+deadline=$((SECONDS + limit))
 while kill -0 "$workload_pid" 2>/dev/null; do
+  ((SECONDS < deadline)) || fail "gave up after ${limit}s waiting for the workload to end (see $RUN_DIR/workload.log)"
   progress
   sleep 1
 done
