@@ -46,6 +46,9 @@ echo "== real chain smoke test (MariaDB -> Debezium -> Kafka)"
 bash test/stack/smoke.sh "$RUN_DIR/stack-smoke"
 echo "== every MySQL type through the real chain (MariaDB -> Debezium -> Kafka -> cdc_sync)"; bash test/stack/types/run.sh "$RUN_DIR/stack-types"
 
+echo "== database encodings (LATIN1, SQL_ASCII)"
+bash test/encoding/run.sh
+
 echo "== fault tests"
 for t in test/fault/[0-9]*.sh; do
   [ -e "$t" ] || continue

@@ -110,7 +110,10 @@ void copy_into_stage(TableMeta& t, const host::StageRows& rows) {
   for (int c : *rows.columns) attnames = lappend(attnames, makeString(pstrdup(t.raw_columns[c].c_str())));
   copy_source = rows.copy_text;
   copy_pos = 0;
-  CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, copy_read, attnames, NIL);
+  // The COPY text is UTF-8 whatever the database encoding: COPY converts it, and a character the
+  // database cannot represent is an error (a bad message), never mojibake.
+  List* options = list_make1(makeDefElem(pstrdup("encoding"), (Node*)makeString(pstrdup("UTF8")), -1));
+  CopyFromState cstate = BeginCopyFrom(pstate, rel, nullptr, nullptr, false, copy_read, attnames, options);
   CopyFrom(cstate);
   EndCopyFrom(cstate);
   copy_source = nullptr;
@@ -240,14 +243,14 @@ Datum int4_array(const std::vector<int32>& v) {
 }
 Datum text_array(const std::vector<std::string>& v) {
   Datum* d = (Datum*)palloc(sizeof(Datum) * (v.size() + 1));
-  for (size_t i = 0; i < v.size(); i++) d[i] = CStringGetTextDatum(v[i].c_str());
+  for (size_t i = 0; i < v.size(); i++) d[i] = PointerGetDatum(utf8_to_text(v[i].data(), v[i].size()));
   return PointerGetDatum(construct_array(d, (int)v.size(), TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 // A Kafka key or value as text for the dead-letter table (hex when it is not valid in the encoding).
 Datum raw_as_text(const std::string& raw) {
-  if (pg_verifymbstr(raw.data(), (int)raw.size(), true) && raw.find('\0') == std::string::npos)
-    return PointerGetDatum(cstring_to_text_with_len(raw.data(), (int)raw.size()));
+  if (raw.find('\0') == std::string::npos)
+    if (text* t = utf8_to_text(raw.data(), raw.size(), true)) return PointerGetDatum(t);
   static const char* digits = "0123456789abcdef";
   char* hex = (char*)palloc(raw.size() * 2 + 3);
   hex[0] = '\\';
@@ -263,15 +266,17 @@ Datum raw_as_text(const std::string& raw) {
 // Adds field names that matched no column to their sync tables' unmatched_fields (the first 100)
 // and warns once for each name not recorded before: data the user does not get must be seen.
 void record_unmatched_fields(const std::vector<int32>& tables, const std::vector<std::string>& names) {
-  // Names come from messages: only those valid in the database encoding are recorded.
+  // Names come from messages: only those that are valid UTF-8 and have an exact equivalent in the
+  // database encoding are recorded.
   Datum* ids = (Datum*)palloc(sizeof(Datum) * (names.size() + 1));
   Datum* texts = (Datum*)palloc(sizeof(Datum) * (names.size() + 1));
   int valid = 0;
   for (size_t i = 0; i < names.size(); i++) {
-    if (!pg_verifymbstr(names[i].data(), (int)names[i].size(), true) || names[i].find('\0') != std::string::npos)
-      continue;
+    if (names[i].find('\0') != std::string::npos) continue;
+    text* name = utf8_to_text(names[i].data(), names[i].size(), true);
+    if (name == nullptr) continue;
     ids[valid] = Int32GetDatum(tables[i]);
-    texts[valid++] = PointerGetDatum(cstring_to_text_with_len(names[i].data(), (int)names[i].size()));
+    texts[valid++] = PointerGetDatum(name);
   }
   Datum table_ids = PointerGetDatum(construct_array(ids, valid, INT4OID, 4, true, TYPALIGN_INT));
   Datum field_names = PointerGetDatum(construct_array(texts, valid, TEXTOID, -1, false, TYPALIGN_INT));

@@ -1,6 +1,7 @@
 // Module load: GUCs, shared memory hooks, the launcher, and the small SQL helper functions.
 #include "pg/bridge.hpp"
 #include "pg/shmem.hpp"
+#include "pg/spi.hpp"
 
 #include "bridge/runtime.hpp"
 
@@ -203,7 +204,7 @@ Datum cdc_sync_worker_status(PG_FUNCTION_ARGS) {
     values[2] = Int64GetDatum(lag);
     nulls[2] = !lag_known;
     if (problem)
-      values[3] = CStringGetTextDatum(problem);
+      values[3] = PointerGetDatum(utf8_to_text(problem, strlen(problem)));  // librdkafka's words: UTF-8
     else
       nulls[3] = true;
     if (w)

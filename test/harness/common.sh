@@ -113,7 +113,10 @@ start_pg() {
   rm -rf "$RUN_DIR/pgdata" "$RUN_DIR/postgres.log"
   mkdir -p "$RUN_DIR/pgdata" "$PGHOST"
   chown -R postgres: "$RUN_DIR"
-  as_postgres "$PGBIN/initdb" -D "$RUN_DIR/pgdata" -A trust -U postgres --no-sync >"$RUN_DIR/initdb.log" 2>&1
+  # CDC_PG_ENCODING (e.g. LATIN1, SQL_ASCII): a cluster in that encoding (C locale); default: the locale's.
+  local enc=()
+  [ -n "${CDC_PG_ENCODING:-}" ] && enc=(-E "$CDC_PG_ENCODING" --locale=C)
+  as_postgres "$PGBIN/initdb" -D "$RUN_DIR/pgdata" -A trust -U postgres --no-sync "${enc[@]}" >"$RUN_DIR/initdb.log" 2>&1
   cat >>"$RUN_DIR/pgdata/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$PGHOST'
