@@ -364,6 +364,7 @@ void PipelineWorker::apply_batch(Batch& batch) {
         progress.tables.push_back(tp);
       }
       host::write_progress(progress);
+      publish_positions(progress);
       host::commit_batch();
       break;
     } catch (const host::HostError& e) {
@@ -466,7 +467,16 @@ void PipelineWorker::apply_each_message(Batch& batch) {
     progress.tables.push_back(counts[t]);
   }
   host::write_progress(progress);
+  publish_positions(progress);
   host::commit_batch();
+}
+
+// Just before a batch commits: its positions, and the lag they leave, go to the status view, so
+// that whoever sees the commit (wait_for_catchup) also sees a status that agrees with it. Should
+// the commit fail, the batch is retried or the worker fails; either way status follows.
+void PipelineWorker::publish_positions(const host::BatchProgress& progress) {
+  for (const host::StoredOffset& o : progress.offsets) position_[{o.topic, o.partition}] = o.next_offset;
+  update_status(true);
 }
 
 // After a commit: remember positions, ask the fetch thread to tell Kafka (for lag tools).

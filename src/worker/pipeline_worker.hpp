@@ -47,6 +47,7 @@ class PipelineWorker {
   bool retry_transient(const host::HostError& e, int attempt, const std::string& what);
   void apply_one_by_one(Batch& batch);
   void apply_each_message(Batch& batch);
+  void publish_positions(const host::BatchProgress& progress);
   void finish_batch(Batch& batch);
   void drain_kafka_events();
   void update_status(bool force);

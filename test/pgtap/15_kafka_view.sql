@@ -2,7 +2,7 @@
 -- times), and the consumer group that cdc_sync commits to after each batch, as Kafka's own
 -- kafka-consumer-groups --describe shows it.
 \set ON_ERROR_STOP 1
-SELECT plan(8);
+SELECT plan(9);
 
 CREATE TABLE t15 (id int PRIMARY KEY, v text);
 SELECT cdc_test.create_topic('t15', 2);
@@ -55,6 +55,22 @@ SELECT ok(cdc_sync.wait_for_catchup('t15', '60 s'), 'caught up with a custom gro
 SELECT ok(cdc_test.wait_until($$SELECT count(*) = 2 AND bool_and(lag = 0 AND committed = log_end)
                                 FROM cdc_test.describe_group('analytics.t15')$$, '60 s'),
           'the custom group shows the offsets, without lag');
+
+-- status agrees with the committed offsets the moment wait_for_catchup sees them: no lag left
+-- over from the last status update (it was published at most once a second).
+CREATE FUNCTION pg_temp.lag_after_rounds(rounds int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    seen text := '';
+BEGIN
+    FOR r IN 1..rounds LOOP
+        PERFORM pg_temp.produce_ids(1000 + r * 3000, 1000 + r * 3000 + 2999);
+        IF NOT cdc_sync.wait_for_catchup('t15', '60 s') THEN RETURN 'no catch-up'; END IF;
+        PERFORM pg_stat_clear_snapshot();
+        seen := seen || coalesce((SELECT lag_messages FROM cdc_sync.status WHERE pipeline = 't15'), -1) || ' ';
+    END LOOP;
+    RETURN seen;
+END $$;
+SELECT is(pg_temp.lag_after_rounds(3), '0 0 0 ', 'right after each catch-up, status shows no lag');
 
 SELECT cdc_sync.drop_pipeline('t15');
 SELECT * FROM finish();
