@@ -410,58 +410,26 @@ void PipelineWorker::apply_one_by_one(Batch& batch) {
   }
 }
 
-// One pass of the slow path in one transaction; a message's data error makes it a dead letter
-// (on_error 'dead_letter') or fails the pipeline naming it; any other error is thrown.
+// One pass of the slow path in one transaction. The messages are applied in ranges, each in a
+// subtransaction: a range that fails on a data error is split in two halves, applied in order the
+// same way, down to the single bad messages, which become dead letters (on_error 'dead_letter') or
+// fail the pipeline naming them; any other error is thrown. With k bad messages among n this takes
+// about 2·k·log2(n) subtransactions (never one per message: a backend's subtransaction cache holds
+// 64) and stages about twice the batch per bad message.
 void PipelineWorker::apply_each_message(Batch& batch) {
   host::BatchProgress& progress = batch.progress;
   progress.tables.clear();
   std::vector<host::TableProgress> counts(cfg_.tables.size());
-  std::vector<TableBatch> single;
-  for (const host::SyncTableConfig& t : cfg_.tables) single.emplace_back(shape_of(t, cfg_));
-  const std::vector<kafka::Message>& all = batch.messages.messages();
-  std::vector<DecodedChange> changes;
+  size_t n = batch.messages.messages().size();
+  size_t dead_before = progress.dead_letters.size();
+  subtransactions_ = 0;
   start_batch();
-  for (size_t i = 0; i < all.size(); i++) {
-    if (batch.state[i] != Batch::kApply) continue;
-    const kafka::Message& m = all[i];
-    size_t count = 0;
-    if (decoder_->decode_all(m.key, m.key_len, m.value, m.value_len, changes, count).status != DecodeStatus::Change)
-      continue;
-    // The fetch thread checked this message: every row it routes can be keyed.
-    for (TableBatch& t : single) t.clear();
-    std::string error;
-    for (size_t c = 0; c < count; c++) {
-      if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
-      int t = resolve_route(std::string(source_of(changes[c], m.topic, cfg_.topic_sources)));
-      if (t >= 0) single[t].add(changes[c], error);
-    }
-    host::begin_subtransaction();
-    try {
-      std::vector<host::ApplyCounts> message_counts(single.size());
-      for (size_t t = 0; t < single.size(); t++) {
-        if (single[t].empty()) continue;
-        if (single[t].truncate_first()) host::truncate_target((int)t);
-        for (const StageGroup& g : single[t].groups()) host::apply_rows((int)t, stage_rows(g), message_counts[t]);
-      }
-      host::commit_subtransaction();
-      for (size_t t = 0; t < single.size(); t++) {
-        counts[t].counts.inserted += message_counts[t].inserted;
-        counts[t].counts.updated += message_counts[t].updated;
-        counts[t].counts.deleted += message_counts[t].deleted;
-        count_extras(single[t], counts[t]);
-      }
-    } catch (const host::HostError& e) {
-      host::rollback_subtransaction();
-      host::reset_apply_state();
-      if (!is_data_error(e.sqlstate()))
-        throw host::HostError("message at " + where(m.topic, m.partition, m.offset) + ": " + e.what(), e.sqlstate());
-      if (!cfg_.dead_letter) {
-        host::abort_batch();
-        fail("bad message at " + where(m.topic, m.partition, m.offset) + ": " + e.what());
-      }
-      batch.add_dead_letter(m, e.what());
-    }
-  }
+  // The whole batch just failed in the fast path: start with its halves.
+  apply_range(batch, 0, n / 2, counts);
+  apply_range(batch, n / 2, n, counts);
+  host::log(host::LogLevel::Log, "slow path: " + std::to_string(progress.dead_letters.size() - dead_before) +
+                                     " bad of " + std::to_string(n) + " messages, found in " +
+                                     std::to_string(subtransactions_) + " subtransactions");
   for (size_t t = 0; t < counts.size(); t++) {
     counts[t].sync_table_id = cfg_.tables[t].id;
     progress.tables.push_back(counts[t]);
@@ -469,6 +437,71 @@ void PipelineWorker::apply_each_message(Batch& batch) {
   host::write_progress(progress);
   publish_positions(progress);
   host::commit_batch();
+}
+
+// Applies the batch's messages [lo, hi) that are still to apply in one subtransaction, adding to
+// `counts`; on a data error, its halves (see apply_each_message).
+void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector<host::TableProgress>& counts) {
+  const std::vector<kafka::Message>& all = batch.messages.messages();
+  std::vector<TableBatch> tables;
+  for (const host::SyncTableConfig& t : cfg_.tables) tables.emplace_back(shape_of(t, cfg_));
+  std::vector<DecodedChange> changes;
+  size_t applicable = 0, last = lo;
+  std::string error;
+  for (size_t i = lo; i < hi; i++) {
+    if (batch.state[i] != Batch::kApply) continue;
+    const kafka::Message& m = all[i];
+    size_t count = 0;
+    if (decoder_->decode_all(m.key, m.key_len, m.value, m.value_len, changes, count).status != DecodeStatus::Change)
+      continue;
+    // The fetch thread checked this message: every row it routes can be keyed.
+    for (size_t c = 0; c < count; c++) {
+      if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
+      int t = resolve_route(std::string(source_of(changes[c], m.topic, cfg_.topic_sources)));
+      if (t >= 0) tables[t].add(changes[c], error);
+    }
+    applicable++;
+    last = i;
+  }
+  if (applicable == 0) return;
+  subtransactions_++;
+  host::begin_subtransaction();
+  try {
+    std::vector<host::ApplyCounts> range_counts(tables.size());
+    for (size_t t = 0; t < tables.size(); t++) {
+      if (tables[t].empty()) continue;
+      if (tables[t].truncate_first()) host::truncate_target((int)t);
+      for (const StageGroup& g : tables[t].groups()) host::apply_rows((int)t, stage_rows(g), range_counts[t]);
+    }
+    host::commit_subtransaction();
+    for (size_t t = 0; t < tables.size(); t++) {
+      counts[t].counts.inserted += range_counts[t].inserted;
+      counts[t].counts.updated += range_counts[t].updated;
+      counts[t].counts.deleted += range_counts[t].deleted;
+      count_extras(tables[t], counts[t]);
+    }
+    return;
+  } catch (const host::HostError& e) {
+    host::rollback_subtransaction();
+    host::reset_apply_state();
+    const kafka::Message& m = all[last];
+    if (!is_data_error(e.sqlstate())) {
+      std::string at = applicable == 1 ? "message at " + where(m.topic, m.partition, m.offset)
+                                       : std::to_string(applicable) + " messages up to " + where(m.topic, m.partition, m.offset);
+      throw host::HostError(at + ": " + e.what(), e.sqlstate());
+    }
+    if (applicable == 1) {
+      if (!cfg_.dead_letter) {
+        host::abort_batch();
+        fail("bad message at " + where(m.topic, m.partition, m.offset) + ": " + e.what());
+      }
+      batch.add_dead_letter(m, e.what());
+      return;
+    }
+  }
+  size_t mid = lo + (hi - lo) / 2;
+  apply_range(batch, lo, mid, counts);
+  apply_range(batch, mid, hi, counts);
 }
 
 // Just before a batch commits: its positions, and the lag they leave, go to the status view, so

@@ -47,6 +47,7 @@ class PipelineWorker {
   bool retry_transient(const host::HostError& e, int attempt, const std::string& what);
   void apply_one_by_one(Batch& batch);
   void apply_each_message(Batch& batch);
+  void apply_range(Batch& batch, size_t lo, size_t hi, std::vector<host::TableProgress>& counts);
   void publish_positions(const host::BatchProgress& progress);
   void finish_batch(Batch& batch);
   void drain_kafka_events();
@@ -64,6 +65,7 @@ class PipelineWorker {
   std::map<PartitionKey, int64_t> position_;  // committed next offset per assigned partition
   std::unordered_map<std::string, int> routes_;
   int64_t next_partition_check_ms_ = 0;
+  size_t subtransactions_ = 0;  // of the current slow-path pass
 
   std::string kafka_problem_;
   int64_t kafka_problem_ms_ = 0;
