@@ -203,11 +203,16 @@ SELECT clock_timestamp() AS t0 \gset
 SELECT cdc_sync.start_pipeline('$name');
 SELECT cdc_sync.wait_for_catchup('$name', '1800 s') AS caught_up \gset
 SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) AS secs \gset
+-- The workers' peak resident memory (VmHWM) so far, in kB, before they exit.
+SELECT coalesce(max((regexp_match(pg_read_file('/proc/' || p || '/status'), 'VmHWM:\s+(\d+) kB'))[1]::bigint), 0)
+       AS rss FROM cdc_sync.status, unnest(worker_pids) p WHERE pipeline = '$name' \gset
 SELECT cdc_sync.stop_pipeline('$name');
-\echo RESULT :caught_up :secs
+\echo RESULT :caught_up :secs :rss
 SQL
   local out
   out=$(run_timed "$file")
+  echo "$phase ${out##* }" >>"$RUN_DIR/peak_rss.txt"
+  out=${out% *}
   [ "${out%% *}" = t ] || { echo "bench: pipeline $name did not catch up: $out" >&2; tail -30 "$RUN_DIR/postgres.log" >&2; exit 1; }
   echo "${out#* }"
 }
@@ -319,6 +324,8 @@ for phase in insert update; do
   printf '        runs: pipeline %s s; floor %s s\n' "$(runs "$phase" pipeline | xargs printf '%.2f ' | sed 's/ $//')" \
     "$(runs "$phase" floor | xargs printf '%.2f ' | sed 's/ $//')"
 done
+echo "worker peak RSS (VmHWM, max over runs): $(awk '{ if ($2 > m[$1]) m[$1] = $2 } END {
+  for (p in m) printf "%s %d MB  ", p, m[p] / 1024 }' "$RUN_DIR/peak_rss.txt")"
 echo "(producing, not measured: insert $(printf %.1f "${PRODUCE_SECS[insert]}") s," \
      "update $(printf %.1f "${PRODUCE_SECS[update]}") s)"
 echo

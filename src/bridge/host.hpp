@@ -55,6 +55,7 @@ struct PipelineConfig {
   std::string format;
   int64_t batch_max_rows = 10000;
   int64_t batch_max_ms = 500;
+  int64_t batch_max_bytes = 64 << 20;
   bool dead_letter = false;           // on_error = 'dead_letter'
   bool use_merge = true;              // apply_strategy resolved against the server
   int parallelism = 1;

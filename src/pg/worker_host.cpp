@@ -218,7 +218,8 @@ PipelineConfig load_config() {
         "coalesce(p.options->>'zero_dates', 'null') = 'null', "
         "coalesce(p.options->>'time_zone', ''), "
         "coalesce(p.options->>'decimal_handling_mode', 'string') = 'precise', "
-        "coalesce(p.options->>'dms_before_image_prefix', 'BI_') "
+        "coalesce(p.options->>'dms_before_image_prefix', 'BI_'), "
+        "coalesce((p.options->>'batch_max_bytes')::bigint, 67108864) "
         "FROM cdc_sync.pipelines p WHERE p.id = $1",
         worker.pipeline_id);
     if (SPI_processed == 0) return;
@@ -240,6 +241,7 @@ PipelineConfig load_config() {
     cfg.zero_dates_null = text_at(0, 14) == "t";
     cfg.base64_decimals = text_at(0, 16) == "t";
     cfg.dms_before_image_prefix = text_at(0, 17);
+    cfg.batch_max_bytes = std::stoll(text_at(0, 18));
     // Date-times without a zone (Canal's and Maxwell's TIMESTAMP) are read in this zone by the
     // input functions: the worker's session takes the source's zone.
     const char* zone = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 15);

@@ -139,6 +139,7 @@ BEGIN
         CASE k
         WHEN 'batch_max_rows' THEN PERFORM cdc_sync._int_option(k, v, 1, 1000000);
         WHEN 'batch_max_ms' THEN PERFORM cdc_sync._int_option(k, v, 1, 600000);
+        WHEN 'batch_max_bytes' THEN PERFORM cdc_sync._int_option(k, v, 65536, 4294967296);
         WHEN 'parallelism' THEN PERFORM cdc_sync._int_option(k, v, 1, 64);
         WHEN 'on_error' THEN PERFORM cdc_sync._enum_option(k, v, ARRAY['fail', 'dead_letter']);
         WHEN 'apply_strategy' THEN
@@ -185,7 +186,7 @@ BEGIN
         ELSE
             RAISE EXCEPTION 'unknown pipeline option "%"', k
                 USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'valid options: batch_max_rows, batch_max_ms, start_from, on_error, '
+                      HINT = 'valid options: batch_max_rows, batch_max_ms, batch_max_bytes, start_from, on_error, '
                              'apply_strategy, parallelism, group_id, kafka, truncate, topic_sources, '
                              'zero_dates, unavailable_value, time_zone, decimal_handling_mode, '
                              'dms_before_image_prefix';

@@ -11,6 +11,12 @@
 namespace cdc::worker {
 
 namespace {
+// True when the batch holds batch_max_bytes, or one more message of its average size would not fit.
+bool bytes_full(const Batch& batch, const Fetcher::Settings& settings) {
+  if (batch.size() == 0) return false;
+  return (int64_t)(batch.bytes + batch.bytes / batch.size()) > settings.max_bytes;
+}
+
 constexpr int kPollMs = 50;
 }  // namespace
 
@@ -64,6 +70,7 @@ void Batch::clear() {
   started = Clock::time_point();
   ends_taken = 0;
   moved = false;
+  bytes = 0;
 }
 
 Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
@@ -73,7 +80,7 @@ Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
   for (const kafka::TopicPartition& tp : assigned) fetched_[{tp.topic, tp.partition}] = tp.offset;
   topic_sources_ = config.topic_sources;
   apply_truncate_ = config.apply_truncate;
-  settings_ = {config.batch_max_rows, config.batch_max_ms, config.dead_letter};
+  settings_ = {config.batch_max_rows, config.batch_max_ms, config.dead_letter, config.batch_max_bytes};
   if (pipe2(pipe_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("cannot create the fetcher's wakeup pipe");
 }
 
@@ -204,7 +211,7 @@ void Fetcher::run() {
       fill(*batch, settings);
       size_t n = batch->size();
       bool any = n > 0 || batch->moved;  // offsets alone (past transaction markers) are worth a commit
-      bool full = (int64_t)n >= settings.max_rows;
+      bool full = (int64_t)n >= settings.max_rows || bytes_full(*batch, settings);
       bool due = any && Clock::now() - batch->started >= std::chrono::milliseconds(settings.max_ms);
       // Nothing more to wait for: every partition has been read up to its high-water mark.
       bool drained = any && consumer_.queued() == 0 && at_end_of_log();
@@ -245,6 +252,12 @@ bool Fetcher::hand_over(std::unique_ptr<Batch>& batch) {
 void Fetcher::fill(Batch& batch, const Settings& settings) {
   size_t before = batch.size();
   size_t room = settings.max_rows > (int64_t)before ? (size_t)(settings.max_rows - (int64_t)before) : 0;
+  // Bytes bound the batch too (wide rows, big messages): an empty batch takes one message first,
+  // then as many more as fit by the average size so far (see bytes_full). A message bigger than
+  // the limit is a batch of its own.
+  if (bytes_full(batch, settings)) room = 0;
+  if (room > 0 && before == 0) room = 1;
+  if (room > 1) room = std::min(room, (size_t)(settings.max_bytes - (int64_t)batch.bytes) / (batch.bytes / before + 1));
   if (room == 0 || !batch.failure.empty()) return;
   int timeout = kPollMs;
   if (before > 0) {
@@ -255,6 +268,7 @@ void Fetcher::fill(Batch& batch, const Settings& settings) {
   size_t got = consumer_.poll(batch.messages, room, timeout);
   if (got && before == 0) batch.started = Clock::now();
   const std::vector<kafka::Message>& all = batch.messages.messages();
+  for (size_t i = before; i < all.size(); i++) batch.bytes += all[i].key_len + all[i].value_len;
   batch.state.resize(all.size(), Batch::kApply);
   for (size_t i = before; i < all.size() && batch.failure.empty(); i++) take_message(batch, all[i], i, settings);
   take_ends(batch);

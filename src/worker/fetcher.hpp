@@ -38,6 +38,7 @@ struct Batch {
   Clock::time_point started;             // when the first message arrived
   size_t ends_taken = 0;                 // messages.ends() already looked at
   bool moved = false;                    // `next` passed offsets no message holds (transaction markers)
+  size_t bytes = 0;                      // keys and values of the messages, as they came from Kafka
 
   static constexpr uint8_t kApply = 0, kSkipped = 1, kDeadLetter = 2;
   size_t size() const { return messages.messages().size(); }
@@ -68,6 +69,7 @@ class Fetcher {
     int64_t max_rows = 10000;
     int64_t max_ms = 500;
     bool dead_letter = false;
+    int64_t max_bytes = 64 << 20;
   };
 
   Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,

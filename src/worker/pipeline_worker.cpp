@@ -258,7 +258,7 @@ bool PipelineWorker::config_changed(End& end) {
                  fresh.reset_pending;  // stop, reset_offsets, start faster than we noticed the stop
   cfg_ = fresh;
   if (!restart && fetcher_) {
-    fetcher_->set_settings({cfg_.batch_max_rows, cfg_.batch_max_ms, cfg_.dead_letter});
+    fetcher_->set_settings({cfg_.batch_max_rows, cfg_.batch_max_ms, cfg_.dead_letter, cfg_.batch_max_bytes});
     settings_pending_ = generation_;  // in effect once the fetch thread took them
   } else if (!restart) {
     host::set_config_in_effect(generation_);
