@@ -29,9 +29,12 @@ bool is_data_error(const std::string& sqlstate) {
   return sqlstate.compare(0, 2, "22") == 0 || sqlstate.compare(0, 2, "23") == 0 || sqlstate == "21000";
 }
 
-// Errors that go away by themselves: retry the same batch after a pause.
+// Errors that go away by themselves: retry the same batch after a pause. A cancel (57014:
+// pg_cancel_backend, statement_timeout) rolls the batch back like any of these; it is no reason to
+// give up on the pipeline.
 bool is_transient(const std::string& sqlstate) {
-  return sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" || sqlstate.compare(0, 2, "53") == 0;
+  return sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" || sqlstate == "57014" ||
+         sqlstate.compare(0, 2, "53") == 0;
 }
 
 constexpr int kTransientRetries = 10;

@@ -1,7 +1,7 @@
 -- A pipeline's life: stop and resume without loss or duplicates, options changed while running,
 -- offsets reset and replayed, start positions, a drop while a batch is in flight.
 \set ON_ERROR_STOP 1
-SELECT plan(19);
+SELECT plan(24);
 
 CREATE TABLE t03 (id int PRIMARY KEY, v text);
 CREATE TABLE t03_latest (LIKE t03 INCLUDING ALL);
@@ -106,4 +106,25 @@ SELECT is((SELECT count(*) FROM t03_gate), 2::bigint, 'the batch in flight commi
 SELECT is((SELECT count(*) FROM pg_class WHERE relnamespace = 'cdc_sync_stage'::regnamespace
            AND relname LIKE 'p' || (SELECT id FROM t03_gate_id) || '\_%'), 0::bigint,
           'and its stage tables are gone');
+-- pg_cancel_backend on a worker in the middle of a batch rolls the batch back and retries it; the
+-- pipeline does not fail.
+SELECT pg_advisory_lock(7303);
+SELECT cdc_sync.create_pipeline('t03c', cdc_test.brokers(), ARRAY['t03_gate']);
+SELECT cdc_sync.add_sync_table('t03c', 's.t', 't03_gate');
+SELECT cdc_sync.start_pipeline('t03c');
+-- ids 1 and 2 are updates for it (the trigger holds inserts only); id 3 is held
+SELECT cdc_test.produce('t03_gate', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 3}')$$);
+SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+                                                AND objid = 7303 AND NOT granted)$$, '60 s'),
+          'a batch is held in the middle of its transaction');
+SELECT ok((SELECT bool_and(pg_cancel_backend(pid)) FROM pg_locks
+           WHERE locktype = 'advisory' AND objid = 7303 AND NOT granted), 'the worker is cancelled');
+SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+                                                AND objid = 7303 AND NOT granted)
+                                 AND (SELECT state = 'running' FROM cdc_sync.status WHERE pipeline = 't03c')$$, '60 s'),
+          'the batch is retried (held again), the pipeline still running');
+SELECT pg_advisory_unlock(7303);
+SELECT ok(cdc_sync.wait_for_catchup('t03c', '60 s'), 'and it catches up once released');
+SELECT is((SELECT count(*) FROM t03_gate), 3::bigint, 'with the held row applied');
+SELECT cdc_sync.drop_pipeline('t03c');
 SELECT * FROM finish();
