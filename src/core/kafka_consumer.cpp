@@ -107,12 +107,6 @@ struct ListDeleter {
 };
 using ListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
 
-// Owns a topic handle.
-struct TopicDeleter {
-  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
-};
-using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
-
 // Sets one property, throwing KafkaError with librdkafka's own explanation on failure.
 void set_property(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
   char errstr[512];
@@ -273,8 +267,7 @@ void MessageBatch::clear() {
 // detached thread) without holding up the consumer. Its callbacks have no event queue (they may
 // outlive this object). At most one commit is in flight; newer offsets wait in `pending`.
 struct Consumer::Committer {
-  std::string group;
-  rd_kafka_t* rk = nullptr;
+  rd_kafka_t* rk = nullptr;  // its group.id is the consumer's
   rd_kafka_queue_t* results = nullptr;
   bool in_flight = false;
   std::map<std::pair<std::string, int32_t>, int64_t> pending;  // latest offset per partition
@@ -300,7 +293,7 @@ Consumer::Consumer(const Config& config) : events_(new EventQueue) {
     make_pipe(wakeup_read_fd_, wakeup_write_fd_);
     rd_kafka_queue_io_event_enable(queue_, wakeup_write_fd_, "1", 1);
     if (!config.group_id.empty()) {
-      committer_ = new Committer{config.group_id};
+      committer_ = new Committer;
       Config commit_config = config;
       if (!commit_config.properties.count("client.id")) commit_config.properties["client.id"] = "cdc_sync";
       commit_config.properties["client.id"] += "-commit";
@@ -399,25 +392,6 @@ void Consumer::close_bounded() {
     }
   }
   rd_kafka_queue_destroy(closeq);
-}
-
-std::vector<int32_t> Consumer::partitions(const std::string& topic, int timeout_ms) {
-  TopicPtr rkt(rd_kafka_topic_new(rk_, topic.c_str(), nullptr));
-  if (!rkt) throw_error(rd_kafka_last_error(), "topic '" + topic + "'");
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, rkt.get(), &md, timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw_error(err, "metadata for topic '" + topic + "'");
-  std::unique_ptr<const rd_kafka_metadata_t, void (*)(const rd_kafka_metadata_t*)> owned(md, rd_kafka_metadata_destroy);
-  const rd_kafka_metadata_topic_t* t = nullptr;
-  for (int i = 0; i < md->topic_cnt; ++i)
-    if (topic == md->topics[i].topic) t = &md->topics[i];
-  if (t == nullptr || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-    throw KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "topic '" + topic + "' does not exist");
-  if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR) throw_error(t->err, "metadata for topic '" + topic + "'");
-  std::vector<int32_t> ids;
-  for (int i = 0; i < t->partition_cnt; ++i) ids.push_back(t->partitions[i].id);
-  std::sort(ids.begin(), ids.end());
-  return ids;
 }
 
 std::vector<ClusterTopic> Consumer::list_topics(int timeout_ms) {

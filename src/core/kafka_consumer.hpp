@@ -119,8 +119,6 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
-  // Partition ids of a topic, from a metadata request. Throws KafkaError (unknown topic, timeout, ...).
-  std::vector<int32_t> partitions(const std::string& topic, int timeout_ms);
   // Every topic the cluster lets this client see, from one metadata request. Throws KafkaError.
   std::vector<ClusterTopic> list_topics(int timeout_ms);
   // Low and high watermarks asked of the broker. Throws KafkaError.

@@ -1,6 +1,7 @@
 // Tests of the Kafka consumer wrapper against librdkafka's in-process mock cluster (real Kafka
 // protocol over TCP on 127.0.0.1), which also proves which protocol features the mock supports.
 #include "core/kafka_consumer.hpp"
+#include "core/topic_selection.hpp"
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
@@ -233,11 +234,6 @@ TEST(ConsumerSignals, LibrdkafkaThreadsBlockAllSignalsAndCallerMaskIsRestored) {
   pthread_sigmask(SIG_SETMASK, &before, nullptr);
 }
 
-TEST_F(ConsumerTest, PartitionsFromMetadata) {
-  Consumer c(config());
-  EXPECT_EQ(c.partitions("t", kTimeoutMs), (std::vector<int32_t>{0, 1, 2, 3}));
-}
-
 TEST_F(ConsumerTest, ListTopicsSeesEveryTopicWithItsPartitions) {
   cluster_.create_topic("other.topic", 2);
   Consumer c(config());
@@ -259,19 +255,13 @@ TEST_F(ConsumerTest, ListTopicsThrowsWhenNoBrokerAnswers) {
   cluster_.set_all_brokers(true);
 }
 
-// The mock speaks Metadata only up to v2, which has no AllowAutoTopicCreation flag, so it creates
-// any topic a client asks about (with 4 partitions), even though the consumer sets
-// allow.auto.create.topics=false. A real broker (Metadata v4+) honours the flag.
-TEST_F(ConsumerTest, MockAutoCreatesTopicsOnMetadataRequests) {
-  Consumer c(config());
-  EXPECT_EQ(c.partitions("auto", kTimeoutMs), (std::vector<int32_t>{0, 1, 2, 3}));
-}
-
+// The worker's path: the cluster's listing, then the pipeline's names and patterns resolved in it.
 TEST_F(ConsumerTest, UnknownTopicThrows) {
   cluster_.set_topic_error("nope", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
   Consumer c(config());
+  auto no_patterns = [](const std::string&, const std::string&) { return false; };
   try {
-    c.partitions("nope", kTimeoutMs);
+    select_partitions({"t", "nope"}, c.list_topics(kTimeoutMs), no_patterns);
     FAIL() << "expected KafkaError";
   } catch (const KafkaError& e) {
     EXPECT_EQ(std::string(e.what()), "topic 'nope' does not exist");
