@@ -141,13 +141,13 @@ enum class LogLevel { Debug, Log, Info, Warning };
 Identity identity();
 PipelineConfig load_config();                  // throws PipelineGone
 std::vector<StoredOffset> load_offsets();
-// Inside begin_batch(): locks the pipeline row and tells where a first start (or a start after
-// reset_offsets) must begin: kStartEarliest, kStartLatest or epoch ms. False when offsets are
-// already stored and no reset is pending (partitions without an offset then start at earliest:
-// they were created after the pipeline started).
+// Inside begin_batch(BatchLock::Exclusive), which holds the pipeline's lock and row: tells where a
+// first start (or a start after reset_offsets) must begin: kStartEarliest, kStartLatest or epoch
+// ms. False when the start was resolved before and no reset is pending (partitions without an
+// offset then start at earliest: they were created after the pipeline started).
 // `request` identifies the start request (it changes with every change of the pipeline's row, so
 // a reset_offsets() to the same symbolic position is a new request).
-bool lock_for_start(int64_t& position, int64_t& request);
+bool locked_start(int64_t& position, int64_t& request);
 // The same question without a lock, in its own transaction: lets the worker ask Kafka for the
 // start offsets before it takes the lock (the lock blocks alter/stop_pipeline meanwhile).
 bool peek_start(int64_t& position, int64_t& request);

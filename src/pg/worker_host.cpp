@@ -278,7 +278,7 @@ std::vector<StoredOffset> load_offsets() {
   return offsets;
 }
 
-// Reads whether the pipeline needs start offsets, and from where (see lock_for_start()).
+// Reads whether the pipeline needs start offsets, and from where (see locked_start()).
 // Inside guard() with SPI connected; `need` and `position` belong to the caller.
 static void read_start_position(const char* name, bool& need, int64& position, int64& request) {
   spi_exec("SELECT p.start_override IS NOT NULL OR NOT p.start_resolved, "
@@ -295,16 +295,12 @@ static void read_start_position(const char* name, bool& need, int64& position, i
   }
 }
 
-bool lock_for_start(int64_t& position, int64_t& request) {
+bool locked_start(int64_t& position, int64_t& request) {
   bool need = false;
   int64 pos = 0, req = 0;
-  guard([&]() {
-    // Lock first, decide after: the decision must see what the workers that held the lock
-    // before us committed (a statement that waited for the lock still has its old snapshot).
-    spi_exec("SELECT 1 FROM cdc_sync.pipelines WHERE name = $1 FOR UPDATE", SPI_OK_SELECT, "locking the pipeline",
-             {text_arg(worker.pipeline_name.c_str())});
-    read_start_position(worker.pipeline_name.c_str(), need, pos, req);
-  });
+  // begin_batch(BatchLock::Exclusive) took the locks in statements of their own: this one has a
+  // fresh snapshot and sees what the workers that held the lock before us committed.
+  guard([&]() { read_start_position(worker.pipeline_name.c_str(), need, pos, req); });
   position = pos;
   request = req;
   return need;

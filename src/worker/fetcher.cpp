@@ -80,7 +80,7 @@ Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
   for (const kafka::TopicPartition& tp : assigned) fetched_[{tp.topic, tp.partition}] = tp.offset;
   topic_sources_ = config.topic_sources;
   apply_truncate_ = config.apply_truncate;
-  settings_ = {config.batch_max_rows, config.batch_max_ms, config.dead_letter, config.batch_max_bytes};
+  settings_ = settings_of(config);
   if (pipe2(pipe_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("cannot create the fetcher's wakeup pipe");
 }
 

@@ -72,6 +72,11 @@ class Fetcher {
     int64_t max_bytes = 64 << 20;
   };
 
+  // The batch settings of a pipeline's configuration.
+  static Settings settings_of(const host::PipelineConfig& config) {
+    return {config.batch_max_rows, config.batch_max_ms, config.dead_letter, config.batch_max_bytes};
+  }
+
   Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
           const std::vector<kafka::TopicPartition>& assigned);
   ~Fetcher();  // stops and joins the thread; batches are released before the consumer goes

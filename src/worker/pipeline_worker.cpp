@@ -190,7 +190,7 @@ void PipelineWorker::assign(const std::vector<kafka::TopicPartition>& all) {
   start_batch(host::BatchLock::Exclusive);
   try {
     int64_t position = 0, request = 0;
-    if (host::lock_for_start(position, request)) {
+    if (host::locked_start(position, request)) {
       // Another request since the peek (a reset_offsets() in between, even to the same
       // 'latest', which means later offsets now): look up again, under the lock.
       if (resolved.empty() || request != peeked_request || position != peeked)
@@ -261,7 +261,7 @@ bool PipelineWorker::config_changed(End& end) {
                  fresh.reset_pending;  // stop, reset_offsets, start faster than we noticed the stop
   cfg_ = fresh;
   if (!restart && fetcher_) {
-    fetcher_->set_settings({cfg_.batch_max_rows, cfg_.batch_max_ms, cfg_.dead_letter, cfg_.batch_max_bytes});
+    fetcher_->set_settings(Fetcher::settings_of(cfg_));
     settings_pending_ = generation_;  // in effect once the fetch thread took them
   } else if (!restart) {
     host::set_config_in_effect(generation_);
@@ -340,6 +340,12 @@ host::StageRows stage_rows(const StageGroup& g) {
   return rows;
 }
 
+// Applies one sync table's part of a batch as the owner: its truncate first, then each group.
+void apply_table(int table, const TableBatch& rows, host::ApplyCounts& counts) {
+  if (rows.truncate_first()) host::truncate_target(table);
+  for (const StageGroup& g : rows.groups()) host::apply_rows(table, stage_rows(g), counts);
+}
+
 // Adds what a table batch counted besides rows (truncates, unmatched fields) to `tp`.
 void count_extras(const TableBatch& table, host::TableProgress& tp) {
   tp.truncates += (int64_t)table.truncates();
@@ -361,8 +367,7 @@ void PipelineWorker::apply_batch(Batch& batch) {
         if (batch.tables[i].empty()) continue;
         host::TableProgress tp;
         tp.sync_table_id = cfg_.tables[i].id;
-        if (batch.tables[i].truncate_first()) host::truncate_target((int)i);
-        for (const StageGroup& g : batch.tables[i].groups()) host::apply_rows((int)i, stage_rows(g), tp.counts);
+        apply_table((int)i, batch.tables[i], tp.counts);
         count_extras(batch.tables[i], tp);
         progress.tables.push_back(tp);
       }
@@ -471,11 +476,8 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
   host::begin_subtransaction();
   try {
     std::vector<host::ApplyCounts> range_counts(tables.size());
-    for (size_t t = 0; t < tables.size(); t++) {
-      if (tables[t].empty()) continue;
-      if (tables[t].truncate_first()) host::truncate_target((int)t);
-      for (const StageGroup& g : tables[t].groups()) host::apply_rows((int)t, stage_rows(g), range_counts[t]);
-    }
+    for (size_t t = 0; t < tables.size(); t++)
+      if (!tables[t].empty()) apply_table((int)t, tables[t], range_counts[t]);
     host::commit_subtransaction();
     for (size_t t = 0; t < tables.size(); t++) {
       counts[t].counts.inserted += range_counts[t].inserted;
