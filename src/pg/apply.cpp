@@ -323,6 +323,7 @@ void begin_batch(BatchLock lock) {
     MemoryContextReset(worker.batch_context);
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
+    set_batch_open(true);
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
     // Deferrable constraints of the targets are checked at once, inside the owner's section,
@@ -355,6 +356,7 @@ void commit_batch() {
   guard([]() {
     PopActiveSnapshot();
     SPI_finish();
+    set_batch_open(false);  // a cancel now would hit the next transaction, not this commit
     CommitTransactionCommand();
     pgstat_report_activity(STATE_IDLE, nullptr);
     pgstat_report_stat(false);
@@ -363,6 +365,7 @@ void commit_batch() {
 
 void abort_batch() {
   guard([]() {
+    set_batch_open(false);
     AbortCurrentTransaction();
     pgstat_report_activity(STATE_IDLE, nullptr);
   });

@@ -419,12 +419,40 @@ bool claim_worker_identity() {
 
 }  // namespace
 
+namespace {
+
+volatile sig_atomic_t batch_open = 0;
+
+// SIGTERM (stop_pipeline, drop_pipeline, server shutdown): a clean exit at the next wait, the fetch
+// thread joined and the Kafka client closed. A batch in flight is cancelled as by
+// pg_cancel_backend: it rolls back (its offsets with it) instead of being waited for, whatever it
+// waits on; the retry that would follow sees the stop and ends the worker.
+void handle_sigterm(SIGNAL_ARGS) {
+  int save_errno = errno;
+  ShutdownRequestPending = true;
+  if (batch_open) {
+    QueryCancelPending = true;
+    InterruptPending = true;
+  }
+  SetLatch(MyLatch);
+  errno = save_errno;
+}
+
+}  // namespace
+
+void cdc::pg::set_batch_open(bool open) {
+  batch_open = open;
+  // A stop requested just before the batch began cancels it at its first statement.
+  if (open && ShutdownRequestPending) {
+    QueryCancelPending = true;
+    InterruptPending = true;
+  }
+}
+
 // Background worker entry point of a pipeline worker; the slot index is the argument.
 void cdc_sync_worker_main(Datum arg) {
-  // SIGTERM asks for a clean exit at the next wait (the fetch thread is joined and the Kafka
-  // client closed); a batch being applied finishes or rolls back first.
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
-  pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+  pqsignal(SIGTERM, handle_sigterm);
   BackgroundWorkerUnblockSignals();
 
   SharedState* st = shared();

@@ -39,6 +39,10 @@ struct WorkerState {
 
 extern WorkerState worker;
 
+// Set while a batch transaction is open (begin_batch to commit/abort): a SIGTERM then also cancels
+// the statement in progress, so a stop does not wait for a lock held by a user or a long MERGE.
+void set_batch_open(bool open);
+
 // Drops all prepared statements and forgets staging tables (they are re-created on next use).
 void forget_apply_state();
 

@@ -195,17 +195,49 @@ BEGIN
 END $$;
 
 -- Finds a pipeline the caller may manage, locking it; "does not exist" for others' pipelines.
-CREATE FUNCTION cdc_sync._pipeline_for(caller oid, pipeline text) RETURNS cdc_sync.pipelines
+CREATE FUNCTION cdc_sync._pipeline_for(caller oid, pipeline text, end_batches boolean DEFAULT false)
+RETURNS cdc_sync.pipelines
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p cdc_sync.pipelines;
     pid integer;
+    workers integer[];
+    waited text;
+    old_timeout text;
 BEGIN
     -- The pipeline's lock (exclusive), then its row: the order batches use, shared (apply.cpp).
     -- A heavyweight lock queues fairly: batches that come later wait behind this call.
     SELECT id INTO pid FROM cdc_sync.pipelines WHERE name = pipeline;
-    IF FOUND THEN
-        PERFORM pg_advisory_xact_lock(1128547155, pid);
+    IF FOUND AND NOT pg_try_advisory_xact_lock(1128547155, pid) THEN
+        -- A batch is in flight. Other calls wait for it to commit; a stop or drop (end_batches)
+        -- must not wait for whatever the batch waits on (a row lock a user holds, a long MERGE):
+        -- the workers are told to stop, which rolls their batches back, and the wait is bounded.
+        IF end_batches AND pg_has_role(caller, (SELECT owner FROM cdc_sync.pipelines WHERE id = pid), 'MEMBER') THEN
+            SELECT w.worker_pids INTO workers FROM cdc_sync._worker_status() w WHERE w.pipeline_id = pid;
+            SELECT string_agg(format('worker pid %s (%s%s)', a.pid,
+                                     coalesce(a.wait_event_type || ': ' || a.wait_event, 'running'),
+                                     CASE WHEN cardinality(pg_blocking_pids(a.pid)) > 0
+                                          THEN ', blocked by pid ' || array_to_string(pg_blocking_pids(a.pid), ', ')
+                                          ELSE '' END), '; ')
+            INTO waited FROM pg_stat_activity a WHERE a.pid = ANY (workers);
+            PERFORM pg_terminate_backend(w) FROM unnest(workers) w;
+            old_timeout := current_setting('lock_timeout');
+            PERFORM set_config('lock_timeout', '60s', true);
+            BEGIN
+                PERFORM pg_advisory_xact_lock(1128547155, pid);
+            EXCEPTION WHEN lock_not_available THEN
+                RAISE EXCEPTION 'pipeline "%": its batch in flight did not end within 60 s', pipeline
+                    USING ERRCODE = 'lock_not_available',
+                          DETAIL = coalesce('It was applying in ' || waited || '.', 'No worker was found applying it.'),
+                          HINT = 'see pg_stat_activity for the worker and what blocks it, then retry';
+            END;
+            PERFORM set_config('lock_timeout', old_timeout, true);
+            RAISE NOTICE 'pipeline "%": its workers were stopped in the middle of a batch', pipeline
+                USING DETAIL = coalesce('The batch was applying in ' || waited || '. ', '')
+                               || 'An unfinished batch rolls back; its messages are applied at the next start.';
+        ELSE
+            PERFORM pg_advisory_xact_lock(1128547155, pid);
+        END IF;
     END IF;
     SELECT * INTO p FROM cdc_sync.pipelines WHERE name = pipeline FOR UPDATE;
     IF NOT FOUND OR NOT pg_has_role(caller, p.owner, 'MEMBER') THEN
@@ -336,7 +368,7 @@ END $$;
 CREATE FUNCTION cdc_sync._drop_pipeline(caller oid, caller_path text, p_name text)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name);
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name, end_batches => true);
 BEGIN
     DELETE FROM cdc_sync.pipelines WHERE name = p_name;
     PERFORM cdc_sync._drop_stage_tables(p.id);
@@ -365,7 +397,7 @@ END $$;
 CREATE FUNCTION cdc_sync._stop_pipeline(caller oid, caller_path text, p_name text)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name);
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_name, end_batches => true);
 BEGIN
     IF p.state = 'stopped' THEN
         RETURN;

@@ -567,6 +567,9 @@ void PipelineWorker::update_status(bool force) {
 }
 
 void PipelineWorker::fail(const std::string& error) {
+  // An error that a stop provoked (a cancelled batch, an interrupted query) is no failure: the
+  // worker ends, and the pipeline keeps its state for the next start.
+  if (host::stop_requested()) throw EndWorker();
   host::mark_failed(error);
   throw EndWorker();
 }

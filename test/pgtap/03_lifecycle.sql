@@ -1,7 +1,7 @@
 -- A pipeline's life: stop and resume without loss or duplicates, options changed while running,
 -- offsets reset and replayed, start positions, a drop while a batch is in flight.
 \set ON_ERROR_STOP 1
-SELECT plan(24);
+SELECT plan(32);
 
 CREATE TABLE t03 (id int PRIMARY KEY, v text);
 CREATE TABLE t03_latest (LIKE t03 INCLUDING ALL);
@@ -70,9 +70,9 @@ SELECT results_eq('SELECT min(id), max(id), count(*) FROM t03_latest', 'VALUES (
 SELECT cdc_sync.drop_pipeline('t03');
 SELECT cdc_sync.drop_pipeline('t03l');
 
--- drop_pipeline while a batch is in the middle of its transaction (stage tables locked): the drop
--- waits for the batch to commit instead of deadlocking with it. A trigger holds the batch on an
--- advisory lock this session owns; the drop runs in a second session (dblink).
+-- drop_pipeline while a batch is in the middle of its transaction (stage tables locked) neither
+-- deadlocks with it nor waits for what the batch waits on: the batch is rolled back. A trigger
+-- holds the batch on an advisory lock this session owns.
 CREATE TABLE t03_gate (id int PRIMARY KEY);
 CREATE FUNCTION t03_gate_wait() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN PERFORM pg_advisory_xact_lock_shared(7303); RETURN NEW; END $$;
@@ -90,29 +90,57 @@ SELECT cdc_test.produce('t03_gate', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 
 SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
                                                 AND objid = 7303 AND NOT granted)$$, '60 s'),
           'a batch is held in the middle of its transaction');
-SELECT dblink_connect('t03_drop', format('host=%s port=%s dbname=%s user=%s',
-    split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'),
-    current_database(), current_user));
-SELECT dblink_send_query('t03_drop', $$SELECT cdc_sync.drop_pipeline('t03g')$$);
-SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid()
-                                                AND query LIKE '%drop_pipeline(''t03g'')%'
-                                                AND wait_event_type = 'Lock')$$),
-          'drop_pipeline waits for the batch');
+SET statement_timeout = '90s';
+SELECT lives_ok($$SELECT cdc_sync.drop_pipeline('t03g')$$, 'drop_pipeline returns while the batch is held');
+RESET statement_timeout;
 SELECT pg_advisory_unlock(7303);
-SELECT lives_ok($$SELECT * FROM dblink_get_result('t03_drop') AS r(x text)$$, 'drop_pipeline then succeeds');
-SELECT * FROM dblink_get_result('t03_drop') AS r(x text);
-SELECT dblink_disconnect('t03_drop');
-SELECT is((SELECT count(*) FROM t03_gate), 2::bigint, 'the batch in flight committed before the drop');
+SELECT is((SELECT count(*) FROM t03_gate), 1::bigint, 'the batch in flight was rolled back');
 SELECT is((SELECT count(*) FROM pg_class WHERE relnamespace = 'cdc_sync_stage'::regnamespace
            AND relname LIKE 'p' || (SELECT id FROM t03_gate_id) || '\_%'), 0::bigint,
           'and its stage tables are gone');
+SELECT is((SELECT count(*) FROM cdc_sync.offsets o WHERE o.pipeline = 't03g'), 0::bigint, 'and its offsets');
+
+-- stop_pipeline while a batch waits for a row lock a user transaction holds (dblink) returns at
+-- once: the batch rolls back, its offsets stay, and the next start applies it.
+CREATE TABLE t03_rows (id int PRIMARY KEY, v int);
+SELECT cdc_sync.create_pipeline('t03s', cdc_test.brokers(), ARRAY['t03_gate']);
+SELECT cdc_sync.add_sync_table('t03s', 's.t', 't03_rows');
+SELECT cdc_test.produce('t03_gate', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 10, "v": 1}')$$);
+SELECT cdc_sync.start_pipeline('t03s');
+SELECT ok(cdc_sync.wait_for_catchup('t03s', '60 s'), 'the row-lock pipeline caught up');
+SELECT dblink_connect('t03_lock', format('host=%s port=%s dbname=%s user=%s',
+    split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'),
+    current_database(), current_user));
+SELECT dblink_exec('t03_lock', 'BEGIN');
+SELECT * FROM dblink('t03_lock', 'SELECT id FROM t03_rows WHERE id = 10 FOR UPDATE') AS r(id int);
+CREATE TEMP TABLE t03_offsets_before AS SELECT topic, partition, next_offset FROM cdc_sync.offsets WHERE pipeline = 't03s';
+SELECT cdc_test.produce('t03_gate', $$SELECT 0, NULL, cdc_test.dbz('u', '{"id": 10, "v": 2}')$$);
+SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM cdc_sync.status s, unnest(s.worker_pids) w
+                                                JOIN pg_stat_activity a ON a.pid = w
+                                                WHERE s.pipeline = 't03s' AND a.wait_event_type = 'Lock')$$, '60 s'),
+          'the batch waits for the row lock');
+SET statement_timeout = '90s';
+SELECT lives_ok($$SELECT cdc_sync.stop_pipeline('t03s')$$, 'stop_pipeline returns while the batch waits for a row lock');
+RESET statement_timeout;
+SELECT ok(cdc_test.wait_until($$SELECT worker_pids = '{}' FROM cdc_sync.status WHERE pipeline = 't03s'$$),
+          'the worker is gone');
+SELECT results_eq($$SELECT topic, partition, next_offset FROM cdc_sync.offsets WHERE pipeline = 't03s' ORDER BY 1, 2$$,
+                  $$SELECT * FROM t03_offsets_before ORDER BY 1, 2$$, 'the rolled-back batch left the offsets where they were');
+SELECT dblink_exec('t03_lock', 'ROLLBACK');
+SELECT dblink_disconnect('t03_lock');
+SELECT is((SELECT v FROM t03_rows WHERE id = 10), 1, 'the update is not applied while stopped');
+SELECT cdc_sync.start_pipeline('t03s');
+SELECT ok(cdc_sync.wait_for_catchup('t03s', '60 s'), 'the restarted pipeline catches up');
+SELECT is((SELECT v FROM t03_rows WHERE id = 10), 2, 'and applies the update once');
+SELECT cdc_sync.drop_pipeline('t03s');
+
 -- pg_cancel_backend on a worker in the middle of a batch rolls the batch back and retries it; the
 -- pipeline does not fail.
 SELECT pg_advisory_lock(7303);
 SELECT cdc_sync.create_pipeline('t03c', cdc_test.brokers(), ARRAY['t03_gate']);
 SELECT cdc_sync.add_sync_table('t03c', 's.t', 't03_gate');
 SELECT cdc_sync.start_pipeline('t03c');
--- ids 1 and 2 are updates for it (the trigger holds inserts only); id 3 is held
+-- its first batch inserts ids 2, 10 and 3 (the rolled-back 2, the row-lock test's 10, a new 3): held
 SELECT cdc_test.produce('t03_gate', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 3}')$$);
 SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
                                                 AND objid = 7303 AND NOT granted)$$, '60 s'),
@@ -125,6 +153,6 @@ SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE lock
           'the batch is retried (held again), the pipeline still running');
 SELECT pg_advisory_unlock(7303);
 SELECT ok(cdc_sync.wait_for_catchup('t03c', '60 s'), 'and it catches up once released');
-SELECT is((SELECT count(*) FROM t03_gate), 3::bigint, 'with the held row applied');
+SELECT is((SELECT count(*) FROM t03_gate), 4::bigint, 'with the held rows applied');
 SELECT cdc_sync.drop_pipeline('t03c');
 SELECT * FROM finish();
