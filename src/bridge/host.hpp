@@ -175,6 +175,10 @@ enum class BatchLock { Shared, Exclusive };
 // Starts the transaction and locks the pipeline, then its row; throws PipelineGone when this
 // worker may no longer run (pipeline dropped or re-created, stopped, parallelism narrowed).
 void begin_batch(BatchLock lock = BatchLock::Shared);
+// Inside begin_batch(): locks the targets of these tables (indexes into PipelineConfig::tables)
+// for writing, and says whether DDL changed any target since load_config() read them (the batch
+// must then be rebuilt from the fresh columns: a column added to a target is filled at once).
+bool lock_targets(const std::vector<int>& tables);
 // Truncates the target of table `table` (index into PipelineConfig::tables) as the owner.
 void truncate_target(int table);
 // Stages `rows` and applies them to table `table` as the pipeline owner; adds to `counts`.

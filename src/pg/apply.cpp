@@ -21,6 +21,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "storage/lmgr.h"
 }
 
 using namespace cdc::pg;
@@ -352,6 +353,15 @@ void begin_batch(BatchLock lock) {
   }
 }
 
+bool lock_targets(const std::vector<int>& tables) {
+  guard([&]() {
+    // The lock the apply takes anyway, taken first: DDL cannot slip in between this check and the
+    // statements, and taking it processes the invalidations of any DDL committed before.
+    for (int t : tables) LockRelationOid(worker.tables[t].target, RowExclusiveLock);
+  });
+  return targets_invalidated;
+}
+
 void commit_batch() {
   guard([]() {
     PopActiveSnapshot();
@@ -485,14 +495,22 @@ void write_progress(const BatchProgress& p) {
   guard([&]() {
     MemoryContext old = MemoryContextSwitchTo(worker.batch_context);
     Datum name = CStringGetTextDatum(worker.pipeline_name.c_str());
-    if (!topics.empty())
-      spi_exec("INSERT INTO cdc_sync.offsets (pipeline, topic, partition, next_offset) "
-               "SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int4[], $4::int8[]) AS u(t, p, o) "
-               "ON CONFLICT (pipeline, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, "
-               "updated_at = now()",
-               SPI_OK_INSERT, "storing offsets",
-               {{TEXTOID, name}, {TEXTARRAYOID, text_array(topics)}, {INT4ARRAYOID, int4_array(partitions)},
-                {INT8ARRAYOID, int8_array(offsets)}});
+    // Offsets only move forward: exactly-once rests on one writer per partition, and a batch that
+    // would move one back (a second writer, a stale worker) fails instead of replaying rows.
+    if (!topics.empty() &&
+        spi_exec("INSERT INTO cdc_sync.offsets AS o (pipeline, topic, partition, next_offset) "
+                 "SELECT $1, u.t, u.p, u.o FROM unnest($2::text[], $3::int4[], $4::int8[]) AS u(t, p, o) "
+                 "ON CONFLICT (pipeline, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, "
+                 "updated_at = now() WHERE o.next_offset <= EXCLUDED.next_offset",
+                 SPI_OK_INSERT, "storing offsets",
+                 {{TEXTOID, name}, {TEXTARRAYOID, text_array(topics)}, {INT4ARRAYOID, int4_array(partitions)},
+                  {INT8ARRAYOID, int8_array(offsets)}}) != topics.size())
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                      errmsg("cdc_sync: a batch would move the stored offsets of pipeline \"%s\" backwards",
+                             worker.pipeline_name.c_str()),
+                      errdetail("Another process committed later offsets for the same partitions."),
+                      errhint("This is a bug or two workers for one partition; the batch was rolled back. "
+                              "Check cdc_sync.offsets and the server log.")));
     if (!ids.empty())
       spi_exec("UPDATE cdc_sync.sync_table_counters c SET rows_inserted = c.rows_inserted + u.i, "
                "rows_updated = c.rows_updated + u.up, rows_deleted = c.rows_deleted + u.d, "

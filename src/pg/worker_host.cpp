@@ -22,6 +22,8 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/inval.h"
+#include "storage/lmgr.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -138,8 +140,16 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       problem = "the target table of source \"" + tc.source + "\" no longer exists";
       return;
     }
-    meta.target_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(meta.target)),
-                                                  get_rel_name(meta.target));
+    // Locked before its names are read: a DROP TABLE committed since the query above would
+    // otherwise leave get_rel_name() a null to quote.
+    LockRelationOid(meta.target, AccessShareLock);
+    const char* relname = get_rel_name(meta.target);
+    const char* nspname = relname ? get_namespace_name(get_rel_namespace(meta.target)) : nullptr;
+    if (relname == nullptr || nspname == nullptr) {
+      problem = "the target table of source \"" + tc.source + "\" no longer exists";
+      return;
+    }
+    meta.target_name = quote_qualified_identifier(nspname, relname);
     // pgstat counts a partitioned table's rows in its partitions, and nothing without track_counts.
     meta.merge_counts_from_stats = pgstat_track_counts && get_rel_relkind(meta.target) == RELKIND_RELATION;
     tc.target = meta.target_name;
@@ -204,6 +214,7 @@ PipelineConfig load_config() {
   bool found = false;
   forget_apply_state();
   worker.tables.clear();
+  targets_invalidated = false;  // DDL from now on is noticed by the next batch
   in_transaction([&]() {
     query_with_id(
         "SELECT p.name, p.brokers, p.format, "
@@ -440,6 +451,21 @@ void handle_sigterm(SIGNAL_ARGS) {
 
 }  // namespace
 
+volatile bool cdc::pg::targets_invalidated = false;
+
+// Relcache callback: DDL on a target (or an invalidation of every relation) since the
+// configuration was read. Runs inside PostgreSQL: only reads worker.tables, allocates nothing.
+static void on_relcache_invalidation(Datum, Oid relid) {
+  if (relid == InvalidOid) {
+    targets_invalidated = true;
+    return;
+  }
+  for (const TableMeta& t : worker.tables)
+    if (t.target == relid) targets_invalidated = true;
+}
+
+void cdc::pg::watch_targets() { CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0); }
+
 void cdc::pg::set_batch_open(bool open) {
   batch_open = open;
   // A stop requested just before the batch began cancels it at its first statement.
@@ -474,6 +500,7 @@ void cdc_sync_worker_main(Datum arg) {
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
   worker.batch_context = AllocSetContextCreate(TopMemoryContext, "cdc_sync batch", ALLOCSET_DEFAULT_SIZES);
   pgstat_report_appname("cdc_sync worker");
+  watch_targets();
 
   bool claimed = false;
   entry([&]() -> Datum {

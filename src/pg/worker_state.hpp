@@ -43,6 +43,11 @@ extern WorkerState worker;
 // the statement in progress, so a stop does not wait for a lock held by a user or a long MERGE.
 void set_batch_open(bool open);
 
+// Set by the relcache callback when a target of worker.tables (or every relation) was invalidated;
+// cleared when the configuration is loaded again.
+extern volatile bool targets_invalidated;
+void watch_targets();
+
 // Drops all prepared statements and forgets staging tables (they are re-created on next use).
 void forget_apply_state();
 

@@ -79,17 +79,24 @@ PipelineWorker::End PipelineWorker::session() {
   return end;
 }
 
-// Starts a batch transaction holding the pipeline's lock. An API call that changed the
-// configuration may have committed while the batch waited for that lock: the batch then rolls
-// back, the configuration is re-read, and either the batch starts again under it or the session
-// restarts (throws Restart).
-void PipelineWorker::start_batch(host::BatchLock lock) {
+// Starts a batch transaction holding the pipeline's lock and the targets of `batch`. An API call
+// that changed the configuration may have committed while the batch waited for that lock, or DDL
+// changed a target (a column added, dropped, retyped): the batch then rolls back, the
+// configuration is re-read, and either the batch starts again under it or, when the tables'
+// columns changed, the session restarts (throws Restart) and rebuilds the batch from the stored
+// offsets with the new columns.
+void PipelineWorker::start_batch(host::BatchLock lock, const Batch* batch) {
+  std::vector<int> targets;
+  if (batch)
+    for (size_t i = 0; i < batch->tables.size(); i++)
+      if (!batch->tables[i].empty()) targets.push_back((int)i);
   for (;;) {
     host::begin_batch(lock);
-    if (host::config_generation() == generation_) return;
+    bool ddl = !targets.empty() && host::lock_targets(targets);
+    if (!ddl && host::config_generation() == generation_) return;
     host::abort_batch();
     End end;
-    if (config_changed(end)) throw Restart{end};
+    if (config_changed(end, ddl)) throw Restart{end};
   }
 }
 
@@ -232,9 +239,9 @@ void PipelineWorker::assign(const std::vector<kafka::TopicPartition>& all) {
 }
 
 // Re-reads the configuration when it changed; true when the session must restart (`end` says how).
-bool PipelineWorker::config_changed(End& end) {
+bool PipelineWorker::config_changed(End& end, bool force) {
   uint64_t gen = host::config_generation();
-  if (gen == generation_) return false;
+  if (gen == generation_ && !force) return false;
   generation_ = gen;
   host::PipelineConfig fresh;
   try {
@@ -267,7 +274,8 @@ bool PipelineWorker::config_changed(End& end) {
     host::set_config_in_effect(generation_);
   }
   if (restart) {
-    host::log(host::LogLevel::Log, "configuration changed; reconnecting");
+    host::log(host::LogLevel::Log, tables_same ? "configuration changed; reconnecting"
+                                               : "sync tables or their targets' columns changed; reconnecting");
     end = End::Reload;
   }
   return restart;
@@ -362,7 +370,7 @@ void PipelineWorker::apply_batch(Batch& batch) {
   for (int attempt = 1;; attempt++) {
     progress.tables.clear();
     try {
-      start_batch();
+      start_batch(host::BatchLock::Shared, &batch);
       for (size_t i = 0; i < batch.tables.size(); i++) {
         if (batch.tables[i].empty()) continue;
         host::TableProgress tp;
@@ -431,7 +439,7 @@ void PipelineWorker::apply_each_message(Batch& batch) {
   size_t n = batch.messages.messages().size();
   size_t dead_before = progress.dead_letters.size();
   subtransactions_ = 0;
-  start_batch();
+  start_batch(host::BatchLock::Shared, &batch);
   // The whole batch just failed in the fast path: start with its halves.
   apply_range(batch, 0, n / 2, counts);
   apply_range(batch, n / 2, n, counts);

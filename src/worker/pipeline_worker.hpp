@@ -40,8 +40,8 @@ class PipelineWorker {
   std::vector<kafka::TopicPartition> resolve_start(const std::vector<kafka::TopicPartition>& all, int64_t position);
   void assign(const std::vector<kafka::TopicPartition>& all);
   End consume();
-  bool config_changed(End& end);
-  void start_batch(host::BatchLock lock = host::BatchLock::Shared);
+  bool config_changed(End& end, bool force = false);
+  void start_batch(host::BatchLock lock = host::BatchLock::Shared, const Batch* batch = nullptr);
   int resolve_route(const std::string& source);
   void apply_batch(Batch& batch);
   bool retry_transient(const host::HostError& e, int attempt, const std::string& what);

@@ -1,7 +1,7 @@
 -- A pipeline's life: stop and resume without loss or duplicates, options changed while running,
 -- offsets reset and replayed, start positions, a drop while a batch is in flight.
 \set ON_ERROR_STOP 1
-SELECT plan(32);
+SELECT plan(35);
 
 CREATE TABLE t03 (id int PRIMARY KEY, v text);
 CREATE TABLE t03_latest (LIKE t03 INCLUDING ALL);
@@ -154,5 +154,14 @@ SELECT ok(cdc_test.wait_until($$SELECT EXISTS (SELECT 1 FROM pg_locks WHERE lock
 SELECT pg_advisory_unlock(7303);
 SELECT ok(cdc_sync.wait_for_catchup('t03c', '60 s'), 'and it catches up once released');
 SELECT is((SELECT count(*) FROM t03_gate), 4::bigint, 'with the held rows applied');
+-- Offsets never move backwards: a second writer that stored later offsets (simulated here by
+-- hand) makes the next batch fail loudly instead of applying rows a second time.
+UPDATE cdc_sync.offsets SET next_offset = next_offset + 1000 WHERE pipeline = 't03c';
+SELECT cdc_test.produce('t03_gate', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 4}')$$);
+SELECT ok(cdc_test.wait_until($$SELECT state = 'failed' FROM cdc_sync.status WHERE pipeline = 't03c'$$, '60 s'),
+          'a batch that would move offsets backwards fails the pipeline');
+SELECT matches((SELECT last_error FROM cdc_sync.status WHERE pipeline = 't03c'),
+               'would move the stored offsets of pipeline "t03c" backwards', 'and says so');
+SELECT is((SELECT count(*) FROM t03_gate WHERE id = 4), 0::bigint, 'and applied nothing');
 SELECT cdc_sync.drop_pipeline('t03c');
 SELECT * FROM finish();
