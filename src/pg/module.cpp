@@ -54,9 +54,17 @@ static void shmem_request() {
 #endif
 
 // Wakes the launcher and workers once a transaction that changed configuration commits.
-// Only SetLatch and an atomic add happen here: nothing that can fail runs at commit.
+// Only SetLatch and an atomic add happen here: nothing that can fail runs at commit. A prepared
+// transaction would commit later in another session, which nobody wakes: refused before it is
+// prepared (the only point where an error is still allowed).
 static void notify_at_commit(XactEvent event, void*) {
   if (!notify_pending) return;
+  if (event == XACT_EVENT_PRE_PREPARE) {
+    notify_pending = false;
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("cdc_sync: a transaction that changes pipelines cannot be prepared"),
+                    errhint("call the cdc_sync functions in a transaction without PREPARE TRANSACTION")));
+  }
   if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT) {
     notify_pending = false;
     wake_all();

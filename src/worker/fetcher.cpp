@@ -282,7 +282,9 @@ void Fetcher::fill(Batch& batch, const Settings& settings) {
     }
     batch.failure = "Kafka partition " + e.topic + "[" + std::to_string(e.partition) + "] at offset " +
                     std::to_string(e.offset) + ": " + e.message +
-                    (e.code == 1 ? " (the offset is out of range: messages may have been deleted by retention; "
+                    // 1: OFFSET_OUT_OF_RANGE from the broker; -140: librdkafka's _AUTO_OFFSET_RESET,
+                    // what it reports with auto.offset.reset=error when a fetch falls off the log.
+                    (e.code == 1 || e.code == -140 ? " (the offset is out of range: messages may have been deleted by retention; "
                                    "call cdc_sync.reset_offsets() to accept the loss)"
                                  : "");
   }

@@ -43,6 +43,7 @@ constexpr int kTransientRetries = 10;
 PipelineWorker::PipelineWorker() : id_(host::identity()) {}
 
 void PipelineWorker::run() {
+  int failures = 0;  // sessions in a row that ended on a transient error
   try {
     while (!host::stop_requested()) {
       generation_ = host::config_generation();
@@ -54,7 +55,24 @@ void PipelineWorker::run() {
         fail(e.what());
       }
       host::set_config_in_effect(generation_);  // the session builds everything from cfg_
-      if (session() == End::Stop) return;
+      // An error no batch handled (storing start offsets, a lookup while idle, the fetch thread's
+      // death) ends here rather than in a silent crash-and-restart loop: a transient one starts a
+      // new session after a pause, anything else fails the pipeline with the reason.
+      try {
+        if (session() == End::Stop) return;
+        failures = 0;
+      } catch (const host::PipelineGone&) {
+        throw;
+      } catch (const host::HostError& e) {
+        host::abort_batch();  // in case it left a transaction open
+        std::string what = std::string("worker: ") + e.what();
+        if (!is_transient(e.sqlstate()) || ++failures > kTransientRetries) fail(what);
+        host::log(host::LogLevel::Warning, what + "; starting again");
+        if (!host::wait(-1, 100L << std::min(failures, 6))) return;
+      } catch (const std::exception& e) {
+        host::abort_batch();
+        fail(std::string("worker: ") + e.what());
+      }
     }
   } catch (const EndWorker&) {
     return;
@@ -73,6 +91,10 @@ PipelineWorker::End PipelineWorker::session() {
     end = consume();
   } catch (const Restart& r) {
     end = r.end;
+  } catch (...) {
+    fetcher_.reset();  // before a new session replaces the consumer the thread reads from
+    consumer_.reset();
+    throw;
   }
   fetcher_.reset();  // joins the thread and releases its messages before the client goes
   consumer_.reset();

@@ -131,6 +131,7 @@ log_min_messages = info
 log_line_prefix = '%m [%p] %b '
 shared_buffers = 256MB
 max_wal_size = 4GB
+max_prepared_transactions = 2  # pgTAP 03: a pipeline change is refused by PREPARE TRANSACTION
 cdc_test.brokers = '${BROKERS:-}'
 cdc_test.kafka = '$CDC_KAFKA'
 cdc_test.run_dir = '$RUN_DIR'

@@ -1,7 +1,7 @@
 -- on_error: 'fail' stops the pipeline without advancing offsets; 'dead_letter' keeps the bad
 -- messages in cdc_sync.dead_letters (with the reason) and applies everything else, in order.
 \set ON_ERROR_STOP 1
-SELECT plan(25);
+SELECT plan(27);
 
 CREATE TABLE t02_dlq (id int PRIMARY KEY, qty int NOT NULL, note text);
 CREATE TABLE t02_fail (LIKE t02_dlq INCLUDING ALL);
@@ -119,5 +119,23 @@ SELECT results_eq($$SELECT messages_consumed, messages_dead_lettered FROM cdc_sy
                   'VALUES (3::bigint, 1::bigint)', 'retried message-by-message pass: counted once');
 SELECT is((SELECT last_value FROM t02_deadlocks), 3::bigint, 'both simulated deadlocks were hit, then the retry passed');
 
-SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t02d', 't02f', 't02a', 't02r', 't02r1']) p;
+-- An error outside any batch (here: storing the start offsets, refused by a trigger) fails the
+-- pipeline with the reason, instead of restarting the worker over and over with state 'running'.
+CREATE TABLE t02_outside (id int PRIMARY KEY);
+CREATE FUNCTION t02_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.pipeline = 't02o' THEN RAISE EXCEPTION 'offsets refused for t02o'; END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER t02_refuse BEFORE INSERT ON cdc_sync.offsets FOR EACH ROW EXECUTE FUNCTION t02_refuse();
+SELECT cdc_sync.create_pipeline('t02o', cdc_test.brokers(), ARRAY['t02_all']);
+SELECT cdc_sync.add_sync_table('t02o', 's.t', 't02_outside');
+SELECT cdc_sync.start_pipeline('t02o');
+SELECT ok(cdc_test.wait_until($$SELECT state = 'failed' FROM cdc_sync.status WHERE pipeline = 't02o'$$, '60 s'),
+          'an error outside a batch fails the pipeline');
+SELECT matches((SELECT last_error FROM cdc_sync.status WHERE pipeline = 't02o'), 'offsets refused for t02o',
+               'and last_error gives the reason');
+DROP TRIGGER t02_refuse ON cdc_sync.offsets;
+
+SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t02d', 't02f', 't02a', 't02r', 't02r1', 't02o']) p;
 SELECT * FROM finish();

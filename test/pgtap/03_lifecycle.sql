@@ -1,7 +1,7 @@
 -- A pipeline's life: stop and resume without loss or duplicates, options changed while running,
 -- offsets reset and replayed, start positions, a drop while a batch is in flight.
 \set ON_ERROR_STOP 1
-SELECT plan(35);
+SELECT plan(37);
 
 CREATE TABLE t03 (id int PRIMARY KEY, v text);
 CREATE TABLE t03_latest (LIKE t03 INCLUDING ALL);
@@ -163,5 +163,15 @@ SELECT ok(cdc_test.wait_until($$SELECT state = 'failed' FROM cdc_sync.status WHE
 SELECT matches((SELECT last_error FROM cdc_sync.status WHERE pipeline = 't03c'),
                'would move the stored offsets of pipeline "t03c" backwards', 'and says so');
 SELECT is((SELECT count(*) FROM t03_gate WHERE id = 4), 0::bigint, 'and applied nothing');
+-- A configuration change cannot be prepared (two-phase): COMMIT PREPARED would wake no worker.
+BEGIN;
+SELECT cdc_sync.alter_pipeline('t03c', '{"batch_max_rows": 77}');
+\set ON_ERROR_STOP 0
+PREPARE TRANSACTION 't03_prepared';
+\set ON_ERROR_STOP 1
+SELECT is((SELECT count(*) FROM pg_prepared_xacts WHERE gid = 't03_prepared'), 0::bigint,
+          'a transaction that changes a pipeline is not prepared');
+SELECT is((SELECT options->>'batch_max_rows' FROM cdc_sync.pipelines WHERE name = 't03c'), NULL,
+          'and its change is rolled back');
 SELECT cdc_sync.drop_pipeline('t03c');
 SELECT * FROM finish();
