@@ -177,9 +177,17 @@ const FieldValue* TableBatch::field_for(const std::vector<FieldValue>& image, in
 
 // True (with `error`) when a value of `image` must not reach its column at all.
 bool TableBatch::values_refused(const std::vector<FieldValue>& image, std::string& error) {
-  if (!check_decimals_) return false;
   for (const FieldValue& f : image) {
     if (f.kind != ValueKind::String) continue;
+    // PostgreSQL text cannot hold NUL; COPY would refuse the whole line without naming the column.
+    if (f.text.find('\0') != std::string_view::npos) {
+      int c = column_of(f.name);
+      if (c < 0) continue;  // not stored anywhere
+      error = "field \"" + std::string(f.name) + "\" contains a NUL character (\\u0000), which PostgreSQL text " +
+              "cannot hold (column " + shape_.columns[c] + ")";
+      return true;
+    }
+    if (!check_decimals_) continue;
     int c = column_of(f.name);
     if (c < 0) continue;
     error = base64_decimal_problem(f, shape_.types[c], shape_.encoding);

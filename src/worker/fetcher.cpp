@@ -1,6 +1,8 @@
 // The fetch thread (see fetcher.hpp).
 #include "worker/fetcher.hpp"
 
+#include "core/error_text.hpp"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -361,7 +363,7 @@ std::string_view source_of(const DecodedChange& change, std::string_view topic,
 void Fetcher::bad_message(Batch& batch, const kafka::Message& m, const std::string& reason,
                           const Settings& settings) {
   if (!settings.dead_letter) {
-    batch.failure = "bad message at " + where(m.topic, m.partition, m.offset) + ": " + reason;
+    batch.failure = "bad message at " + describe_message(m.topic, m.partition, m.offset, m.key, m.key_len) + ": " + reason;
     return;
   }
   batch.add_dead_letter(m, reason);

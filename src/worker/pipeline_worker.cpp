@@ -3,6 +3,7 @@
 #include "worker/pipeline_worker.hpp"
 
 #include "bridge/runtime.hpp"
+#include "core/error_text.hpp"
 #include "core/topic_selection.hpp"
 
 #include <algorithm>
@@ -485,6 +486,7 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
   for (const host::SyncTableConfig& t : cfg_.tables) tables.emplace_back(shape_of(t, cfg_));
   std::vector<DecodedChange> changes;
   size_t applicable = 0, last = lo;
+  int last_table = -1;  // a table the last message writes (to name it in an error)
   std::string error;
   for (size_t i = lo; i < hi; i++) {
     if (batch.state[i] != Batch::kApply) continue;
@@ -496,7 +498,10 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
     for (size_t c = 0; c < count; c++) {
       if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
       int t = resolve_route(std::string(source_of(changes[c], m.topic, cfg_.topic_sources)));
-      if (t >= 0) tables[t].add(changes[c], error);
+      if (t >= 0) {
+        tables[t].add(changes[c], error);
+        last_table = t;
+      }
     }
     applicable++;
     last = i;
@@ -526,11 +531,15 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
       throw host::HostError(at + ": " + e.what(), e.sqlstate());
     }
     if (applicable == 1) {
+      // Named in the user's terms: the message (topic, partition, offset, key), the target and
+      // the column, not the staging table's COPY line.
+      std::string reason = readable_apply_error(e.what());
+      if (last_table >= 0) reason += " (target " + cfg_.tables[last_table].target + ")";
       if (!cfg_.dead_letter) {
         host::abort_batch();
-        fail("bad message at " + where(m.topic, m.partition, m.offset) + ": " + e.what());
+        fail("bad message at " + describe_message(m.topic, m.partition, m.offset, m.key, m.key_len) + ": " + reason);
       }
-      batch.add_dead_letter(m, e.what());
+      batch.add_dead_letter(m, reason);
       return;
     }
   }

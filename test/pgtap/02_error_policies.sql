@@ -1,7 +1,7 @@
 -- on_error: 'fail' stops the pipeline without advancing offsets; 'dead_letter' keeps the bad
 -- messages in cdc_sync.dead_letters (with the reason) and applies everything else, in order.
 \set ON_ERROR_STOP 1
-SELECT plan(27);
+SELECT plan(32);
 
 CREATE TABLE t02_dlq (id int PRIMARY KEY, qty int NOT NULL, note text);
 CREATE TABLE t02_fail (LIKE t02_dlq INCLUDING ALL);
@@ -137,5 +137,33 @@ SELECT matches((SELECT last_error FROM cdc_sync.status WHERE pipeline = 't02o'),
                'and last_error gives the reason');
 DROP TRIGGER t02_refuse ON cdc_sync.offsets;
 
-SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t02d', 't02f', 't02a', 't02r', 't02r1', 't02o']) p;
+-- on_error 'fail' names the message (topic, partition, offset, key), the column and the target;
+-- a key written two ways (1 and 1.0) in one batch is one key and fails nothing.
+CREATE TABLE t02_named (id int PRIMARY KEY, qty int);
+SELECT cdc_test.create_topic('t02_named', 1);
+SELECT cdc_test.produce('t02_named', $$VALUES
+    (0, '{"id": 1}', cdc_test.dbz('c', '{"id": 1, "qty": 1}')),
+    (0, '{"id": 1.0}', cdc_test.dbz('u', '{"id": 1.0, "qty": 2}')),
+    (0, '{"id": 2}', cdc_test.dbz('c', '{"id": 2, "qty": "abc"}'))$$);
+SELECT cdc_sync.create_pipeline('t02n', cdc_test.brokers(), ARRAY['t02_named']);
+SELECT cdc_sync.add_sync_table('t02n', 's.t', 't02_named');
+SELECT cdc_sync.start_pipeline('t02n');
+SELECT ok(cdc_test.wait_until($$SELECT state = 'failed' FROM cdc_sync.status WHERE pipeline = 't02n'$$, '60 s'),
+          'a bad value fails the pipeline');
+SELECT is((SELECT last_error FROM cdc_sync.status WHERE pipeline = 't02n'),
+          'bad message at t02_named[0]@2, key {"id": 2}: invalid input syntax for type integer: "abc" (column qty: "abc") (target public.t02_named)',
+          'last_error names the message, its key, the column and the target');
+SELECT is((SELECT count(*) FROM t02_named), 0::bigint, 'nothing of the failed batch is applied');
+CREATE TABLE t02_keys (id int PRIMARY KEY, qty int);
+SELECT cdc_test.create_topic('t02_keys', 1);
+SELECT cdc_test.produce('t02_keys', $$VALUES
+    (0, '{"id": 1}', cdc_test.dbz('c', '{"id": 1, "qty": 1}')),
+    (0, '{"id": 1.0}', cdc_test.dbz('u', '{"id": 1.0, "qty": 2}'))$$);
+SELECT cdc_sync.create_pipeline('t02k', cdc_test.brokers(), ARRAY['t02_keys']);
+SELECT cdc_sync.add_sync_table('t02k', 's.t', 't02_keys');
+SELECT cdc_sync.start_pipeline('t02k');
+SELECT ok(cdc_sync.wait_for_catchup('t02k', '60 s'), 'a key written as 1 and 1.0 in one batch fails nothing');
+SELECT results_eq('SELECT id, qty FROM t02_keys', 'VALUES (1, 2)', 'it is one row, with the later value');
+
+SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t02d', 't02f', 't02a', 't02r', 't02r1', 't02o', 't02n', 't02k']) p;
 SELECT * FROM finish();

@@ -153,6 +153,17 @@ TEST(TableBatch, RejectsMissingOrNullKeys) {
   EXPECT_TRUE(b.empty());
 }
 
+TEST(TableBatch, RefusesNulInTextNamingTheColumn) {
+  TableBatch b(shape());
+  std::string error;
+  using namespace std::string_literals;
+  static const std::string nul = "a\0b"s;
+  EXPECT_FALSE(b.add(upsert(Op::Insert, {num("id", "1"), str("name", nul)}), error));
+  EXPECT_EQ(error, "field \"name\" contains a NUL character (\\u0000), which PostgreSQL text cannot hold (column name)");
+  error.clear();
+  EXPECT_TRUE(b.add(upsert(Op::Insert, {num("id", "2"), str("unmapped", nul)}), error)) << error;
+}
+
 TEST(TableBatch, TruncateForgetsEarlierRows) {
   TableBatch b(shape());
   add(b, upsert(Op::Insert, {num("id", "1"), str("name", "a"), num("qty", "1")}));
