@@ -30,7 +30,8 @@ struct WantedPipeline {
 
 // Per-slot bookkeeping that only the launcher process sees.
 struct LocalSlot {
-  BackgroundWorkerHandle* handle;
+  BackgroundWorkerHandle* handle;  // null for a worker adopted from a previous launcher
+  bool adopted;                    // watched by the pid it publishes in its slot
   TimestampTz restart_after;  // do not restart a crashed worker before this
   int failures;               // consecutive early exits, for backoff
   TimestampTz started_at;
@@ -93,6 +94,7 @@ bool start_worker(int s, const WantedPipeline& w, int index) {
   SharedState* st = shared();
   WorkerSlot* slot = &st->slots[s];
   LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  uint64 generation = ++slot->generation;
   slot->in_use = true;
   slot->pipeline_id = w.id;
   slot->worker_index = index;
@@ -106,6 +108,7 @@ bool start_worker(int s, const WantedPipeline& w, int index) {
   LWLockRelease(st->lock);
 
   local[s].started_at = GetCurrentTimestamp();
+  local[s].adopted = false;
   BackgroundWorker worker;
   memset(&worker, 0, sizeof(worker));
   worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -117,6 +120,7 @@ bool start_worker(int s, const WantedPipeline& w, int index) {
   snprintf(worker.bgw_function_name, BGW_MAXLEN, "cdc_sync_worker_main");
   snprintf(worker.bgw_name, BGW_MAXLEN, "cdc_sync worker %s #%d", w.name, index);
   snprintf(worker.bgw_type, BGW_MAXLEN, "cdc_sync worker");
+  memcpy(worker.bgw_extra, &generation, sizeof(generation));
   if (!RegisterDynamicBackgroundWorker(&worker, &local[s].handle)) {
     local[s].handle = nullptr;
     LWLockAcquire(st->lock, LW_EXCLUSIVE);
@@ -138,13 +142,40 @@ void release_slot(int s) {
   LWLockRelease(st->lock);
   if (local[s].handle) pfree(local[s].handle);
   local[s].handle = nullptr;
+  local[s].adopted = false;
 }
 
-// True while the slot's worker process exists (or is about to).
+// The pid an adopted worker published in its slot (0: not attached yet, or gone).
+pid_t slot_pid(int s) {
+  SharedState* st = shared();
+  LWLockAcquire(st->lock, LW_SHARED);
+  pid_t pid = st->slots[s].pid;
+  LWLockRelease(st->lock);
+  return pid;
+}
+
+// True while the slot's worker process exists (or is about to). An adopted worker clears its pid
+// when it exits (detach_slot); one the previous launcher registered but that never attached is
+// given up after 10 s.
 bool worker_alive(int s) {
-  if (!local[s].handle) return false;
-  pid_t pid;
-  return GetBackgroundWorkerPid(local[s].handle, &pid) != BGWH_STOPPED;
+  if (local[s].handle) {
+    pid_t pid;
+    return GetBackgroundWorkerPid(local[s].handle, &pid) != BGWH_STOPPED;
+  }
+  if (!local[s].adopted) return false;
+  pid_t pid = slot_pid(s);
+  if (pid > 0) return kill(pid, 0) == 0;
+  return GetCurrentTimestamp() - local[s].started_at < 10 * USECS_PER_SEC;
+}
+
+// Asks the slot's worker to stop (SIGTERM: it rolls back a batch in flight and exits).
+void stop_worker(int s) {
+  if (local[s].handle) {
+    TerminateBackgroundWorker(local[s].handle);
+    return;
+  }
+  pid_t pid = slot_pid(s);
+  if (pid > 0) (void)kill(pid, SIGTERM);
 }
 
 // Publishes the pipelines that lack workers (status shows why) and logs those that just started
@@ -184,7 +215,7 @@ void reconcile(const WantedPipeline* wanted, int count) {
     bool keep = w && w->parallelism == slot->parallelism && slot->worker_index < w->parallelism;
     bool alive = worker_alive(s);
     if (!keep && alive) {
-      TerminateBackgroundWorker(local[s].handle);
+      stop_worker(s);
       continue;
     }
     if (!alive) {
@@ -257,22 +288,24 @@ long next_timeout() {
   return timeout;
 }
 
-// Sends SIGTERM to workers a previous launcher started and waits (up to 60 s) until they exit.
-void stop_orphaned_workers(SharedState* st) {
-  for (int round = 0; round < 600; round++) {
-    int alive = 0;
-    LWLockAcquire(st->lock, LW_SHARED);
-    for (int s = 0; s < st->nslots; s++) {
-      pid_t pid = st->slots[s].pid;
-      if (pid > 0 && kill(pid, round == 0 ? SIGTERM : 0) == 0) alive++;
-    }
-    LWLockRelease(st->lock);
-    if (alive == 0) return;
-    if (round == 0) ereport(LOG, (errmsg("cdc_sync launcher: waiting for %d workers of a previous launcher to exit", alive)));
-    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
-    ResetLatch(MyLatch);
-    CHECK_FOR_INTERRUPTS();
+// This launcher was restarted alone (its predecessor exited on an error or was terminated): the
+// workers it started run on, with their batches in flight. Adopt them, watched by pid, instead of
+// stopping every pipeline; slots whose worker is gone are freed.
+void adopt_workers(SharedState* st) {
+  TimestampTz now = GetCurrentTimestamp();
+  int adopted = 0;
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  for (int s = 0; s < st->nslots; s++) {
+    WorkerSlot* slot = &st->slots[s];
+    if (!slot->in_use) continue;
+    local[s].adopted = true;
+    local[s].started_at = now;  // one not attached yet gets 10 s to do so
+    adopted++;
   }
+  st->nwaiting = 0;
+  st->launcher_latch = MyLatch;
+  LWLockRelease(st->lock);
+  if (adopted > 0) ereport(LOG, (errmsg("cdc_sync launcher: adopted %d running workers", adopted)));
 }
 
 }  // namespace
@@ -286,17 +319,7 @@ void cdc_sync_launcher_main(Datum) {
   SharedState* st = shared();
   if (!st) elog(ERROR, "cdc_sync launcher: shared memory not initialised");
   local = (LocalSlot*)MemoryContextAllocZero(TopMemoryContext, sizeof(LocalSlot) * st->nslots);
-  // A previous launcher's workers may still run (this launcher was restarted alone): we have no
-  // handles for them, so stop them and wait, then start from empty slots.
-  stop_orphaned_workers(st);
-  LWLockAcquire(st->lock, LW_EXCLUSIVE);
-  for (int s = 0; s < st->nslots; s++) {
-    st->slots[s].in_use = false;
-    st->slots[s].pipeline_id = 0;
-  }
-  st->nwaiting = 0;
-  st->launcher_latch = MyLatch;
-  LWLockRelease(st->lock);
+  adopt_workers(st);
 
   BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
   pgstat_report_appname("cdc_sync launcher");
@@ -310,14 +333,29 @@ void cdc_sync_launcher_main(Datum) {
       ProcessConfigFile(PGC_SIGHUP);
     }
     MemoryContextReset(loop_cxt);
-    MemoryContext old = MemoryContextSwitchTo(loop_cxt);
-    int count = 0;
-    WantedPipeline* wanted = nullptr;
-    read_wanted(&wanted, &count);  // in loop_cxt, valid until the next reset
-    MemoryContextSwitchTo(old);
-    reconcile(wanted, count);  // not in loop_cxt: worker handles must outlive it
-    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, next_timeout(),
-                    PG_WAIT_EXTENSION);
+    long timeout;
+    // An error here (the catalog unreadable for a moment, out of memory) is logged and the round
+    // is tried again a second later: the launcher does not exit, so no worker is disturbed.
+    PG_TRY();
+    {
+      MemoryContext old = MemoryContextSwitchTo(loop_cxt);
+      int count = 0;
+      WantedPipeline* wanted = nullptr;
+      read_wanted(&wanted, &count);  // in loop_cxt, valid until the next reset
+      MemoryContextSwitchTo(old);
+      reconcile(wanted, count);  // not in loop_cxt: worker handles must outlive it
+      timeout = next_timeout();
+    }
+    PG_CATCH();
+    {
+      MemoryContextSwitchTo(TopMemoryContext);
+      EmitErrorReport();
+      FlushErrorState();
+      AbortCurrentTransaction();
+      timeout = 1000;
+    }
+    PG_END_TRY();
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout, PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
   }
 }

@@ -12,10 +12,13 @@ namespace cdc::pg {
 
 constexpr int kProblemLen = 256;
 
-// One pipeline worker's place. The launcher owns in_use/pipeline_id/worker_index/parallelism; the
-// worker writes its pid, latch and live status.
+// One pipeline worker's place. The launcher owns in_use/pipeline_id/worker_index/parallelism and
+// the generation; the worker writes its pid, latch and live status while the slot's generation is
+// the one it was started with (as PostgreSQL's logical replication launcher does): a stale process
+// cannot act on a slot that was reused for another worker.
 struct WorkerSlot {
   bool in_use;
+  uint64 generation;  // bumped at every start; handed to the worker in bgw_extra
   int pipeline_id;
   int worker_index;
   int parallelism;

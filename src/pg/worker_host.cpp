@@ -44,7 +44,7 @@ void detach_slot(int, Datum arg) {
   SharedState* st = shared();
   int s = DatumGetInt32(arg);
   LWLockAcquire(st->lock, LW_EXCLUSIVE);
-  if (st->slots[s].pid == MyProcPid) {  // a newer worker may own the slot by now
+  if (st->slots[s].pid == MyProcPid && st->slots[s].generation == worker.generation) {  // not reused
     st->slots[s].pid = 0;
     st->slots[s].latch = nullptr;
   }
@@ -399,15 +399,18 @@ void set_live_status(const LiveStatus& status) {
   SharedState* st = shared();
   WorkerSlot* slot = &st->slots[worker.slot];
   LWLockAcquire(st->lock, LW_EXCLUSIVE);
-  slot->lag = status.lag;
-  strlcpy(slot->kafka_problem, status.kafka_problem.c_str(), kProblemLen);
+  if (slot->generation == worker.generation) {
+    slot->lag = status.lag;
+    strlcpy(slot->kafka_problem, status.kafka_problem.c_str(), kProblemLen);
+  }
   LWLockRelease(st->lock);
 }
 
 void set_config_in_effect(uint64_t generation) {
   SharedState* st = shared();
+  WorkerSlot* slot = &st->slots[worker.slot];
   LWLockAcquire(st->lock, LW_EXCLUSIVE);
-  st->slots[worker.slot].config_in_effect = generation;
+  if (slot->generation == worker.generation) slot->config_in_effect = generation;
   LWLockRelease(st->lock);
 }
 
@@ -484,10 +487,19 @@ void cdc_sync_worker_main(Datum arg) {
   SharedState* st = shared();
   int s = DatumGetInt32(arg);
   WorkerSlot* slot = &st->slots[s];
+  uint64 generation;
+  memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
   LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  if (!slot->in_use || slot->generation != generation) {
+    // Started too late: the launcher gave the slot to another worker meanwhile.
+    LWLockRelease(st->lock);
+    ereport(LOG, (errmsg("cdc_sync: worker slot %d was reused before this worker started; exiting", s)));
+    proc_exit(0);
+  }
   slot->pid = MyProcPid;
   slot->latch = MyLatch;
   worker.slot = s;
+  worker.generation = generation;
   worker.pipeline_id = slot->pipeline_id;
   worker.worker_index = slot->worker_index;
   worker.parallelism = slot->parallelism;

@@ -26,6 +26,7 @@ struct TableMeta {
 
 struct WorkerState {
   int slot = -1;
+  uint64 generation = 0;  // of the slot, when this worker was started in it
   int pipeline_id = 0;
   int worker_index = 0;
   int parallelism = 1;
