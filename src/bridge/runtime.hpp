@@ -32,10 +32,12 @@ struct PartitionMark {
 using TopicMatcher = std::function<bool(const std::string& pattern, const std::string& topic)>;
 
 // Low and high watermarks of every partition of a pipeline's `topics` (names, and patterns that
-// start with '^', matched by `matches`), asked of the brokers now.
+// start with '^', matched by `matches`), asked of the brokers now. The brokers are asked in short
+// slices of the timeout with `check_interrupts` called between them (it throws to give up), so a
+// cancel is honoured within a fraction of a second even when a broker does not answer.
 std::vector<PartitionMark> query_watermarks(const std::string& brokers,
                                             const std::map<std::string, std::string>& kafka,
                                             const std::vector<std::string>& topics, const TopicMatcher& matches,
-                                            int timeout_ms);
+                                            int timeout_ms, const std::function<void()>& check_interrupts);
 
 }  // namespace cdc::runtime

@@ -19,6 +19,9 @@
 #include <mutex>
 #include <thread>
 
+static_assert(cdc::kafka::kTimedOut == RD_KAFKA_RESP_ERR__TIMED_OUT);
+static_assert(cdc::kafka::kTransport == RD_KAFKA_RESP_ERR__TRANSPORT);
+
 namespace cdc::kafka {
 
 // Events queued by librdkafka's threads; bounded so an owner that never drains cannot exhaust memory.

@@ -20,6 +20,11 @@ struct rd_kafka_queue_s;
 namespace cdc::kafka {
 
 // A Kafka error: message text plus librdkafka's error code (rd_kafka_resp_err_t as int).
+// librdkafka's RD_KAFKA_RESP_ERR__TIMED_OUT (a blocking call ran out of time) and __TRANSPORT (no
+// broker connection yet, or it broke): a call cut short by either may succeed when asked again.
+constexpr int kTimedOut = -185;
+constexpr int kTransport = -195;
+
 class KafkaError : public std::runtime_error {
  public:
   KafkaError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}

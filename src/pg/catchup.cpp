@@ -149,7 +149,9 @@ Datum cdc_sync_wait_for_catchup(PG_FUNCTION_ARGS) {
         guard([&]() { match = regex_full_match(pattern.c_str(), topic.c_str()); });
         return match;
       };
-      marks = cdc::runtime::query_watermarks(t.brokers, kafka, topics, matches, (int)kafka_timeout_ms);
+      auto check_interrupts = []() { guard([]() { CHECK_FOR_INTERRUPTS(); }); };
+      marks = cdc::runtime::query_watermarks(t.brokers, kafka, topics, matches, (int)kafka_timeout_ms,
+                                             check_interrupts);
     } catch (const cdc::host::HostError&) {
       throw;  // PostgreSQL's own (a cancel while matching patterns, say): keep its SQLSTATE
     } catch (const std::exception& e) {

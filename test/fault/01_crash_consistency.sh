@@ -303,6 +303,24 @@ if [ "$CDC_KAFKA" = real ]; then
   kafka_launch "$RUN_DIR/kafka" >/dev/null || bail "the broker did not come back"
   WAIT_S=15 check "idle: the Kafka problem clears within 15 s of the broker's return" wait_no_kafka_problem
 fi
+# A "broker" that takes connections and never answers: a wait_for_catchup cancelled by
+# statement_timeout ends at once, not after its 10 s Kafka call (librdkafka is asked in slices).
+python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True); held = []
+while True: held.append(s.accept()[0])' >"$WORK/silent.port" &
+silent=$!
+for _ in $(seq 50); do [ -s "$WORK/silent.port" ] && break; sleep 0.1; done
+q_try -c "SELECT cdc_sync.create_pipeline('fault01_silent', '127.0.0.1:$(cat "$WORK/silent.port")', ARRAY['t'])" >/dev/null
+q_try -c "SELECT cdc_sync.add_sync_table('fault01_silent', 's.t', 'public.fault_items')" >/dev/null
+t0=$(date +%s%N)
+out=$(tpsql -d "$E2E_DB" -tA -c "SET statement_timeout = '1s'" \
+  -c "SELECT cdc_sync.wait_for_catchup('fault01_silent', '60 s')" 2>&1 || true)
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill "$silent" 2>/dev/null
+q_try -c "SELECT cdc_sync.drop_pipeline('fault01_silent')" >/dev/null
+check "a silent broker: wait_for_catchup is cancelled in ${ms} ms (< 5000)" \
+  test "$ms" -lt 5000 -a -n "$(echo "$out" | grep 'canceling statement due to statement timeout')"
+[ -n "$(echo "$out" | grep 'canceling statement')" ] || echo "#   got: $out"
 check "distinct worker pids seen: ${#SEEN_PIDS[@]} = faults + 1" is "${#SEEN_PIDS[@]}" $((KILLS + RESTARTS + 1))
 
 extra=$(q_try -c "SELECT count(*) FROM (TABLE public.fault_items EXCEPT TABLE public.fault_model) d")
