@@ -12,6 +12,9 @@ SQL_PARTS = src/sql/catalog.sql src/sql/internal.sql src/sql/api.sql src/sql/vie
 
 REGRESS = api_validation api_lifecycle
 REGRESS_OPTS = --inputdir=. --load-extension=cdc_sync
+# Two sessions racing on the API (specs/*.spec, expected/*.out): pg_isolation_regress.
+ISOLATION = api_races
+ISOLATION_OPTS = --inputdir=. --load-extension=cdc_sync
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc

@@ -101,12 +101,11 @@ std::string create_stage_sql(TableMeta& t) {
 
 // Streams COPY text into the staging table with the executor's COPY FROM (multi-insert).
 void copy_into_stage(TableMeta& t, const host::StageRows& rows) {
-  Oid stage = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(t.stage_name.c_str())),
+  Oid stage = RangeVarGetRelid(makeRangeVarFromNameList(CDC_QUALIFIED_NAME_LIST(t.stage_name.c_str())),
                                RowExclusiveLock, false);
   Relation rel = table_open(stage, RowExclusiveLock);
   ParseState* pstate = make_parsestate(nullptr);
   ParseNamespaceItem* nsitem = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
-  nsitem->p_rte->requiredPerms = ACL_INSERT;
   List* attnames = list_make1(makeString(pstrdup("_cdc_op")));
   for (int c : *rows.columns) attnames = lappend(attnames, makeString(pstrdup(t.raw_columns[c].c_str())));
   copy_source = rows.copy_text;

@@ -8,6 +8,7 @@
 
 extern "C" {
 #include "pgstat.h"
+#include "utils/array.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 

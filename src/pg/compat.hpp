@@ -29,6 +29,13 @@
 #define CDC_RESERVE_GUC_PREFIX(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+// stringToQualifiedNameList() takes an error-saving context from PostgreSQL 16 on.
+#if PG_VERSION_NUM >= 160000
+#define CDC_QUALIFIED_NAME_LIST(s) stringToQualifiedNameList((s), NULL)
+#else
+#define CDC_QUALIFIED_NAME_LIST(s) stringToQualifiedNameList(s)
+#endif
+
 // SPI's result code for MERGE (only meaningful where MERGE exists).
 #if CDC_HAVE_MERGE
 #define CDC_SPI_OK_MERGE SPI_OK_MERGE

@@ -200,20 +200,26 @@ RETURNS cdc_sync.pipelines
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p cdc_sync.pipelines;
-    pid integer;
+    pipe_id integer;
     workers integer[];
     waited text;
     old_timeout text;
 BEGIN
     -- The pipeline's lock (exclusive), then its row: the order batches use, shared (apply.cpp).
     -- A heavyweight lock queues fairly: batches that come later wait behind this call.
-    SELECT id INTO pid FROM cdc_sync.pipelines WHERE name = pipeline;
-    IF FOUND AND NOT pg_try_advisory_xact_lock(1128547155, pid) THEN
+    SELECT id INTO pipe_id FROM cdc_sync.pipelines WHERE name = pipeline;
+    IF FOUND AND NOT pg_try_advisory_xact_lock(1128547155, pipe_id) THEN
         -- A batch is in flight. Other calls wait for it to commit; a stop or drop (end_batches)
         -- must not wait for whatever the batch waits on (a row lock a user holds, a long MERGE):
         -- the workers are told to stop, which rolls their batches back, and the wait is bounded.
-        IF end_batches AND pg_has_role(caller, (SELECT owner FROM cdc_sync.pipelines WHERE id = pid), 'MEMBER') THEN
-            SELECT w.worker_pids INTO workers FROM cdc_sync._worker_status() w WHERE w.pipeline_id = pid;
+        -- (Only the workers' batches: another API call holding the lock is simply waited for.)
+        IF end_batches AND pg_has_role(caller, (SELECT owner FROM cdc_sync.pipelines WHERE id = pipe_id), 'MEMBER') THEN
+            SELECT array_agg(l.pid) INTO workers
+            FROM cdc_sync._worker_status() w, unnest(w.worker_pids) wp, pg_locks l
+            WHERE w.pipeline_id = pipe_id AND l.pid = wp AND l.locktype = 'advisory' AND l.granted
+              AND l.classid = 1128547155::bigint::oid AND l.objid = pipe_id::oid AND l.objsubid = 2;
+        END IF;
+        IF cardinality(workers) > 0 THEN
             SELECT string_agg(format('worker pid %s (%s%s)', a.pid,
                                      coalesce(a.wait_event_type || ': ' || a.wait_event, 'running'),
                                      CASE WHEN cardinality(pg_blocking_pids(a.pid)) > 0
@@ -224,7 +230,7 @@ BEGIN
             old_timeout := current_setting('lock_timeout');
             PERFORM set_config('lock_timeout', '60s', true);
             BEGIN
-                PERFORM pg_advisory_xact_lock(1128547155, pid);
+                PERFORM pg_advisory_xact_lock(1128547155, pipe_id);
             EXCEPTION WHEN lock_not_available THEN
                 RAISE EXCEPTION 'pipeline "%": its batch in flight did not end within 60 s', pipeline
                     USING ERRCODE = 'lock_not_available',
@@ -236,7 +242,7 @@ BEGIN
                 USING DETAIL = coalesce('The batch was applying in ' || waited || '. ', '')
                                || 'An unfinished batch rolls back; its messages are applied at the next start.';
         ELSE
-            PERFORM pg_advisory_xact_lock(1128547155, pid);
+            PERFORM pg_advisory_xact_lock(1128547155, pipe_id);
         END IF;
     END IF;
     SELECT * INTO p FROM cdc_sync.pipelines WHERE name = pipeline FOR UPDATE;
@@ -317,11 +323,13 @@ BEGIN
             HINT = 'supported formats: debezium, flink-debezium, dms, canal, maxwell, json';
     END IF;
     PERFORM cdc_sync._validate_pipeline_options(p_options, caller);
-    IF EXISTS (SELECT 1 FROM cdc_sync.pipelines WHERE name = p_name) THEN
+    -- ON CONFLICT: a session creating the same name concurrently has it once this one waited for it.
+    INSERT INTO cdc_sync.pipelines (name, owner, brokers, topics, format, options)
+    VALUES (p_name, caller::regrole, btrim(p_brokers), p_topics, p_format, p_options)
+    ON CONFLICT (name) DO NOTHING;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'pipeline "%" already exists', p_name USING ERRCODE = 'duplicate_object';
     END IF;
-    INSERT INTO cdc_sync.pipelines (name, owner, brokers, topics, format, options)
-    VALUES (p_name, caller::regrole, btrim(p_brokers), p_topics, p_format, p_options);
     INSERT INTO cdc_sync.pipeline_counters (pipeline) VALUES (p_name);
 END $$;
 

@@ -40,7 +40,7 @@ umask 022
 # PL/Python, PL/Tcl, lz4, zstd: none is used by the tests. Kept from the defaults: readline, zlib and
 # ICU (PostgreSQL 16+ builds with ICU unless --without-icu): Debian's own servers have ICU, so the
 # tests run on what users run (pg_config.h's USE_ICU, ICU collations); it costs 8% more CPU (266 s
-# against 246 s for make on 18). Added: --enable-debug (-g): PGXS builds cdc_sync with the server's
+# against 246 s of user+sys for make on 18). Added: --enable-debug (-g): PGXS builds cdc_sync with the server's
 # CFLAGS, so without it the extension (and the server) has no symbols for gdb on the harness's core
 # files, as Debian's servers (built -g) do give; it costs 11% more CPU (296 s) and 56 MB of disk.
 CONFIGURE_OPTS=(--enable-debug)
@@ -93,11 +93,11 @@ run() {  # run WHAT CMD...: CMD's output to the log; on failure, fail with the l
 # A cached prefix is complete when its marker holds this recipe and its programs find their
 # shared libraries (a cache restored on a machine without libicu would not).
 complete() {
-  local p=$1
+  local p=$1 libs
   [ -f "$p/.cdc_complete" ] && [ "$(head -n 1 "$p/.cdc_complete")" = "$RECIPE" ] &&
-    [ -x "$p/bin/pg_config" ] &&
-    ! ldd "$p/bin/postgres" "$p/bin/psql" "$("$p/bin/pg_config" --pkglibdir)/dblink.so" 2>&1 |
-      grep -qE 'not found|No such file'
+    [ -x "$p/bin/pg_config" ] || return 1
+  libs=$(ldd "$p/bin/postgres" "$p/bin/psql" "$("$p/bin/pg_config" --pkglibdir)/dblink.so" 2>&1) || return 1
+  ! grep -qE 'not found|No such file' <<<"$libs"
 }
 
 done_with() {  # done_with PREFIX: the answer
@@ -153,14 +153,15 @@ EOF
 APT=(-o "Dir::Etc::sourcelist=$work/apt/sources.list" -o Dir::Etc::sourceparts=/dev/null
   -o "Dir::State::Lists=$work/apt/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
   -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-run "apt-get update (deb-src trixie, trixie-security, sid; lists in $work/apt)" apt-get "${APT[@]}" update
+run "apt-get update (deb-src trixie, trixie-security, sid; lists in $work/apt)" \
+  apt-get "${APT[@]}" update --error-on=any
 
 # fetch_source PKG[/SUITE] DIR: DIR gets the package's source tree; sets SRC_VERSION.
 fetch_source() {
   local spec=$1 dir=$2 pkg=${1%%/*} dl=$work/src/${1%%/*} uris dsc orig
   mkdir -p "$dl"
   uris=$(cd "$dl" && apt-get "${APT[@]}" source --print-uris "$spec" 2>>"$log") ||
-    fail "Debian's archive has no source package $spec (apt-get source --print-uris said so, see $log)" tail
+    fail "Debian's archive has no source package $spec" tail
   echo "$uris" >>"$log"
   dsc=$(echo "$uris" | awk -v q="'" 'index($0, q) == 1 && $2 ~ /\.dsc$/ {print $2}')
   orig=$(echo "$uris" | awk -v q="'" 'index($0, q) == 1 && $2 ~ /\.orig\.tar\.[a-z0-9]+$/ {print $2}')
@@ -175,8 +176,8 @@ fetch_source() {
     mkdir -p "$dir"
     run "extract $orig" tar -xf "$dl/$orig" -C "$dir" --strip-components=1
   else
-    fail "Debian's archive did not serve the source of $pkg $SRC_VERSION:
-$(grep -E '^(E|W): Failed to fetch' "$log" | sed 's/^/  /')" 
+    fail "Debian's archive did not serve the source of $pkg $SRC_VERSION (build log: $log):
+$(grep -E '^E: Failed to fetch' "$log" | sed 's/^/  /')"
   fi
   rm -rf "$dl"
 }
@@ -185,7 +186,7 @@ fetch_source "postgresql-$major" "$work/postgresql"
 version=$SRC_VERSION
 prefix=$root/$version
 if [ -d "$prefix" ] && complete "$prefix"; then rm -rf "$work"; done_with "$prefix"; fi
-echo "$me: PostgreSQL $major: building postgresql-$major $version from source (2 cores: about 5 minutes; log: $log)" >&2
+echo "$me: PostgreSQL $major: building postgresql-$major $version from source (about 4 minutes on 2 cores; log: $log)" >&2
 fetch_source "$PGTAP_SOURCE" "$work/pgtap"
 pgtap_version=$SRC_VERSION
 
@@ -205,9 +206,18 @@ chmod -R a+rX "$prefix"
 # ---- smoke test, as the server will be used: by the postgres user, on a socket of its own ----------
 smoke=$(mktemp -d /tmp/cdc_pg"$major"_smoke.XXXXXX)
 chown postgres: "$smoke"
-stop_smoke() {
+stop_smoke() {  # on any exit: the server stopped, its log into the build log, the directory removed
+  local rc=$?
   if [ -f "$smoke/data/postmaster.pid" ]; then
     (cd / && runuser -u postgres -- "$prefix/bin/pg_ctl" -D "$smoke/data" -m immediate -w stop) >>"$log" 2>&1 || true
+  fi
+  if [ -s "$smoke/server.log" ]; then
+    printf '\n==== smoke: server log\n' >>"$log"
+    cat "$smoke/server.log" >>"$log"
+    if [ "$rc" != 0 ]; then
+      echo "$me: the smoke test's server log ends with:" >&2
+      tail -n 15 "$smoke/server.log" | sed 's/^/  | /' >&2
+    fi
   fi
   rm -rf "$smoke"
 }
@@ -236,9 +246,8 @@ select * from finish(true);
 load 'auto_explain';
 SQL
 run "smoke: stop" as_pg "$prefix/bin/pg_ctl" -D "$smoke/data" -m fast -w stop
-cat "$smoke/server.log" >>"$log"
 trap - EXIT
-rm -rf "$smoke"
+stop_smoke
 
 {
   echo "postgresql-$major $version (Debian source, upstream build, no Debian patches)"
