@@ -10,6 +10,8 @@ packages=(
   # test/stack: the real chain (Kafka, Kafka Connect + Debezium from Maven Central; MariaDB)
   default-jdk-headless maven mariadb-server mariadb-client curl python3
   python3-pymysql  # bench/latency.sh: its load generator (Debian's /usr/bin/python3)
+  # test/pgver: PostgreSQL 18 built from Debian's source package (17+ tarballs need bison and flex)
+  dpkg-dev bison flex libicu-dev libreadline-dev zlib1g-dev
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
