@@ -108,7 +108,6 @@ BEGIN
     END LOOP;
 END $$;
 
--- Validates a whole pipeline options object.
 -- Whether the worker can SET TimeZone to `zone` (exactly its test: abbreviations such as 'CST'
 -- are not accepted there). The trial setting is undone with its subtransaction.
 CREATE FUNCTION cdc_sync._is_time_zone(zone text) RETURNS boolean
@@ -126,6 +125,7 @@ BEGIN
     RETURN accepted;
 END $$;
 
+-- Validates a whole pipeline options object.
 CREATE FUNCTION cdc_sync._validate_pipeline_options(options jsonb, owner oid) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
