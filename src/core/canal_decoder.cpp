@@ -11,6 +11,8 @@
 // source_; all of them are rewritten only by the next decode.
 #include "core/canal_decoder.hpp"
 
+#include "core/source_types.hpp"
+
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -209,6 +211,7 @@ class CanalDecoder final : public Decoder {
                       DecodedChange& out) override;
   DecodeResult decode_all(const char* key, size_t key_len, const char* value, size_t value_len,
                           std::vector<DecodedChange>& out, size_t& count) override;
+  std::string source_type(std::string_view field) override;
 
  private:
   DecodeResult run(const char* value, size_t len, bool split, std::vector<DecodedChange>& out,
@@ -240,6 +243,7 @@ class CanalDecoder final : public Decoder {
   ondemand::parser types_parser_;
   ondemand::document types_doc_;
   std::vector<FieldValue> types_;     // "mysqlType": name = column, text = MySQL type
+  std::string_view types_raw_;        // this message's "mysqlType" JSON (a view into json_)
   bool types_loaded_ = false;         // types_ holds this message's "mysqlType"
   // The last "mysqlType" text seen: the messages of one table repeat it, so whether it needs
   // conversion, and its parse (types_, while types_parser_ is not reused), are kept for it.
@@ -279,12 +283,14 @@ DecodeResult CanalDecoder::run(const char* value, size_t len, bool split,
   if (started.status != DecodeStatus::Change) return started;
   json_ = json;
   types_loaded_ = false;
+  types_raw_ = {};
   text_.reset();
   problem_ = nullptr;
   FlatMessage msg;
   error_code err = scan(msg);
   if (problem_ != nullptr) return error(problem_);
   if (err) return error(json::describe_error("malformed JSON in value", err, json, &doc_));
+  types_raw_ = msg.types_raw;
   return finish(msg, split, out, count);
 }
 
@@ -576,6 +582,12 @@ DecodeResult CanalDecoder::convert_labels(FieldValue& f, std::string_view type, 
 }
 
 // The MySQL type "mysqlType" gives `column`, or empty.
+std::string CanalDecoder::source_type(std::string_view field) {
+  if (!types_loaded_ && load_types(types_raw_)) return {};
+  std::string_view type = mysql_type_of(field);
+  return type.empty() ? std::string() : pg_type_for_mysql(type);
+}
+
 std::string_view CanalDecoder::mysql_type_of(std::string_view column) const {
   const FieldValue* f = json::find_field(types_, column);
   return f != nullptr ? f->text : std::string_view();

@@ -90,6 +90,10 @@ class Decoder {
     count = r.status == DecodeStatus::Change ? 1 : 0;
     return r;
   }
+  // The PostgreSQL type that the last decoded message declares for its column `field` (Debezium's
+  // schema envelope, Canal's mysqlType; see source_types.hpp), or "" when it declares none. Asked
+  // only for fields without a target column (schema evolution), so it may cost a parse.
+  virtual std::string source_type(std::string_view field) { return {}; }
 };
 
 // Choices a pipeline makes about how values are decoded.

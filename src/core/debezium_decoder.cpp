@@ -326,6 +326,7 @@ class DebeziumDecoder final : public Decoder {
  public:
   DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
                       DecodedChange& out) override;
+  std::string source_type(std::string_view field) override;
 
  private:
   DecodeResult parse_value(const char* value, size_t len, RootScan& scan, DecodedChange& out);
@@ -353,6 +354,7 @@ class DebeziumDecoder final : public Decoder {
   debezium::SchemaCache key_schemas_;
   debezium::ImageConverter converter_;  // converted values point here
   const debezium::MessageSchema* known_schema_ = nullptr;  // set by parse_known_envelope()
+  const debezium::MessageSchema* last_schema_ = nullptr;   // the last change's value schema
   std::string convert_error_;
 };
 
@@ -363,6 +365,7 @@ DecodeResult DebeziumDecoder::decode(const char* key, size_t key_len, const char
   key_schema_ = {};
   known_key_schema_ = nullptr;
   known_schema_ = nullptr;
+  last_schema_ = nullptr;
   // librdkafka hands a tombstone over as a null payload; an empty one carries no event either.
   if (value == nullptr || value_len == 0) return skip("tombstone");
   RootScan scan;
@@ -381,9 +384,17 @@ DecodeResult DebeziumDecoder::decode(const char* key, size_t key_len, const char
       schema = value_schemas_.find(scan.schema);
     }
     result = convert_values(schema, out);
+    last_schema_ = schema;
   }
   if (result.status != DecodeStatus::Change) out.clear();  // nothing half-decoded leaks out
   return result;
+}
+
+std::string DebeziumDecoder::source_type(std::string_view field) {
+  if (last_schema_ == nullptr) return {};
+  const debezium::RowSchema& row = last_schema_->after.fields.empty() ? last_schema_->before : last_schema_->after;
+  const debezium::FieldSchema* f = row.find_by_name(field);
+  return f != nullptr ? f->pg_type : std::string();
 }
 
 // Parses the value and scans it; Change means "an event was read, go on".

@@ -1,6 +1,8 @@
 // Debezium message schemas: parsing, caching and schema-driven value conversion.
 #include "core/debezium_schema.hpp"
 
+#include "core/source_types.hpp"
+
 #include <cstring>
 #include <functional>
 #include <iterator>
@@ -61,6 +63,27 @@ int32_t int_parameter(dom::object field, std::string_view key, int32_t fallback)
   return (n < INT32_MIN || n > INT32_MAX) ? fallback : int32_t(n);
 }
 
+// A string schema parameter, or "" when absent.
+std::string_view string_parameter(dom::object field, std::string_view key) {
+  dom::object params;
+  if (field["parameters"].get_object().get(params) != simdjson::SUCCESS) return {};
+  return string_member(params, key);
+}
+
+// The PostgreSQL type a field's schema gives its column (see FieldSchema::pg_type).
+std::string pg_type_of(dom::object field) {
+  std::string_view source_type = string_parameter(field, "__debezium.source.column.type");
+  if (!source_type.empty()) {
+    std::string t = pg_type_for_mysql(source_type, int_parameter(field, "__debezium.source.column.length", -1),
+                                      int_parameter(field, "__debezium.source.column.scale", -1));
+    if (!t.empty()) return t;
+  }
+  std::string_view logical = string_member(field, "name");
+  int32_t precision = logical == "io.debezium.data.Bits" ? int_parameter(field, "length", -1)
+                                                         : int_parameter(field, "connect.decimal.precision", -1);
+  return pg_type_for_connect(string_member(field, "type"), logical, precision, int_parameter(field, "scale", -1));
+}
+
 // Reads the field schemas of a struct schema's "fields" array into `row`.
 void read_fields(dom::array fields, RowSchema& row) {
   for (dom::element f : fields) {
@@ -69,6 +92,7 @@ void read_fields(dom::array fields, RowSchema& row) {
     FieldSchema fs;
     fs.name = std::string(string_member(obj, "field"));
     fs.conv = conv_of(string_member(obj, "type"), string_member(obj, "name"));
+    fs.pg_type = pg_type_of(obj);
     if (fs.conv == Conv::Decimal) fs.param = int_parameter(obj, "scale", 0);
     dom::object items;
     if (string_member(obj, "type") == "array" && obj["items"].get_object().get(items) == simdjson::SUCCESS &&

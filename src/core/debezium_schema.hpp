@@ -47,6 +47,9 @@ struct FieldSchema {
   std::string name;
   Conv conv = Conv::None;
   int32_t param = -1;  // Decimal: scale (0 if absent); Bits: length (-1 if absent)
+  // The PostgreSQL type for the column: from the source column type when the connector propagates
+  // it (column.propagate.source.type), else from the Connect type (source_types.hpp); "" if none.
+  std::string pg_type;
 };
 
 // The fields of one struct (a row image or a key), in schema order.
