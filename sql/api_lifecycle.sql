@@ -48,10 +48,15 @@ CREATE TABLE alice_t (id int PRIMARY KEY, v text);
 ALTER TABLE alice_t OWNER TO regress_cdc_alice;
 CREATE TABLE secret_t (id int PRIMARY KEY);
 GRANT SELECT, INSERT ON secret_t TO regress_cdc_alice;
+CREATE TABLE shared_t (id int PRIMARY KEY);
+GRANT SELECT, INSERT, UPDATE, DELETE ON shared_t TO regress_cdc_alice;
 SET ROLE regress_cdc_alice;
 SELECT cdc_sync.create_pipeline('alice_p', 'b:9092', ARRAY['a.t'], 'debezium',
     '{"kafka": {"sasl.username": "alice", "sasl.password": "s3cret"}}');
 SELECT cdc_sync.add_sync_table('alice_p', 'a.t', 'alice_t');
+-- a table alice may write but does not own: columns new at the source cannot be added to it
+SELECT cdc_sync.add_sync_table('alice_p', 'a.shared', 'shared_t');
+SELECT cdc_sync.add_sync_table('alice_p', 'a.shared2', 'shared_t', options => '{"schema_changes": "ignore"}');
 -- properties that name commands, plugins or files are for superusers' pipelines only
 SELECT cdc_sync.alter_pipeline('alice_p', '{"kafka": {"sasl.kerberos.kinit.cmd": "id > /tmp/x"}}');
 SELECT cdc_sync.alter_pipeline('alice_p', '{"kafka": {"plugin.library.paths": "/tmp/evil.so"}}');
@@ -83,7 +88,7 @@ SELECT (SELECT count(*) FROM cdc_sync.pipelines) AS pipelines,
        (SELECT count(*) FROM cdc_sync.offsets) AS offsets,
        (SELECT count(*) FROM cdc_sync.pipeline_counters) AS counters,
        (SELECT count(*) FROM pg_class WHERE relname IN ('orders', 'alice_t')) AS targets_kept;
-DROP TABLE alice_t, secret_t;
+DROP TABLE alice_t, secret_t, shared_t;
 REVOKE USAGE ON SCHEMA cdc_sync FROM regress_cdc_alice, regress_cdc_bob;
 DROP ROLE regress_cdc_alice;
 DROP ROLE regress_cdc_bob;

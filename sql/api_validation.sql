@@ -66,6 +66,8 @@ SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"bogus": true}'
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"append": "yes"}');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"op_field": ""}');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"append": true, "op_field": "op"}');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"schema_changes": "sometimes"}');
+SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"schema_changes": true}');
 -- an append table needs no key
 SELECT cdc_sync.add_sync_table('p', 'db.events', 'nokey', NULL, '{"append": true}');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'items');

@@ -32,6 +32,9 @@ class PipelineGone : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a sync table does with a source column its target lacks (option schema_changes).
+enum class SchemaChanges { Evolve, Ignore, Fail };
+
 struct SyncTableConfig {
   int id = 0;
   std::string source;                 // regular expression over "db.table"
@@ -41,6 +44,7 @@ struct SyncTableConfig {
   std::vector<int> key;               // indices into columns (empty for append tables)
   bool append = false;                // sync table option: every message is a new row
   std::string op_field;               // sync table option: field whose 'd'/'delete' means delete
+  SchemaChanges schema_changes = SchemaChanges::Evolve;
 };
 
 // Special values of PipelineConfig::start_position.
@@ -175,6 +179,17 @@ enum class BatchLock { Shared, Exclusive };
 // Starts the transaction and locks the pipeline, then its row; throws PipelineGone when this
 // worker may no longer run (pipeline dropped or re-created, stopped, parallelism narrowed).
 void begin_batch(BatchLock lock = BatchLock::Shared);
+// A column to add to a target (schema_changes 'evolve'), and the message that brought it.
+struct AddedColumn {
+  std::string name;
+  std::string type;  // PostgreSQL's spelling, from source_types.hpp
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+// Inside begin_batch(): adds the columns to the target of table `table` as the pipeline owner
+// (ADD COLUMN IF NOT EXISTS) and records each in cdc_sync.schema_history.
+void add_columns(int table, const std::vector<AddedColumn>& columns);
 // Inside begin_batch(): locks the targets of these tables (indexes into PipelineConfig::tables)
 // for writing, and says whether DDL changed any target since load_config() read them (the batch
 // must then be rebuilt from the fresh columns: a column added to a target is filled at once).

@@ -1,6 +1,8 @@
 // Dedup of changes per key and their encoding as COPY text for the staging table.
 #include "core/batch.hpp"
 
+#include "core/source_types.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
@@ -142,8 +144,24 @@ int TableBatch::column_of(std::string_view field, bool* folded) {
 
 // Counts a value of a field that matches no column, and names the field once per batch (the
 // catalog keeps the names already reported, so a rolled-back batch loses none).
-void TableBatch::note_unmatched(std::string_view field) {
+void TableBatch::note_unmatched(const FieldValue& value) {
+  std::string_view field = value.name;
   unmatched_values_++;
+  if (shape_.collect_new_columns && field.size() <= kMaxNameBytes) {
+    NewColumn* known = nullptr;
+    for (NewColumn& c : new_columns_)
+      if (c.name == field) known = &c;
+    if (known == nullptr || known->type.empty()) {
+      std::string type = shape_.source_type ? shape_.source_type(field) : std::string();
+      if (type.empty()) type = pg_type_for_value(value.kind, value.text);
+      if (known == nullptr) {
+        new_columns_.push_back({std::string(field), std::move(type), message_});
+      } else if (!type.empty()) {
+        known->type = std::move(type);
+        known->message = message_;
+      }
+    }
+  }
   auto it = folded_.find(field.substr(0, kMaxNameBytes + 1));
   if (it == folded_.end() || it->second.named_in == epoch_) return;  // named in this batch, or past the bound
   it->second.named_in = epoch_;
@@ -247,7 +265,7 @@ void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>&
     // (the key was read from that one).
     if (folded && named(image, shape_.columns[c])) c = -1;
     if (c < 0) {
-      if (data && f.name != shape_.op_field) note_unmatched(f.name);
+      if (data && f.name != shape_.op_field) note_unmatched(f);
       continue;
     }
     if (!unavailable_forms_.empty() && is_unavailable(f)) continue;  // keep the target's value
@@ -378,6 +396,7 @@ void TableBatch::clear() {
   truncates_ = 0;
   unmatched_values_ = 0;
   new_unmatched_.clear();
+  new_columns_.clear();
   epoch_++;
   superseded_slots_.clear();
   superseded_ = 0;

@@ -7,6 +7,7 @@
 #include "core/column_type.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,11 +35,23 @@ struct TableShape {
   bool append = false;
   // A field whose value 'd' or 'delete' (any case) makes the message a delete of its row.
   std::string op_field;
+  // Schema evolution: fields without a column are collected with their type (new_columns()),
+  // asked of `source_type` (what the message declares, "" for nothing) or else read off the value.
+  bool collect_new_columns = false;
+  std::function<std::string(std::string_view field)> source_type;
 
   TableShape() = default;
   TableShape(std::vector<std::string> cols, std::vector<int> key_cols,
              std::vector<ColumnType> col_types = {})
       : columns(std::move(cols)), key(std::move(key_cols)), types(std::move(col_types)) {}
+};
+
+// A field that has no column in the target (TableShape::collect_new_columns), with the PostgreSQL
+// type its first message declared or its first non-null value suggested ("" while only nulls came).
+struct NewColumn {
+  std::string name;
+  std::string type;
+  uint32_t message = 0;  // TableBatch::at_message() of the change that brought it (or gave its type)
 };
 
 // Rows that share the same present columns, ready to be streamed into a staging table with
@@ -94,6 +107,10 @@ class TableBatch {
   // Names of the unmatched fields of the changes added since clear(), once each, in order (a name
   // longer than 63 bytes is cut and ends in "...").
   const std::vector<std::string>& new_unmatched_fields() const { return new_unmatched_; }
+  // Fields without a column since clear(), in order, when the shape collects them.
+  const std::vector<NewColumn>& new_columns() const { return new_columns_; }
+  // The caller's index of the message whose changes are added next (recorded in new_columns()).
+  void at_message(uint32_t index) { message_ = index; }
 
  private:
   struct Row {
@@ -107,7 +124,7 @@ class TableBatch {
   int column_of(std::string_view field, bool* folded = nullptr);
   static const FieldValue* named(const std::vector<FieldValue>& image, std::string_view name);
   int fold_match(std::string_view field) const;
-  void note_unmatched(std::string_view field);
+  void note_unmatched(const FieldValue& field);
   bool values_refused(const std::vector<FieldValue>& image, std::string& error);
   bool refused(const DecodedChange& change, std::string& error);
   void set_columns(uint32_t first_slot, const std::vector<FieldValue>& image, bool data = false);
@@ -147,6 +164,8 @@ class TableBatch {
   std::vector<std::unique_ptr<std::string>> folded_names_;
   uint64_t unmatched_values_ = 0;
   std::vector<std::string> new_unmatched_;
+  std::vector<NewColumn> new_columns_;
+  uint32_t message_ = 0;
   std::vector<std::string_view> superseded_slots_;  // superseded_ rows of ncols_ values each
   size_t superseded_ = 0;
 };

@@ -5,6 +5,8 @@
 #include "pg/spi.hpp"
 #include "pg/worker_state.hpp"
 
+#include <cctype>
+
 extern "C" {
 #include "access/table.h"
 #include "catalog/namespace.h"
@@ -416,6 +418,32 @@ void truncate_target(int table) {
     AsOwner owner;
     if (SPI_execute(sql.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: truncate failed");
     owner.restore();
+  });
+}
+
+void add_columns(int table, const std::vector<AddedColumn>& columns) {
+  TableMeta& t = worker.tables[table];
+  // The types come from source_types.cpp's fixed vocabulary; checked anyway, as they go into SQL.
+  for (const AddedColumn& c : columns)
+    for (char ch : c.type)
+      if (!(std::islower((unsigned char)ch) || std::isdigit((unsigned char)ch) || ch == ' ' || ch == '(' ||
+            ch == ')' || ch == ','))
+        throw HostError("unexpected column type \"" + c.type + "\" for new column \"" + c.name + "\"", "XX000");
+  const std::string source = t.source;
+  guard([&]() {
+    for (const AddedColumn& c : columns) {
+      char* ddl = psprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", t.target_name.c_str(),
+                           quote_identifier(c.name.c_str()), c.type.c_str());
+      AsOwner owner;
+      if (SPI_execute(ddl, false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: %s failed", ddl);
+      owner.restore();
+      spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+               SPI_OK_INSERT, "recording a schema change",
+               {text_arg(worker.pipeline_name.c_str()), text_arg(source.c_str()), text_arg(t.target_name.c_str()),
+                text_arg(ddl), text_arg(c.topic.c_str()), {INT4OID, Int32GetDatum(c.partition)},
+                {INT8OID, Int64GetDatum(c.offset)}});
+    }
   });
 }
 

@@ -118,7 +118,8 @@ int column_index(const std::vector<std::string>& columns, const char* name, size
 void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   uint64 ntables = spi_exec(
       "SELECT s.id, s.source, s.target::oid, c.oid IS NOT NULL, array_to_string(s.primary_key, E'\\n'), "
-      "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', '') "
+      "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', ''), "
+      "coalesce(s.options->>'schema_changes', 'evolve') "
       "FROM cdc_sync.sync_tables s LEFT JOIN pg_catalog.pg_class c ON c.oid = s.target::oid "
       "WHERE s.pipeline = $1 ORDER BY s.id",
       SPI_OK_SELECT, "reading sync tables", {text_arg(cfg.name.c_str())}, true);
@@ -131,11 +132,16 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     TableMeta& meta = worker.tables.back();
     tc.id = meta.sync_table_id = DatumGetInt32(SPI_getbinval(tables->vals[t], tables->tupdesc, 1, &isnull));
     tc.source = SPI_getvalue(tables->vals[t], tables->tupdesc, 2);
+    meta.source = tc.source;
     meta.target = DatumGetObjectId(SPI_getbinval(tables->vals[t], tables->tupdesc, 3, &isnull));
     bool exists = DatumGetBool(SPI_getbinval(tables->vals[t], tables->tupdesc, 4, &isnull));
     const char* keys = SPI_getvalue(tables->vals[t], tables->tupdesc, 5);  // newline-separated
     tc.append = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 6), "t") == 0;
     tc.op_field = SPI_getvalue(tables->vals[t], tables->tupdesc, 7);
+    const char* changes = SPI_getvalue(tables->vals[t], tables->tupdesc, 8);
+    tc.schema_changes = strcmp(changes, "ignore") == 0 ? host::SchemaChanges::Ignore
+                        : strcmp(changes, "fail") == 0 ? host::SchemaChanges::Fail
+                                                       : host::SchemaChanges::Evolve;
     if (!exists) {
       problem = "the target table of source \"" + tc.source + "\" no longer exists";
       return;

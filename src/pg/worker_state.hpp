@@ -19,6 +19,7 @@ struct TableMeta {
   std::vector<int> key;                // indices into columns
   std::vector<std::string> key_eq;     // OPERATOR(schema.=) per key column
   std::string stage_name;              // schema-qualified (needs no quoting); empty until created
+  std::string source;                  // the sync table's source (for schema_history)
   bool stage_analyzed = false;         // the staging table has key statistics
   bool merge_counts_from_stats = true;  // MERGE's effect can be read from pgstat (plain table)
   std::unordered_map<std::string, SPIPlanPtr> plans;  // by statement text

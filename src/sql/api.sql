@@ -468,9 +468,16 @@ BEGIN
             IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' = '' THEN
                 RAISE EXCEPTION 'sync table option "op_field" must be a field name' USING ERRCODE = 'invalid_parameter_value';
             END IF;
+        ELSIF opt = 'schema_changes' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' NOT IN ('evolve', 'ignore', 'fail') THEN
+                RAISE EXCEPTION 'sync table option "schema_changes" must be ''evolve'', ''ignore'' or ''fail'''
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'evolve adds a source''s new columns to the target; ignore leaves them out (counted '
+                                 'in table_stats.values_unmatched); fail stops the pipeline';
+            END IF;
         ELSE
             RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
-                HINT = 'valid options: append, op_field';
+                HINT = 'valid options: append, op_field, schema_changes';
         END IF;
     END LOOP;
     append := coalesce((p_options->>'append')::boolean, false);
@@ -522,6 +529,12 @@ BEGIN
                 HINT = 'the pipeline applies changes as its owner';
         END IF;
     END LOOP;
+    IF coalesce(p_options->>'schema_changes', 'evolve') = 'evolve'
+       AND NOT pg_has_role(p.owner, (SELECT relowner FROM pg_class WHERE oid = t), 'USAGE') THEN
+        RAISE NOTICE 'role "%" does not own table %: a column new at the source cannot be added to it', p.owner, t
+            USING DETAIL = 'With schema_changes ''evolve'' (the default) such a column then stops the pipeline.',
+                  HINT = 'make the pipeline owner the table''s owner, or pass options => ''{"schema_changes": "ignore"}''';
+    END IF;
     INSERT INTO cdc_sync.sync_tables (pipeline, source, target, primary_key, options)
     VALUES (p_pipeline, p_source, t, key, p_options) RETURNING id INTO st_id;
     INSERT INTO cdc_sync.sync_table_counters (sync_table) VALUES (st_id);

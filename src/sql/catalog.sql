@@ -81,6 +81,21 @@ CREATE TABLE cdc_sync.dead_letters (
 );
 CREATE INDEX ON cdc_sync.dead_letters (pipeline, created_at);
 
+-- Every change a pipeline made to a target's definition (schema_changes 'evolve'), with the
+-- message that brought it.
+CREATE TABLE cdc_sync.schema_history (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at          timestamptz NOT NULL DEFAULT now(),
+    pipeline    text NOT NULL REFERENCES cdc_sync.pipelines(name) ON DELETE CASCADE,
+    source      text NOT NULL,
+    target      text NOT NULL,   -- as named when the change was made
+    ddl         text NOT NULL,
+    topic       text NOT NULL,
+    partition   integer NOT NULL,
+    "offset"    bigint NOT NULL
+);
+CREATE INDEX ON cdc_sync.schema_history (pipeline, at);
+
 -- pg_dump keeps the configuration and positions of pipelines.
 SELECT pg_catalog.pg_extension_config_dump('cdc_sync.pipelines', '');
 SELECT pg_catalog.pg_extension_config_dump('cdc_sync.sync_tables', '');
@@ -93,6 +108,7 @@ ALTER TABLE cdc_sync.offsets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdc_sync.pipeline_counters ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdc_sync.sync_table_counters ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdc_sync.dead_letters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.schema_history ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY own_pipelines ON cdc_sync.pipelines
     USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
@@ -106,9 +122,12 @@ CREATE POLICY own_pipelines ON cdc_sync.sync_table_counters
     USING (sync_table IN (SELECT id FROM cdc_sync.sync_tables));
 CREATE POLICY own_pipelines ON cdc_sync.dead_letters
     USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
+CREATE POLICY own_pipelines ON cdc_sync.schema_history
+    USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
 
 GRANT SELECT ON cdc_sync.pipelines, cdc_sync.sync_tables, cdc_sync.offsets,
-    cdc_sync.pipeline_counters, cdc_sync.sync_table_counters, cdc_sync.dead_letters TO PUBLIC;
+    cdc_sync.pipeline_counters, cdc_sync.sync_table_counters, cdc_sync.dead_letters,
+    cdc_sync.schema_history TO PUBLIC;
 -- Dead letters are the owner's to clear once handled.
 GRANT DELETE ON cdc_sync.dead_letters TO PUBLIC;
 

@@ -52,6 +52,7 @@ TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConf
   if (debezium_like) shape.unavailable_value = config.unavailable_value;
   shape.append = table.append;
   shape.op_field = table.op_field;
+  shape.collect_new_columns = table.schema_changes != host::SchemaChanges::Ignore;
   return shape;
 }
 
@@ -79,6 +80,10 @@ Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
                  const std::vector<kafka::TopicPartition>& assigned)
     : consumer_(consumer), decoder_(make_decoder(config.format, decoder_options(config))) {
   for (const host::SyncTableConfig& t : config.tables) shapes_.push_back(shape_of(t, config));
+  // New columns' types as the messages declare them (asked only for fields without a column).
+  Decoder* decoder = decoder_.get();
+  for (TableShape& s : shapes_)
+    if (s.collect_new_columns) s.source_type = [decoder](std::string_view field) { return decoder->source_type(field); };
   for (const kafka::TopicPartition& tp : assigned) fetched_[{tp.topic, tp.partition}] = tp.offset;
   topic_sources_ = config.topic_sources;
   apply_truncate_ = config.apply_truncate;
@@ -348,8 +353,11 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
     batch.state[index] = Batch::kSkipped;
     return;
   }
-  for (size_t c = 0; c < count; c++)
-    if (routed_[c] >= 0) batch.tables[routed_[c]].add(changes_[c], error);
+  for (size_t c = 0; c < count; c++) {
+    if (routed_[c] < 0) continue;
+    batch.tables[routed_[c]].at_message((uint32_t)index);
+    batch.tables[routed_[c]].add(changes_[c], error);
+  }
 }
 
 std::string_view source_of(const DecodedChange& change, std::string_view topic,

@@ -280,7 +280,8 @@ bool PipelineWorker::config_changed(End& end, bool force) {
     tables_same = fresh.tables[i].id == cfg_.tables[i].id && fresh.tables[i].columns == cfg_.tables[i].columns &&
                   fresh.tables[i].column_types == cfg_.tables[i].column_types &&
                   fresh.tables[i].append == cfg_.tables[i].append && fresh.tables[i].op_field == cfg_.tables[i].op_field &&
-                  fresh.tables[i].key == cfg_.tables[i].key && fresh.tables[i].source == cfg_.tables[i].source;
+                  fresh.tables[i].key == cfg_.tables[i].key && fresh.tables[i].source == cfg_.tables[i].source &&
+                  fresh.tables[i].schema_changes == cfg_.tables[i].schema_changes;
   bool restart = !tables_same || fresh.brokers != cfg_.brokers || fresh.topics != cfg_.topics ||
                  fresh.format != cfg_.format || fresh.kafka != cfg_.kafka || fresh.group_id != cfg_.group_id ||
                  fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge ||
@@ -387,6 +388,7 @@ void count_extras(const TableBatch& table, host::TableProgress& tp) {
 // Applies the batch and its offsets in one transaction. On a data error the messages are applied
 // one by one, so the bad one is found and named: a dead letter, or the pipeline fails on it.
 void PipelineWorker::apply_batch(Batch& batch) {
+  evolve_targets(batch);
   host::BatchProgress& progress = batch.progress;
   progress.offsets.clear();
   for (const auto& [tp, next] : batch.next) progress.offsets.push_back({tp.first, tp.second, next});
@@ -419,6 +421,49 @@ void PipelineWorker::apply_batch(Batch& batch) {
     }
   }
   finish_batch(batch);
+}
+
+// Schema evolution, before a batch is applied. A field without a column in its target adds the
+// column (schema_changes 'evolve': ADD COLUMN as the owner, in a transaction of its own, recorded
+// in cdc_sync.schema_history) or fails the pipeline ('fail'). The batch itself then finds its
+// target changed when it starts (start_batch) and is rebuilt from the stored offsets with the new
+// column, so no value of it is lost. A field seen only as null, with no declared type, waits for a
+// value that says what it is.
+void PipelineWorker::evolve_targets(const Batch& batch) {
+  const std::vector<kafka::Message>& all = batch.messages.messages();
+  for (size_t t = 0; t < batch.tables.size() && t < cfg_.tables.size(); t++) {
+    const host::SyncTableConfig& tc = cfg_.tables[t];
+    if (tc.schema_changes == host::SchemaChanges::Ignore) continue;
+    std::vector<host::AddedColumn> add;
+    for (const NewColumn& c : batch.tables[t].new_columns()) {
+      if (c.type.empty() || c.message >= all.size()) continue;
+      const kafka::Message& m = all[c.message];
+      if (tc.schema_changes == host::SchemaChanges::Fail)
+        fail("field \"" + c.name + "\" of the message at " + describe_message(m.topic, m.partition, m.offset, m.key, m.key_len) +
+             " has no column in target " + tc.target + " (sync table option schema_changes is 'fail'): add the column " +
+             "to the target, or set schema_changes to 'evolve' or 'ignore'");
+      add.push_back({c.name, c.type, std::string(m.topic), m.partition, m.offset});
+    }
+    if (add.empty()) continue;
+    std::string what;
+    for (const host::AddedColumn& c : add) what += (what.empty() ? "" : ", ") + c.name + " " + c.type;
+    for (int attempt = 1;; attempt++) {
+      try {
+        start_batch();
+        host::add_columns((int)t, add);
+        host::commit_batch();
+        break;
+      } catch (const host::HostError& e) {
+        host::abort_batch();
+        std::string problem = "adding column(s) " + what + " to " + tc.target + " failed: " + e.what();
+        if (retry_transient(e, attempt, problem)) continue;
+        fail(problem + (e.sqlstate() == "42501" ? " (the pipeline owner must own the target to add columns; or set "
+                                                  "the sync table's schema_changes to 'ignore')"
+                                                : ""));
+      }
+    }
+    host::log(host::LogLevel::Log, "source columns new to " + tc.target + " added: " + what);
+  }
 }
 
 // After a failed attempt: true when the error goes away by itself and attempts are left (it

@@ -41,6 +41,7 @@ class PipelineWorker {
   void assign(const std::vector<kafka::TopicPartition>& all);
   End consume();
   bool config_changed(End& end, bool force = false);
+  void evolve_targets(const Batch& batch);
   void start_batch(host::BatchLock lock = host::BatchLock::Shared, const Batch* batch = nullptr);
   int resolve_route(const std::string& source);
   void apply_batch(Batch& batch);

@@ -164,6 +164,34 @@ TEST(TableBatch, RefusesNulInTextNamingTheColumn) {
   EXPECT_TRUE(b.add(upsert(Op::Insert, {num("id", "2"), str("unmapped", nul)}), error)) << error;
 }
 
+TEST(TableBatch, CollectsNewColumnsWithTheirTypes) {
+  TableShape s = shape();
+  s.collect_new_columns = true;
+  s.source_type = [](std::string_view field) { return field == "declared" ? std::string("character varying(9)") : std::string(); };
+  TableBatch b(s);
+  b.at_message(0);
+  add(b, upsert(Op::Insert, {num("id", "1"), null("later"), num("count", "3"), str("declared", "x")}));
+  b.at_message(1);
+  add(b, upsert(Op::Insert, {num("id", "2"), num("later", "2.5"), num("count", "4")}));
+  ASSERT_EQ(b.new_columns().size(), 3u);
+  EXPECT_EQ(b.new_columns()[0].name, "later");
+  EXPECT_EQ(b.new_columns()[0].type, "numeric");  // null first: typed by the first value
+  EXPECT_EQ(b.new_columns()[0].message, 1u);
+  EXPECT_EQ(b.new_columns()[1].type, "bigint");
+  EXPECT_EQ(b.new_columns()[1].message, 0u);
+  EXPECT_EQ(b.new_columns()[2].type, "character varying(9)");  // what the message declares
+  EXPECT_EQ(b.unmatched_values(), 5u);
+  b.clear();
+  EXPECT_TRUE(b.new_columns().empty());
+}
+
+TEST(TableBatch, CollectsNoNewColumnsUnlessAsked) {
+  TableBatch b(shape());
+  add(b, upsert(Op::Insert, {num("id", "1"), num("extra", "3")}));
+  EXPECT_TRUE(b.new_columns().empty());
+  EXPECT_EQ(b.unmatched_values(), 1u);
+}
+
 TEST(TableBatch, TruncateForgetsEarlierRows) {
   TableBatch b(shape());
   add(b, upsert(Op::Insert, {num("id", "1"), str("name", "a"), num("qty", "1")}));
