@@ -179,16 +179,18 @@ enum class BatchLock { Shared, Exclusive };
 // Starts the transaction and locks the pipeline, then its row; throws PipelineGone when this
 // worker may no longer run (pipeline dropped or re-created, stopped, parallelism narrowed).
 void begin_batch(BatchLock lock = BatchLock::Shared);
-// A column to add to a target (schema_changes 'evolve'), and the message that brought it.
+// A column to add to a target, or to widen (schema_changes 'evolve'), and the message that brought it.
 struct AddedColumn {
   std::string name;
-  std::string type;  // PostgreSQL's spelling, from source_types.hpp
+  std::string type;    // PostgreSQL's spelling, from source_types.hpp
+  bool widen = false;  // ALTER COLUMN ... TYPE an existing column, not ADD COLUMN
   std::string topic;
   int32_t partition = 0;
   int64_t offset = 0;
 };
 // Inside begin_batch(): adds the columns to the target of table `table` as the pipeline owner
-// (ADD COLUMN IF NOT EXISTS) and records each in cdc_sync.schema_history.
+// (ADD COLUMN IF NOT EXISTS), or widens them (ALTER COLUMN ... TYPE), and records each in
+// cdc_sync.schema_history.
 void add_columns(int table, const std::vector<AddedColumn>& columns);
 // Inside begin_batch(): locks the targets of these tables (indexes into PipelineConfig::tables)
 // for writing, and says whether DDL changed any target since load_config() read them (the batch

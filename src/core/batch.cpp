@@ -144,6 +144,18 @@ int TableBatch::column_of(std::string_view field, bool* folded) {
 
 // Counts a value of a field that matches no column, and names the field once per batch (the
 // catalog keeps the names already reported, so a rolled-back batch loses none).
+void TableBatch::note_wider_type(const std::string& column, const std::string& type) {
+  for (NewColumn& c : wider_types_)
+    if (c.name == column) {
+      if (compare_types(c.type, type) == TypeChange::Widen) {  // the widest declaration wins
+        c.type = type;
+        c.message = message_;
+      }
+      return;
+    }
+  wider_types_.push_back({column, type, message_});
+}
+
 void TableBatch::note_unmatched(const FieldValue& value) {
   std::string_view field = value.name;
   unmatched_values_++;
@@ -397,6 +409,7 @@ void TableBatch::clear() {
   unmatched_values_ = 0;
   new_unmatched_.clear();
   new_columns_.clear();
+  wider_types_.clear();
   epoch_++;
   superseded_slots_.clear();
   superseded_ = 0;

@@ -111,6 +111,10 @@ class TableBatch {
   const std::vector<NewColumn>& new_columns() const { return new_columns_; }
   // The caller's index of the message whose changes are added next (recorded in new_columns()).
   void at_message(uint32_t index) { message_ = index; }
+  // Columns whose source now declares a wider type than the target's (name: the column, type: the
+  // widest type declared), noted by the caller, once per column since clear().
+  void note_wider_type(const std::string& column, const std::string& type);
+  const std::vector<NewColumn>& wider_types() const { return wider_types_; }
 
  private:
   struct Row {
@@ -165,6 +169,7 @@ class TableBatch {
   uint64_t unmatched_values_ = 0;
   std::vector<std::string> new_unmatched_;
   std::vector<NewColumn> new_columns_;
+  std::vector<NewColumn> wider_types_;
   uint32_t message_ = 0;
   std::vector<std::string_view> superseded_slots_;  // superseded_ rows of ncols_ values each
   size_t superseded_ = 0;

@@ -212,6 +212,8 @@ class CanalDecoder final : public Decoder {
   DecodeResult decode_all(const char* key, size_t key_len, const char* value, size_t value_len,
                           std::vector<DecodedChange>& out, size_t& count) override;
   std::string source_type(std::string_view field) override;
+  uint64_t declared_types_id() override;
+  std::string declared_type(std::string_view field) override { return source_type(field); }
 
  private:
   DecodeResult run(const char* value, size_t len, bool split, std::vector<DecodedChange>& out,
@@ -244,6 +246,8 @@ class CanalDecoder final : public Decoder {
   ondemand::document types_doc_;
   std::vector<FieldValue> types_;     // "mysqlType": name = column, text = MySQL type
   std::string_view types_raw_;        // this message's "mysqlType" JSON (a view into json_)
+  std::string declared_raw_;          // the "mysqlType" text declared_types_id() last numbered
+  uint64_t declared_id_ = 0;
   bool types_loaded_ = false;         // types_ holds this message's "mysqlType"
   // The last "mysqlType" text seen: the messages of one table repeat it, so whether it needs
   // conversion, and its parse (types_, while types_parser_ is not reused), are kept for it.
@@ -582,6 +586,15 @@ DecodeResult CanalDecoder::convert_labels(FieldValue& f, std::string_view type, 
 }
 
 // The MySQL type "mysqlType" gives `column`, or empty.
+uint64_t CanalDecoder::declared_types_id() {
+  if (types_raw_.empty()) return 0;
+  if (declared_id_ == 0 || types_raw_ != declared_raw_) {
+    declared_raw_.assign(types_raw_.data(), types_raw_.size());
+    declared_id_++;
+  }
+  return declared_id_;
+}
+
 std::string CanalDecoder::source_type(std::string_view field) {
   if (!types_loaded_ && load_types(types_raw_)) return {};
   std::string_view type = mysql_type_of(field);

@@ -94,6 +94,13 @@ class Decoder {
   // schema envelope, Canal's mysqlType; see source_types.hpp), or "" when it declares none. Asked
   // only for fields without a target column (schema evolution), so it may cost a parse.
   virtual std::string source_type(std::string_view field) { return {}; }
+  // The source column's own type (MySQL's, as PostgreSQL's) that the last decoded message declares
+  // for `field`: Canal's mysqlType, Debezium's propagated source type; "" otherwise (a generic
+  // Connect type is no declaration). Widening an existing column follows only these.
+  virtual std::string declared_type(std::string_view field) { return {}; }
+  // Identifies the column types the last decoded message declares: the same number for messages
+  // that declare the same types, another one when they change; 0 when it declares none.
+  virtual uint64_t declared_types_id() { return 0; }
 };
 
 // Choices a pipeline makes about how values are decoded.

@@ -327,6 +327,8 @@ class DebeziumDecoder final : public Decoder {
   DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
                       DecodedChange& out) override;
   std::string source_type(std::string_view field) override;
+  std::string declared_type(std::string_view field) override;
+  uint64_t declared_types_id() override { return last_schema_ != nullptr ? last_schema_->serial : 0; }
 
  private:
   DecodeResult parse_value(const char* value, size_t len, RootScan& scan, DecodedChange& out);
@@ -395,6 +397,13 @@ std::string DebeziumDecoder::source_type(std::string_view field) {
   const debezium::RowSchema& row = last_schema_->after.fields.empty() ? last_schema_->before : last_schema_->after;
   const debezium::FieldSchema* f = row.find_by_name(field);
   return f != nullptr ? f->pg_type : std::string();
+}
+
+std::string DebeziumDecoder::declared_type(std::string_view field) {
+  if (last_schema_ == nullptr) return {};
+  const debezium::RowSchema& row = last_schema_->after.fields.empty() ? last_schema_->before : last_schema_->after;
+  const debezium::FieldSchema* f = row.find_by_name(field);
+  return f != nullptr && f->pg_type_from_source ? f->pg_type : std::string();
 }
 
 // Parses the value and scans it; Change means "an event was read, go on".

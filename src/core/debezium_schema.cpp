@@ -3,6 +3,7 @@
 
 #include "core/source_types.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <iterator>
@@ -70,13 +71,16 @@ std::string_view string_parameter(dom::object field, std::string_view key) {
   return string_member(params, key);
 }
 
-// The PostgreSQL type a field's schema gives its column (see FieldSchema::pg_type).
-std::string pg_type_of(dom::object field) {
+// The PostgreSQL type a field's schema gives its column (see FieldSchema::pg_type); `from_source`
+// says whether it is the source column's own type.
+std::string pg_type_of(dom::object field, bool& from_source) {
   std::string_view source_type = string_parameter(field, "__debezium.source.column.type");
+  from_source = false;
   if (!source_type.empty()) {
     std::string t = pg_type_for_mysql(source_type, int_parameter(field, "__debezium.source.column.length", -1),
                                       int_parameter(field, "__debezium.source.column.scale", -1));
-    if (!t.empty()) return t;
+    from_source = !t.empty();
+    if (from_source) return t;
   }
   std::string_view logical = string_member(field, "name");
   int32_t precision = logical == "io.debezium.data.Bits" ? int_parameter(field, "length", -1)
@@ -92,7 +96,7 @@ void read_fields(dom::array fields, RowSchema& row) {
     FieldSchema fs;
     fs.name = std::string(string_member(obj, "field"));
     fs.conv = conv_of(string_member(obj, "type"), string_member(obj, "name"));
-    fs.pg_type = pg_type_of(obj);
+    fs.pg_type = pg_type_of(obj, fs.pg_type_from_source);
     if (fs.conv == Conv::Decimal) fs.param = int_parameter(obj, "scale", 0);
     dom::object items;
     if (string_member(obj, "type") == "array" && obj["items"].get_object().get(items) == simdjson::SUCCESS &&
@@ -280,6 +284,8 @@ const SchemaCache::Entry* SchemaCache::insert(std::string_view text, size_t hash
   auto entry = std::make_unique<Entry>();
   entry->text = std::string(text);
   auto schema = std::make_unique<MessageSchema>();
+  static std::atomic<uint64_t> serials{0};
+  schema->serial = ++serials;
   if (parse_schema(entry->text, parser_, *schema)) entry->schema = std::move(schema);
   const Entry* raw = entry.get();
   entries_.push_back(std::move(entry));

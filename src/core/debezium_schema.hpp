@@ -50,6 +50,7 @@ struct FieldSchema {
   // The PostgreSQL type for the column: from the source column type when the connector propagates
   // it (column.propagate.source.type), else from the Connect type (source_types.hpp); "" if none.
   std::string pg_type;
+  bool pg_type_from_source = false;  // pg_type comes from the source column's own type
 };
 
 // The fields of one struct (a row image or a key), in schema order.
@@ -75,6 +76,7 @@ struct MessageSchema {
   RowSchema row;     // the struct's own fields: a key's columns
   RowSchema before;  // an envelope's "before" struct
   RowSchema after;   // an envelope's "after" struct
+  uint64_t serial = 0;  // unique per parsed schema in this process (SchemaCache), never 0
 };
 
 // Parses a "schema" member's JSON; false when it is not a struct schema.

@@ -432,8 +432,8 @@ void add_columns(int table, const std::vector<AddedColumn>& columns) {
   const std::string source = t.source;
   guard([&]() {
     for (const AddedColumn& c : columns) {
-      char* ddl = psprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", t.target_name.c_str(),
-                           quote_identifier(c.name.c_str()), c.type.c_str());
+      char* ddl = psprintf(c.widen ? "ALTER TABLE %s ALTER COLUMN %s TYPE %s" : "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s",
+                           t.target_name.c_str(), quote_identifier(c.name.c_str()), c.type.c_str());
       AsOwner owner;
       if (SPI_execute(ddl, false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: %s failed", ddl);
       owner.restore();

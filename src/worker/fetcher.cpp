@@ -2,6 +2,7 @@
 #include "worker/fetcher.hpp"
 
 #include "core/error_text.hpp"
+#include "core/source_types.hpp"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -80,6 +81,8 @@ Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
                  const std::vector<kafka::TopicPartition>& assigned)
     : consumer_(consumer), decoder_(make_decoder(config.format, decoder_options(config))) {
   for (const host::SyncTableConfig& t : config.tables) shapes_.push_back(shape_of(t, config));
+  for (const host::SyncTableConfig& t : config.tables) target_types_.push_back(t.column_types);
+  declared_.assign(config.tables.size(), 0);
   // New columns' types as the messages declare them (asked only for fields without a column).
   Decoder* decoder = decoder_.get();
   for (TableShape& s : shapes_)
@@ -357,6 +360,23 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
     if (routed_[c] < 0) continue;
     batch.tables[routed_[c]].at_message((uint32_t)index);
     batch.tables[routed_[c]].add(changes_[c], error);
+  }
+  if (count > 0 && routed_[0] >= 0) check_declared_types(batch, routed_[0]);
+}
+
+// Schema evolution: when the column types a message declares change (a new Debezium schema, another
+// Canal mysqlType), notes the target columns whose declared type is now wider than the target's
+// (a longer varchar, a wider decimal). Runs once per distinct declaration and table.
+void Fetcher::check_declared_types(Batch& batch, int table) {
+  if (!shapes_[table].collect_new_columns) return;
+  uint64_t id = decoder_->declared_types_id();
+  if (id == 0 || declared_[table] == id) return;
+  declared_[table] = id;
+  const std::vector<std::string>& columns = shapes_[table].columns;
+  for (size_t c = 0; c < columns.size() && c < target_types_[table].size(); c++) {
+    std::string declared = decoder_->declared_type(columns[c]);
+    if (!declared.empty() && compare_types(target_types_[table][c], declared) == TypeChange::Widen)
+      batch.tables[table].note_wider_type(columns[c], declared);
   }
 }
 

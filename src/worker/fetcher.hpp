@@ -111,6 +111,7 @@ class Fetcher {
   void fill(Batch& batch, const Settings& settings);
   void take_ends(Batch& batch);
   void take_message(Batch& batch, const kafka::Message& m, size_t index, const Settings& settings);
+  void check_declared_types(Batch& batch, int table);
   void bad_message(Batch& batch, const kafka::Message& m, const std::string& reason, const Settings& settings);
   int route(std::string_view source);
   bool at_end_of_log() const;
@@ -121,6 +122,8 @@ class Fetcher {
   kafka::Consumer& consumer_;
   std::unique_ptr<Decoder> decoder_;
   std::vector<TableShape> shapes_;
+  std::vector<std::vector<std::string>> target_types_;  // format_type() of each target column
+  std::vector<uint64_t> declared_;                      // per table: the declared types last checked
   std::map<std::string, std::string> topic_sources_;
   bool apply_truncate_ = true;
   std::vector<DecodedChange> changes_;

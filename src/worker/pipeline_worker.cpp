@@ -442,11 +442,18 @@ void PipelineWorker::evolve_targets(const Batch& batch) {
         fail("field \"" + c.name + "\" of the message at " + describe_message(m.topic, m.partition, m.offset, m.key, m.key_len) +
              " has no column in target " + tc.target + " (sync table option schema_changes is 'fail'): add the column " +
              "to the target, or set schema_changes to 'evolve' or 'ignore'");
-      add.push_back({c.name, c.type, std::string(m.topic), m.partition, m.offset});
+      add.push_back({c.name, c.type, false, std::string(m.topic), m.partition, m.offset});
+    }
+    // A wider type declared for a column the target has (a longer varchar, a wider decimal).
+    for (const NewColumn& c : batch.tables[t].wider_types()) {
+      if (c.message >= all.size() || tc.schema_changes != host::SchemaChanges::Evolve) continue;
+      const kafka::Message& m = all[c.message];
+      add.push_back({c.name, c.type, true, std::string(m.topic), m.partition, m.offset});
     }
     if (add.empty()) continue;
     std::string what;
-    for (const host::AddedColumn& c : add) what += (what.empty() ? "" : ", ") + c.name + " " + c.type;
+    for (const host::AddedColumn& c : add)
+      what += (what.empty() ? "" : ", ") + c.name + (c.widen ? " widened to " : " ") + c.type;
     for (int attempt = 1;; attempt++) {
       try {
         start_batch();
@@ -455,14 +462,14 @@ void PipelineWorker::evolve_targets(const Batch& batch) {
         break;
       } catch (const host::HostError& e) {
         host::abort_batch();
-        std::string problem = "adding column(s) " + what + " to " + tc.target + " failed: " + e.what();
+        std::string problem = "changing " + tc.target + " (" + what + ") failed: " + e.what();
         if (retry_transient(e, attempt, problem)) continue;
         fail(problem + (e.sqlstate() == "42501" ? " (the pipeline owner must own the target to add columns; or set "
                                                   "the sync table's schema_changes to 'ignore')"
                                                 : ""));
       }
     }
-    host::log(host::LogLevel::Log, "source columns new to " + tc.target + " added: " + what);
+    host::log(host::LogLevel::Log, "target " + tc.target + " follows its source: " + what);
   }
 }
 

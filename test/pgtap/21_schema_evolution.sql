@@ -3,7 +3,7 @@
 -- Canal's mysqlType) or else the value's, records each in schema_history and applies their values
 -- from the first message on; 'ignore' counts them; 'fail' stops the pipeline naming the field.
 \set ON_ERROR_STOP 1
-SELECT plan(18);
+SELECT plan(24);
 
 CREATE FUNCTION pg_temp.columns(t regclass) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
@@ -66,6 +66,21 @@ SELECT results_eq('SELECT id, note, price, at, qty FROM t21s',
                   $$VALUES (1, 'n'::varchar, 1.68::numeric, '2024-05-01 10:00:00.123456'::timestamp, 7::bigint)$$,
                   'with their values');
 
+-- The connector's schema changes (VARCHAR(40) -> VARCHAR(80)): the column is widened.
+SELECT cdc_test.produce('t21s', $q$SELECT 0, NULL, $j${"schema":{"type":"struct","name":"s.t.Envelope","optional":false,"fields":[
+  {"type":"struct","optional":true,"field":"before","fields":[]},
+  {"type":"struct","optional":true,"field":"after","fields":[
+    {"type":"int32","optional":false,"field":"id"},
+    {"type":"string","optional":true,"field":"note","parameters":{"__debezium.source.column.type":"VARCHAR","__debezium.source.column.length":"80"}}]},
+  {"type":"struct","optional":false,"field":"source","fields":[{"type":"string","optional":false,"field":"db"},{"type":"string","optional":true,"field":"table"}]},
+  {"type":"string","optional":false,"field":"op"}]},
+ "payload":{"before":null,"after":{"id":2,"note":"0123456789012345678901234567890123456789-and-more"},
+            "source":{"db":"s","table":"t"},"op":"c"}}$j$$q$);
+SELECT ok(cdc_sync.wait_for_catchup('t21s', '60 s'), 'schema envelope: caught up after VARCHAR(80)');
+SELECT is((SELECT format_type(atttypid, atttypmod) || ' | ' || (SELECT note FROM t21s WHERE id = 2)
+           FROM pg_attribute WHERE attrelid = 't21s'::regclass AND attname = 'note'),
+          'character varying(80) | 0123456789012345678901234567890123456789-and-more', 'note widened, the long value applied');
+
 -- Canal: mysqlType.
 CREATE TABLE t21c (id int PRIMARY KEY);
 SELECT cdc_test.create_topic('t21c', 1);
@@ -81,6 +96,20 @@ SELECT is(pg_temp.columns('t21c'),
           'types from mysqlType (columns in jsonb''s order of the data here)');
 SELECT results_eq('SELECT item, qty, created, big FROM t21c',
                   $$VALUES ('a'::varchar, 10, '2024-05-01 10:00:00'::timestamp, 18446744073709551615::numeric)$$, 'with their values');
+
+-- A wider type declared for an existing column widens it (Canal: varchar(32) -> varchar(64),
+-- decimal(8,2) -> decimal(12,4)); a narrower one changes nothing.
+SELECT cdc_test.produce('t21c', $$SELECT 0, NULL, jsonb_build_object('data', jsonb_build_array(jsonb_build_object(
+        'id', '2', 'item', repeat('w', 50), 'qty', '1', 'created', '2024-05-02 10:00:00', 'big', '1', 'price', '1234.5678')),
+    'database', 'shop', 'table', 'orders', 'isDdl', false, 'pkNames', '["id"]'::jsonb, 'type', 'INSERT', 'old', NULL,
+    'mysqlType', '{"id": "int", "item": "varchar(64)", "qty": "tinyint", "created": "datetime", "big": "bigint(20) unsigned", "price": "decimal(12,4)"}'::jsonb)::text$$);
+SELECT ok(cdc_sync.wait_for_catchup('t21c', '60 s'), 'canal: caught up after a wider declaration');
+SELECT is(pg_temp.columns('t21c'),
+          'id integer, big numeric(20,0), qty integer, item character varying(64), created timestamp(0) without time zone, price numeric(12,4)',
+          'varchar(32) widened to varchar(64); tinyint (narrower than the column) changed nothing; price added');
+SELECT is((SELECT item FROM t21c WHERE id = 2), repeat('w', 50)::varchar, 'and the long value is applied');
+SELECT is((SELECT count(*) FROM cdc_sync.schema_history WHERE pipeline = 't21c' AND ddl LIKE '%ALTER COLUMN item TYPE character varying(64)'),
+          1::bigint, 'the widening is in schema_history');
 
 -- ignore and fail.
 CREATE TABLE t21i (id int PRIMARY KEY, a text);
@@ -110,7 +139,7 @@ SELECT cdc_sync.create_pipeline('t21w', :'brokers', ARRAY['t21']);
 SELECT cdc_sync.add_sync_table('t21w', 's.t', 't21w');
 SELECT cdc_sync.start_pipeline('t21w');
 SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t21w', '60 s')$$,
-                   '%adding column(s) f numeric, n bigint, % to public.t21w failed: must be owner of table t21w%pipeline owner must own the target%',
+                   '%changing public.t21w (f numeric, n bigint, %) failed: must be owner of table t21w%pipeline owner must own the target%',
                    'evolve without ownership: the pipeline stops and says why');
 RESET ROLE;
 SELECT is((SELECT count(*) FROM t21w), 0::bigint, 'and nothing of the batch is applied');

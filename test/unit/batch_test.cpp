@@ -185,6 +185,21 @@ TEST(TableBatch, CollectsNewColumnsWithTheirTypes) {
   EXPECT_TRUE(b.new_columns().empty());
 }
 
+TEST(TableBatch, WiderTypesKeepTheWidest) {
+  TableBatch b(shape());
+  b.at_message(3);
+  b.note_wider_type("name", "character varying(40)");
+  b.at_message(4);
+  b.note_wider_type("name", "character varying(80)");
+  b.at_message(5);
+  b.note_wider_type("name", "character varying(60)");
+  ASSERT_EQ(b.wider_types().size(), 1u);
+  EXPECT_EQ(b.wider_types()[0].type, "character varying(80)");
+  EXPECT_EQ(b.wider_types()[0].message, 4u);
+  b.clear();
+  EXPECT_TRUE(b.wider_types().empty());
+}
+
 TEST(TableBatch, CollectsNoNewColumnsUnlessAsked) {
   TableBatch b(shape());
   add(b, upsert(Op::Insert, {num("id", "1"), num("extra", "3")}));

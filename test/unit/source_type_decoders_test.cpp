@@ -37,6 +37,11 @@ TEST(SourceType, DebeziumSchemaEnvelope) {
   EXPECT_EQ(d->source_type("at"), "timestamp(6) without time zone");
   EXPECT_EQ(d->source_type("big"), "numeric(20,0)");
   EXPECT_EQ(d->source_type("nope"), "");
+  // Only the propagated MySQL types are declarations (what widening follows).
+  EXPECT_EQ(d->declared_type("note"), "character varying(40)");
+  EXPECT_EQ(d->declared_type("big"), "numeric(20,0)");
+  EXPECT_EQ(d->declared_type("price"), "");
+  EXPECT_EQ(d->declared_type("id"), "");
 }
 
 TEST(SourceType, DebeziumWithoutSchemaSaysNothing) {
@@ -56,6 +61,30 @@ TEST(SourceType, CanalMysqlType) {
   EXPECT_EQ(d->source_type("price"), "numeric(8,2)");
   EXPECT_EQ(d->source_type("flag"), "smallint");
   EXPECT_EQ(d->source_type("nope"), "");
+}
+
+TEST(SourceType, DeclaredTypesIdFollowsTheDeclaration) {
+  auto canal = make_canal_decoder();
+  auto msg = [](const char* type) {
+    return std::string(R"json({"data":[{"id":"1","v":"a"}],"database":"d","table":"t","isDdl":false,"pkNames":["id"],)json"
+                       R"json("type":"INSERT","mysqlType":{"id":"int","v":")json") + type + "\"}}";
+  };
+  ASSERT_EQ(decode(*canal, msg("varchar(10)")).status, DecodeStatus::Change);
+  uint64_t first = canal->declared_types_id();
+  ASSERT_EQ(decode(*canal, msg("varchar(10)")).status, DecodeStatus::Change);
+  EXPECT_EQ(canal->declared_types_id(), first);
+  ASSERT_EQ(decode(*canal, msg("varchar(20)")).status, DecodeStatus::Change);
+  EXPECT_NE(canal->declared_types_id(), first);
+  EXPECT_EQ(canal->source_type("v"), "character varying(20)");
+
+  auto dbz = make_debezium_decoder();
+  ASSERT_EQ(decode(*dbz, kDebeziumWithSourceTypes).status, DecodeStatus::Change);
+  uint64_t schema = dbz->declared_types_id();
+  EXPECT_NE(schema, 0u);
+  ASSERT_EQ(decode(*dbz, kDebeziumWithSourceTypes).status, DecodeStatus::Change);
+  EXPECT_EQ(dbz->declared_types_id(), schema);
+  ASSERT_EQ(decode(*dbz, R"({"before":null,"after":{"id":1},"op":"c"})").status, DecodeStatus::Change);
+  EXPECT_EQ(dbz->declared_types_id(), 0u);
 }
 
 }  // namespace
