@@ -45,6 +45,10 @@ struct SyncTableConfig {
   bool append = false;                // sync table option: every message is a new row
   std::string op_field;               // sync table option: field whose 'd'/'delete' means delete
   SchemaChanges schema_changes = SchemaChanges::Evolve;
+  // auto_create: the target does not exist yet (target is the name to create; columns empty);
+  // key_names: the sync table's key for it, empty for the first message key's fields.
+  bool target_missing = false;
+  std::vector<std::string> key_names;
 };
 
 // Special values of PipelineConfig::start_position.
@@ -192,6 +196,11 @@ struct AddedColumn {
 // (ADD COLUMN IF NOT EXISTS), or widens them (ALTER COLUMN ... TYPE), and records each in
 // cdc_sync.schema_history.
 void add_columns(int table, const std::vector<AddedColumn>& columns);
+// Inside begin_batch(BatchLock::Exclusive): creates the missing target of table `table` as the
+// pipeline owner with `columns` (in order) and primary key `key` (none for an append table),
+// records it in cdc_sync.schema_history and in the sync table. False when it exists by now (another
+// worker of the pipeline created it).
+bool create_target(int table, const std::vector<AddedColumn>& columns, const std::vector<std::string>& key);
 // Inside begin_batch(): locks the targets of these tables (indexes into PipelineConfig::tables)
 // for writing, and says whether DDL changed any target since load_config() read them (the batch
 // must then be rebuilt from the fresh columns: a column added to a target is filled at once).

@@ -410,6 +410,7 @@ void TableBatch::clear() {
   new_unmatched_.clear();
   new_columns_.clear();
   wider_types_.clear();
+  key_fields_.clear();
   epoch_++;
   superseded_slots_.clear();
   superseded_ = 0;

@@ -214,6 +214,9 @@ class CanalDecoder final : public Decoder {
   std::string source_type(std::string_view field) override;
   uint64_t declared_types_id() override;
   std::string declared_type(std::string_view field) override { return source_type(field); }
+  std::vector<std::string> declared_key() override {
+    return std::vector<std::string>(pk_names_.begin(), pk_names_.end());
+  }
 
  private:
   DecodeResult run(const char* value, size_t len, bool split, std::vector<DecodedChange>& out,

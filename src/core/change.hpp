@@ -98,6 +98,9 @@ class Decoder {
   // for `field`: Canal's mysqlType, Debezium's propagated source type; "" otherwise (a generic
   // Connect type is no declaration). Widening an existing column follows only these.
   virtual std::string declared_type(std::string_view field) { return {}; }
+  // The primary key columns the last decoded message names besides its Kafka key (Canal's
+  // pkNames); empty when it names none.
+  virtual std::vector<std::string> declared_key() { return {}; }
   // Identifies the column types the last decoded message declares: the same number for messages
   // that declare the same types, another one when they change; 0 when it declares none.
   virtual uint64_t declared_types_id() { return 0; }

@@ -358,7 +358,8 @@ bool lock_targets(const std::vector<int>& tables) {
   guard([&]() {
     // The lock the apply takes anyway, taken first: DDL cannot slip in between this check and the
     // statements, and taking it processes the invalidations of any DDL committed before.
-    for (int t : tables) LockRelationOid(worker.tables[t].target, RowExclusiveLock);
+    for (int t : tables)
+      if (OidIsValid(worker.tables[t].target)) LockRelationOid(worker.tables[t].target, RowExclusiveLock);
   });
   return targets_invalidated;
 }
@@ -445,6 +446,60 @@ void add_columns(int table, const std::vector<AddedColumn>& columns) {
                 {INT8OID, Int64GetDatum(c.offset)}});
     }
   });
+}
+
+bool create_target(int table, const std::vector<AddedColumn>& columns, const std::vector<std::string>& key) {
+  TableMeta& t = worker.tables[table];
+  for (const AddedColumn& c : columns)
+    for (char ch : c.type)
+      if (!(std::islower((unsigned char)ch) || std::isdigit((unsigned char)ch) || ch == ' ' || ch == '(' ||
+            ch == ')' || ch == ','))
+        throw HostError("unexpected column type \"" + c.type + "\" for column \"" + c.name + "\"", "XX000");
+  bool created = false;
+  const AddedColumn* first = columns.empty() ? nullptr : &columns[0];
+  guard([&]() {
+    spi_exec("SELECT pg_catalog.to_regclass($1) IS NULL", SPI_OK_SELECT, "looking up the target",
+             {text_arg(t.target_name.c_str())});
+    if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") != 0) return;  // created meanwhile
+    StringInfoData ddl;
+    initStringInfo(&ddl);
+    appendStringInfo(&ddl, "CREATE TABLE %s (", t.target_name.c_str());
+    for (size_t i = 0; i < columns.size(); i++)
+      appendStringInfo(&ddl, "%s%s %s", i ? ", " : "", quote_identifier(columns[i].name.c_str()), columns[i].type.c_str());
+    if (!key.empty()) {
+      appendStringInfoString(&ddl, columns.empty() ? "PRIMARY KEY (" : ", PRIMARY KEY (");
+      for (size_t i = 0; i < key.size(); i++)
+        appendStringInfo(&ddl, "%s%s", i ? ", " : "", quote_identifier(key[i].c_str()));
+      appendStringInfoChar(&ddl, ')');
+    }
+    appendStringInfoChar(&ddl, ')');
+#if CDC_DISTRIBUTED_CLAUSE
+    if (!key.empty()) {
+      appendStringInfoString(&ddl, " DISTRIBUTED BY (");
+      for (size_t i = 0; i < key.size(); i++)
+        appendStringInfo(&ddl, "%s%s", i ? ", " : "", quote_identifier(key[i].c_str()));
+      appendStringInfoChar(&ddl, ')');
+    }
+#endif
+    AsOwner owner;  // the owner owns the table it creates
+    if (SPI_execute(ddl.data, false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: %s failed", ddl.data);
+    owner.restore();
+    Datum* keys = (Datum*)palloc(sizeof(Datum) * (key.size() + 1));
+    for (size_t i = 0; i < key.size(); i++) keys[i] = CStringGetTextDatum(key[i].c_str());
+    ArrayType* key_array = construct_array(keys, (int)key.size(), TEXTOID, -1, false, TYPALIGN_INT);
+    spi_exec("UPDATE cdc_sync.sync_tables SET target = pg_catalog.to_regclass(target_name), primary_key = $2 "
+             "WHERE id = $1",
+             SPI_OK_UPDATE, "recording the created target",
+             {{INT4OID, Int32GetDatum(t.sync_table_id)}, {TEXTARRAYOID, PointerGetDatum(key_array)}});
+    spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
+             "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             SPI_OK_INSERT, "recording a schema change",
+             {text_arg(worker.pipeline_name.c_str()), text_arg(t.source.c_str()), text_arg(t.target_name.c_str()),
+              text_arg(ddl.data), text_arg(first ? first->topic.c_str() : ""),
+              {INT4OID, Int32GetDatum(first ? first->partition : 0)}, {INT8OID, Int64GetDatum(first ? first->offset : 0)}});
+    created = true;
+  });
+  return created;
 }
 
 void apply_rows(int table, const StageRows& rows, ApplyCounts& counts) {

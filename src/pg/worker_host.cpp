@@ -117,10 +117,12 @@ int column_index(const std::vector<std::string>& columns, const char* name, size
 // longjmp skips no destructor; strings are built only from values PostgreSQL already returned.
 void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   uint64 ntables = spi_exec(
-      "SELECT s.id, s.source, s.target::oid, c.oid IS NOT NULL, array_to_string(s.primary_key, E'\\n'), "
+      "SELECT s.id, s.source, coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid, c.oid IS NOT NULL, "
+      "array_to_string(s.primary_key, E'\\n'), "
       "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', ''), "
-      "coalesce(s.options->>'schema_changes', 'evolve') "
-      "FROM cdc_sync.sync_tables s LEFT JOIN pg_catalog.pg_class c ON c.oid = s.target::oid "
+      "coalesce(s.options->>'schema_changes', 'evolve'), s.target_name "
+      "FROM cdc_sync.sync_tables s "
+      "LEFT JOIN pg_catalog.pg_class c ON c.oid = coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid "
       "WHERE s.pipeline = $1 ORDER BY s.id",
       SPI_OK_SELECT, "reading sync tables", {text_arg(cfg.name.c_str())}, true);
   SPITupleTable* tables = SPI_tuptable;
@@ -133,7 +135,8 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     tc.id = meta.sync_table_id = DatumGetInt32(SPI_getbinval(tables->vals[t], tables->tupdesc, 1, &isnull));
     tc.source = SPI_getvalue(tables->vals[t], tables->tupdesc, 2);
     meta.source = tc.source;
-    meta.target = DatumGetObjectId(SPI_getbinval(tables->vals[t], tables->tupdesc, 3, &isnull));
+    bool never_created;  // target NULL and none of its name: an auto_create target
+    meta.target = DatumGetObjectId(SPI_getbinval(tables->vals[t], tables->tupdesc, 3, &never_created));
     bool exists = DatumGetBool(SPI_getbinval(tables->vals[t], tables->tupdesc, 4, &isnull));
     const char* keys = SPI_getvalue(tables->vals[t], tables->tupdesc, 5);  // newline-separated
     tc.append = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 6), "t") == 0;
@@ -142,6 +145,19 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     tc.schema_changes = strcmp(changes, "ignore") == 0 ? host::SchemaChanges::Ignore
                         : strcmp(changes, "fail") == 0 ? host::SchemaChanges::Fail
                                                        : host::SchemaChanges::Evolve;
+    if (never_created) {
+      // auto_create: created by the first batch that has a change for it (create_target()).
+      tc.target_missing = true;
+      tc.target = meta.target_name = SPI_getvalue(tables->vals[t], tables->tupdesc, 9);
+      meta.target = InvalidOid;
+      for (const char* k = keys; k != nullptr && *k != '\0';) {
+        const char* newline = strchr(k, '\n');
+        size_t len = newline ? size_t(newline - k) : strlen(k);
+        tc.key_names.emplace_back(k, len);
+        k = newline ? newline + 1 : k + len;
+      }
+      continue;
+    }
     if (!exists) {
       problem = "the target table of source \"" + tc.source + "\" no longer exists";
       return;

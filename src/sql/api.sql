@@ -414,6 +414,59 @@ BEGIN
     PERFORM cdc_sync._notify();
 END $$;
 
+-- add_sync_table for a target that does not exist yet (auto_create): checks the name, the schema
+-- and the owner's right to create in it; the worker creates the table at the first change.
+CREATE FUNCTION cdc_sync._add_missing_target(p cdc_sync.pipelines, p_source text, p_target text, create_in name,
+                                             key text[], p_options jsonb, append boolean)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    parts text[];
+    nsp name;
+    rel name;
+    st_id integer;
+BEGIN
+    BEGIN
+        parts := parse_ident(p_target);
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'invalid target name "%"', p_target USING ERRCODE = 'invalid_name',
+            HINT = 'a table name, optionally schema-qualified: "orders" or "warehouse.orders"';
+    END;
+    IF cardinality(parts) = 1 THEN
+        nsp := create_in;
+        rel := parts[1];
+    ELSIF cardinality(parts) = 2 THEN
+        nsp := parts[1];
+        rel := parts[2];
+    ELSE
+        RAISE EXCEPTION 'invalid target name "%"', p_target USING ERRCODE = 'invalid_name',
+            HINT = 'a table name, optionally schema-qualified: "orders" or "warehouse.orders"';
+    END IF;
+    IF nsp IS NULL OR NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = nsp) THEN
+        RAISE EXCEPTION 'schema "%" of target "%" does not exist', coalesce(nsp, '(none in search_path)'), p_target
+            USING ERRCODE = 'invalid_schema_name', HINT = 'create the schema first';
+    END IF;
+    IF NOT has_schema_privilege(p.owner, nsp, 'CREATE') THEN
+        RAISE EXCEPTION 'role "%", owner of pipeline "%", may not create tables in schema "%"', p.owner, p.name, nsp
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'GRANT CREATE ON SCHEMA to the owner, or create the target table first';
+    END IF;
+    IF key IS NOT NULL AND (cardinality(key) = 0 OR array_position(key, NULL) IS NOT NULL) THEN
+        RAISE EXCEPTION 'primary_key must name columns' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF key IS NOT NULL AND (SELECT count(DISTINCT c) FROM unnest(key) c) <> cardinality(key) THEN
+        RAISE EXCEPTION 'primary_key has duplicate columns: %', key USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO cdc_sync.sync_tables (pipeline, source, target, target_name, primary_key, options)
+    VALUES (p.name, p_source, NULL, format('%I.%I', nsp, rel), coalesce(key, '{}'), p_options) RETURNING id INTO st_id;
+    INSERT INTO cdc_sync.sync_table_counters (sync_table) VALUES (st_id);
+    RAISE NOTICE 'table %.% does not exist yet: the pipeline creates it at the first change of "%"',
+        quote_ident(nsp), quote_ident(rel), p_source
+        USING DETAIL = CASE WHEN append THEN 'Without a key (append).'
+                            WHEN key IS NULL THEN 'Its primary key: the fields of the first message''s key.'
+                            ELSE format('Its primary key: %s.', array_to_string(key, ', ')) END;
+    PERFORM cdc_sync._notify();
+END $$;
+
 CREATE FUNCTION cdc_sync._add_sync_table(caller oid, caller_path text, p_pipeline text, p_source text,
                                          p_target text, p_primary_key text[], p_options jsonb)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -427,6 +480,7 @@ DECLARE
     opt text;
     optv jsonb;
     append boolean;
+    create_in name;
 BEGIN
     IF p_source IS NULL OR p_source = '' THEN
         RAISE EXCEPTION 'source must not be empty' USING ERRCODE = 'invalid_parameter_value',
@@ -445,17 +499,6 @@ BEGIN
     IF p_target IS NULL THEN
         RAISE EXCEPTION 'target must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- Resolve the target the way the caller would.
-    PERFORM set_config('search_path', caller_path, true);
-    t := pg_catalog.to_regclass(p_target);
-    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
-    IF t IS NULL THEN
-        RAISE EXCEPTION 'target table "%" does not exist', p_target USING ERRCODE = 'undefined_table',
-            HINT = 'create the target table first';
-    END IF;
-    IF (SELECT relkind FROM pg_class WHERE oid = t) NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION 'target "%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
-    END IF;
     IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
         RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -468,6 +511,10 @@ BEGIN
             IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' = '' THEN
                 RAISE EXCEPTION 'sync table option "op_field" must be a field name' USING ERRCODE = 'invalid_parameter_value';
             END IF;
+        ELSIF opt = 'auto_create' THEN
+            IF jsonb_typeof(optv) <> 'boolean' THEN
+                RAISE EXCEPTION 'sync table option "auto_create" must be true or false' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
         ELSIF opt = 'schema_changes' THEN
             IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' NOT IN ('evolve', 'ignore', 'fail') THEN
                 RAISE EXCEPTION 'sync table option "schema_changes" must be ''evolve'', ''ignore'' or ''fail'''
@@ -477,13 +524,29 @@ BEGIN
             END IF;
         ELSE
             RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
-                HINT = 'valid options: append, op_field, schema_changes';
+                HINT = 'valid options: append, auto_create, op_field, schema_changes';
         END IF;
     END LOOP;
     append := coalesce((p_options->>'append')::boolean, false);
     IF append AND p_options ? 'op_field' THEN
         RAISE EXCEPTION 'sync table options "append" and "op_field" exclude each other'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'an append table keeps every message; it deletes nothing';
+    END IF;
+    -- Resolve the target the way the caller would (and where the caller would create it).
+    PERFORM set_config('search_path', caller_path, true);
+    t := pg_catalog.to_regclass(p_target);
+    create_in := current_schema();
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF t IS NULL THEN
+        IF NOT coalesce((p_options->>'auto_create')::boolean, true) THEN
+            RAISE EXCEPTION 'target table "%" does not exist', p_target USING ERRCODE = 'undefined_table',
+                HINT = 'create the target table first, or leave the sync table option auto_create on';
+        END IF;
+        PERFORM cdc_sync._add_missing_target(p, p_source, p_target, create_in, key, p_options, append);
+        RETURN;
+    END IF;
+    IF (SELECT relkind FROM pg_class WHERE oid = t) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION 'target "%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
     END IF;
     IF key IS NULL THEN
         SELECT array_agg(a.attname::text ORDER BY k.ord) INTO key
@@ -535,8 +598,8 @@ BEGIN
             USING DETAIL = 'With schema_changes ''evolve'' (the default) such a column then stops the pipeline.',
                   HINT = 'make the pipeline owner the table''s owner, or pass options => ''{"schema_changes": "ignore"}''';
     END IF;
-    INSERT INTO cdc_sync.sync_tables (pipeline, source, target, primary_key, options)
-    VALUES (p_pipeline, p_source, t, key, p_options) RETURNING id INTO st_id;
+    INSERT INTO cdc_sync.sync_tables (pipeline, source, target, target_name, primary_key, options)
+    VALUES (p_pipeline, p_source, t, t::text, key, p_options) RETURNING id INTO st_id;
     INSERT INTO cdc_sync.sync_table_counters (sync_table) VALUES (st_id);
     PERFORM cdc_sync._notify();
 END $$;
@@ -572,7 +635,7 @@ END $$;
 
 REVOKE ALL ON FUNCTION cdc_sync._create_pipeline, cdc_sync._alter_pipeline, cdc_sync._drop_pipeline,
     cdc_sync._start_pipeline, cdc_sync._stop_pipeline, cdc_sync._add_sync_table,
-    cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for,
+    cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for, cdc_sync._add_missing_target,
     cdc_sync._drop_stage_tables, cdc_sync._validate_topics, cdc_sync._validate_pipeline_options, cdc_sync._validate_kafka_options,
     cdc_sync._check_kafka_property, cdc_sync._warn_if_not_running_here FROM PUBLIC;
 

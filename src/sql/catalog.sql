@@ -29,8 +29,9 @@ CREATE TABLE cdc_sync.sync_tables (
     id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     pipeline    text NOT NULL REFERENCES cdc_sync.pipelines(name) ON DELETE CASCADE,
     source      text NOT NULL,
-    target      regclass NOT NULL,
-    primary_key text[] NOT NULL,
+    target      regclass,        -- NULL until an auto_create target is created at its first change
+    target_name text NOT NULL,   -- schema-qualified and quoted: the target, or the one to create
+    primary_key text[] NOT NULL, -- '{}' with a missing target: the first message key's fields
     options     jsonb NOT NULL DEFAULT '{}',
     created_at  timestamptz NOT NULL DEFAULT now(),
     UNIQUE (pipeline, source)

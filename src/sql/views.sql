@@ -36,7 +36,7 @@ WHERE pg_catalog.pg_has_role(p.owner, 'MEMBER');
 CREATE VIEW cdc_sync.table_stats WITH (security_barrier) AS
 SELECT s.pipeline,
        s.source,
-       s.target,
+       coalesce(s.target::text, s.target_name) AS target,
        k.rows_inserted,
        k.rows_updated,
        k.rows_deleted,

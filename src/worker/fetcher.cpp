@@ -54,6 +54,12 @@ TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConf
   shape.append = table.append;
   shape.op_field = table.op_field;
   shape.collect_new_columns = table.schema_changes != host::SchemaChanges::Ignore;
+  if (table.target_missing) {
+    // auto_create: nothing to apply yet; the batch collects the columns (names, types, order) and
+    // the key the worker creates the target with, then the session starts again.
+    shape.append = true;
+    shape.collect_new_columns = true;
+  }
   return shape;
 }
 
@@ -81,7 +87,10 @@ Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
                  const std::vector<kafka::TopicPartition>& assigned)
     : consumer_(consumer), decoder_(make_decoder(config.format, decoder_options(config))) {
   for (const host::SyncTableConfig& t : config.tables) shapes_.push_back(shape_of(t, config));
-  for (const host::SyncTableConfig& t : config.tables) target_types_.push_back(t.column_types);
+  for (const host::SyncTableConfig& t : config.tables) {
+    target_types_.push_back(t.column_types);
+    missing_.push_back(t.target_missing);
+  }
   declared_.assign(config.tables.size(), 0);
   // New columns' types as the messages declare them (asked only for fields without a column).
   Decoder* decoder = decoder_.get();
@@ -358,8 +367,14 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
   }
   for (size_t c = 0; c < count; c++) {
     if (routed_[c] < 0) continue;
-    batch.tables[routed_[c]].at_message((uint32_t)index);
-    batch.tables[routed_[c]].add(changes_[c], error);
+    TableBatch& table = batch.tables[routed_[c]];
+    table.at_message((uint32_t)index);
+    table.add(changes_[c], error);
+    if (missing_[routed_[c]] && table.key_fields().empty()) {
+      std::vector<std::string> key;
+      for (const FieldValue& f : changes_[c].key) key.emplace_back(f.name);
+      table.set_key_fields(key.empty() ? decoder_->declared_key() : std::move(key));
+    }
   }
   if (count > 0 && routed_[0] >= 0) check_declared_types(batch, routed_[0]);
 }

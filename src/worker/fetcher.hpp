@@ -124,6 +124,7 @@ class Fetcher {
   std::vector<TableShape> shapes_;
   std::vector<std::vector<std::string>> target_types_;  // format_type() of each target column
   std::vector<uint64_t> declared_;                      // per table: the declared types last checked
+  std::vector<bool> missing_;                           // per table: an auto_create target to create
   std::map<std::string, std::string> topic_sources_;
   bool apply_truncate_ = true;
   std::vector<DecodedChange> changes_;

@@ -281,7 +281,8 @@ bool PipelineWorker::config_changed(End& end, bool force) {
                   fresh.tables[i].column_types == cfg_.tables[i].column_types &&
                   fresh.tables[i].append == cfg_.tables[i].append && fresh.tables[i].op_field == cfg_.tables[i].op_field &&
                   fresh.tables[i].key == cfg_.tables[i].key && fresh.tables[i].source == cfg_.tables[i].source &&
-                  fresh.tables[i].schema_changes == cfg_.tables[i].schema_changes;
+                  fresh.tables[i].schema_changes == cfg_.tables[i].schema_changes &&
+                  fresh.tables[i].target_missing == cfg_.tables[i].target_missing;
   bool restart = !tables_same || fresh.brokers != cfg_.brokers || fresh.topics != cfg_.topics ||
                  fresh.format != cfg_.format || fresh.kafka != cfg_.kafka || fresh.group_id != cfg_.group_id ||
                  fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge ||
@@ -433,6 +434,11 @@ void PipelineWorker::evolve_targets(const Batch& batch) {
   const std::vector<kafka::Message>& all = batch.messages.messages();
   for (size_t t = 0; t < batch.tables.size() && t < cfg_.tables.size(); t++) {
     const host::SyncTableConfig& tc = cfg_.tables[t];
+    if (tc.target_missing) {
+      if (batch.tables[t].empty()) continue;
+      create_target((int)t, batch);
+      throw Restart{End::Reload};  // read the batch again, with the new table's columns
+    }
     if (tc.schema_changes == host::SchemaChanges::Ignore) continue;
     std::vector<host::AddedColumn> add;
     for (const NewColumn& c : batch.tables[t].new_columns()) {
@@ -470,6 +476,57 @@ void PipelineWorker::evolve_targets(const Batch& batch) {
       }
     }
     host::log(host::LogLevel::Log, "target " + tc.target + " follows its source: " + what);
+  }
+}
+
+// auto_create: creates the missing target of table `t` from what its first batch carries: the
+// fields in the order they came, with the types the messages declare (or their values say), and
+// the sync table's key, else the first message's key fields (Debezium's Kafka key, Canal's
+// pkNames). Under the pipeline's exclusive lock, so another worker of the pipeline cannot race it.
+void PipelineWorker::create_target(int t, const Batch& batch) {
+  const host::SyncTableConfig& tc = cfg_.tables[t];
+  const TableBatch& tb = batch.tables[t];
+  const std::vector<kafka::Message>& all = batch.messages.messages();
+  const std::vector<NewColumn>& fields = tb.new_columns();
+  std::string at = fields.empty() || fields[0].message >= all.size()
+                       ? std::string("its first change")
+                       : "the message at " + where(all[fields[0].message].topic, all[fields[0].message].partition,
+                                                   all[fields[0].message].offset);
+  std::vector<std::string> key;
+  if (!tc.append) key = !tc.key_names.empty() ? tc.key_names : tb.key_fields();
+  if (!tc.append && key.empty())
+    fail("cannot create target " + tc.target + " for source \"" + tc.source + "\": the sync table names no primary key " +
+         "and " + at + " carries none; pass primary_key to add_sync_table (or append)");
+  std::vector<host::AddedColumn> columns;
+  for (const NewColumn& c : fields) {
+    bool is_key = std::find(key.begin(), key.end(), c.name) != key.end();
+    if (c.type.empty() && !is_key) continue;  // only nulls so far: added once a value says what it is
+    if (c.type.empty())
+      fail("cannot create target " + tc.target + ": key column \"" + c.name + "\" has no type (" + at + ")");
+    const kafka::Message& m = all[std::min<size_t>(c.message, all.size() - 1)];
+    columns.push_back({c.name, c.type, false, std::string(m.topic), m.partition, m.offset});
+  }
+  for (const std::string& k : key)
+    if (std::none_of(columns.begin(), columns.end(), [&](const host::AddedColumn& c) { return c.name == k; }))
+      fail("cannot create target " + tc.target + ": key column \"" + k + "\" is not a field of " + at);
+  bool created = false;
+  for (int attempt = 1;; attempt++) {
+    try {
+      start_batch(host::BatchLock::Exclusive);
+      created = host::create_target(t, columns, key);
+      host::commit_batch();
+      break;
+    } catch (const host::HostError& e) {
+      host::abort_batch();
+      std::string problem = "creating target " + tc.target + " failed: " + e.what();
+      if (retry_transient(e, attempt, problem)) continue;
+      fail(problem);
+    }
+  }
+  if (created) {
+    std::string what;
+    for (const host::AddedColumn& c : columns) what += (what.empty() ? "" : ", ") + c.name + " " + c.type;
+    host::log(host::LogLevel::Log, "created target " + tc.target + " (" + what + ")");
   }
 }
 

@@ -42,6 +42,7 @@ class PipelineWorker {
   End consume();
   bool config_changed(End& end, bool force = false);
   void evolve_targets(const Batch& batch);
+  void create_target(int t, const Batch& batch);
   void start_batch(host::BatchLock lock = host::BatchLock::Shared, const Batch* batch = nullptr);
   int resolve_route(const std::string& source);
   void apply_batch(Batch& batch);
