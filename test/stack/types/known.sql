@@ -119,6 +119,10 @@ INSERT INTO known (config_re, tbl_re, col_re, id_re, expected, why) VALUES
 -- pipelines go on; its values are not applied, and cdc_sync counts them
 -- (table_stats.values_unmatched) and names the field (unmatched_fields; run.sh checks both).
 ('.', '^all_types$', '^added_c$', '^$', 'NULL', 'column added at the source only: not in the target'),
+-- With schema_changes 'evolve' (s_precise_adaptive), cdc_sync adds it at the first change that
+-- carries it: rows changed since (3, 4, 20, 21 and the later markers) have it; rows not changed
+-- since keep NULL, their MariaDB default is not backfilled.
+('^s_precise_adaptive$', '^all_types$', '^added_c$', '^(?!(3|4|20|21|100[2-9])$)', 'NULL', 'evolve: added by the first change that carries it, no backfill'),
 -- Then added to the target by hand (run.sh, phase 3): row 20, changed before the pipelines
 -- reloaded their configuration, arrives without it; rows changed after (4 and marker 1004) carry
 -- it; the others keep NULL, their MariaDB default or earlier value is not backfilled.
