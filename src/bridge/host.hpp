@@ -49,6 +49,11 @@ struct SyncTableConfig {
   // key_names: the sync table's key for it, empty for the first message key's fields.
   bool target_missing = false;
   std::vector<std::string> key_names;
+  // Per-table isolation (on_table_error): a table whose apply fails for a reason other than a bad
+  // message is parked (its messages kept in cdc_sync.parked) instead of stopping the pipeline.
+  bool park_on_error = true;
+  bool parked = false;
+  bool retry_requested = false;  // retry_table(): replay the parked messages, then apply live
 };
 
 // Special values of PipelineConfig::start_position.
@@ -120,6 +125,19 @@ struct DeadLetter {
   std::string error;
 };
 
+// A message of a parked table, kept raw (cdc_sync.parked).
+struct ParkedMessage {
+  int64_t id = 0;  // when read back
+  int sync_table_id = 0;
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  bool key_null = true;
+  std::string value;
+  bool value_null = true;
+};
+
 struct TableProgress {
   int sync_table_id = 0;
   ApplyCounts counts;
@@ -135,6 +153,8 @@ struct BatchProgress {
   int64_t consumed = 0;
   int64_t skipped = 0;
   std::vector<DeadLetter> dead_letters;
+  std::vector<ParkedMessage> parked;                  // messages of parked tables
+  std::vector<std::pair<int, std::string>> parking;  // tables parked by this batch: id, reason
 };
 
 // Live, non-durable state shown in cdc_sync.status.
@@ -201,6 +221,14 @@ void add_columns(int table, const std::vector<AddedColumn>& columns);
 // records it in cdc_sync.schema_history and in the sync table. False when it exists by now (another
 // worker of the pipeline created it).
 bool create_target(int table, const std::vector<AddedColumn>& columns, const std::vector<std::string>& key);
+// Inside begin_batch(): up to `limit` parked messages of a sync table after id `after`, in order.
+std::vector<ParkedMessage> read_parked(int sync_table_id, int64_t after, int limit);
+// Inside begin_batch(): deletes the sync table's parked messages up to id `last` (replayed).
+void delete_parked(int sync_table_id, int64_t last);
+// Inside begin_batch(): the sync table is live again (and every worker reloads at commit).
+void unpark(int sync_table_id);
+// Its own transaction: a replay failed; the table stays parked with `reason`.
+void replay_failed(int sync_table_id, const std::string& reason);
 // Inside begin_batch(): locks the targets of these tables (indexes into PipelineConfig::tables)
 // for writing, and says whether DDL changed any target since load_config() read them (the batch
 // must then be rebuilt from the fresh columns: a column added to a target is filled at once).

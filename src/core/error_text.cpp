@@ -32,6 +32,19 @@ std::string describe_message(std::string_view topic, int32_t partition, int64_t 
 }
 
 std::string readable_apply_error(const std::string& error) {
+  // Context lines that quote cdc_sync's own statements (the MERGE into the target from the
+  // staging table a user's trigger ran under) say nothing the user can act on: dropped.
+  size_t ours = error.find("\nSQL statement \"");
+  if (ours != std::string::npos && error.find("cdc_sync_stage.", ours) != std::string::npos) {
+    size_t end = error.find('\n', ours + 1);
+    std::string shorter = error.substr(0, ours);
+    if (end != std::string::npos) {
+      shorter += error.substr(end);
+    } else if (!error.empty() && error.back() == ')') {
+      shorter += ')';
+    }
+    return readable_apply_error(shorter);
+  }
   size_t start = error.find(" (COPY ");
   if (start == std::string::npos) return error;
   size_t end = error.find(')', start);

@@ -17,7 +17,8 @@ std::string describe_message(std::string_view topic, int32_t partition, int64_t 
 
 // PostgreSQL's error text for a staged row, in the user's terms: the context of a COPY into the
 // staging table ("COPY p1_s2_w0, line 3, column qty: \"abc\"") becomes "column qty: \"abc\"": the
-// staging table and its line numbers mean nothing to the user; other texts are returned unchanged.
+// staging table and its line numbers mean nothing to the user; context lines quoting cdc_sync's own
+// statements on the staging table are dropped; other texts are returned unchanged.
 std::string readable_apply_error(const std::string& error);
 
 }  // namespace cdc

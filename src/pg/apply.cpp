@@ -613,6 +613,7 @@ void write_progress(const BatchProgress& p) {
                 {TEXTOID, d.key_null ? (Datum)0 : raw_as_text(d.key), d.key_null},
                 {TEXTOID, d.value_null ? (Datum)0 : raw_as_text(d.value), d.value_null},
                 text_arg(d.error.c_str())});
+    write_parked(p);
     uint64 updated = spi_exec(
         "UPDATE cdc_sync.pipeline_counters SET "
         "messages_consumed = messages_consumed + $2, messages_skipped = messages_skipped + $3, "

@@ -81,6 +81,22 @@ void read_state(const char* name, char** state, char** last_error) {
   SPI_finish();
 }
 
+// Parked sync tables of the pipeline: whether a retry_table() is still being replayed, and the
+// parked ones as "source (reason)" (palloc'd in the caller's context; NULL for none).
+bool replay_pending(const char* name, char** parked) {
+  MemoryContext outer = CurrentMemoryContext;
+  SPI_connect();
+  spi_exec("SELECT bool_or(retry_requested), "
+           "string_agg(format('%s (%s)', source, parked_reason), '; ' ORDER BY source) "
+           "FROM cdc_sync.sync_tables WHERE pipeline = $1 AND parked_at IS NOT NULL",
+           SPI_OK_SELECT, "reading parked tables", {text_arg(name)});
+  bool isnull;
+  bool pending = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+  *parked = value_in(outer, 0, 2);
+  SPI_finish();
+  return pending;
+}
+
 // Number of partitions whose stored next offset is below the given high-water mark.
 // (read_only = false: each call takes a fresh snapshot, so progress committed meanwhile is seen.)
 int64 partitions_behind(const char* name, Datum topics, Datum partitions, Datum highs) {
@@ -178,9 +194,15 @@ Datum cdc_sync_wait_for_catchup(PG_FUNCTION_ARGS) {
   });
 
   for (;;) {
+    char* parked = nullptr;
     if (config_in_effect(t.id, generation) &&
-        partitions_behind(name, topics_array, partitions_array, highs_array) == 0)
+        partitions_behind(name, topics_array, partitions_array, highs_array) == 0 && !replay_pending(name, &parked)) {
+      // A parked table never holds the wait: its changes are kept, and the caller is told.
+      if (parked)
+        ereport(NOTICE, (errmsg("pipeline \"%s\" caught up; parked tables: %s", name, parked),
+                         errhint("fix the cause, then call cdc_sync.retry_table(pipeline, source)")));
       PG_RETURN_BOOL(true);
+    }
     char *state, *last_error;
     read_state(name, &state, &last_error);
     if (strcmp(state, "failed") == 0)

@@ -120,7 +120,8 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       "SELECT s.id, s.source, coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid, c.oid IS NOT NULL, "
       "array_to_string(s.primary_key, E'\\n'), "
       "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', ''), "
-      "coalesce(s.options->>'schema_changes', 'evolve'), s.target_name "
+      "coalesce(s.options->>'schema_changes', 'evolve'), s.target_name, "
+      "coalesce(s.options->>'on_table_error', 'park') = 'park', s.parked_at IS NOT NULL, s.retry_requested "
       "FROM cdc_sync.sync_tables s "
       "LEFT JOIN pg_catalog.pg_class c ON c.oid = coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid "
       "WHERE s.pipeline = $1 ORDER BY s.id",
@@ -145,6 +146,9 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     tc.schema_changes = strcmp(changes, "ignore") == 0 ? host::SchemaChanges::Ignore
                         : strcmp(changes, "fail") == 0 ? host::SchemaChanges::Fail
                                                        : host::SchemaChanges::Evolve;
+    tc.park_on_error = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 10), "t") == 0;
+    tc.parked = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 11), "t") == 0;
+    tc.retry_requested = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 12), "t") == 0;
     if (never_created) {
       // auto_create: created by the first batch that has a change for it (create_target()).
       tc.target_missing = true;

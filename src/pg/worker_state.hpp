@@ -3,6 +3,8 @@
 
 #include "pg/pg.hpp"
 
+#include "bridge/host.hpp"
+
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +51,9 @@ void set_batch_open(bool open);
 // cleared when the configuration is loaded again.
 extern volatile bool targets_invalidated;
 void watch_targets();
+
+// Inside write_progress(): stores the batch's parked messages and the tables it parked.
+void write_parked(const host::BatchProgress& progress);
 
 // Drops all prepared statements and forgets staging tables (they are re-created on next use).
 void forget_apply_state();

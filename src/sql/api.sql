@@ -515,6 +515,12 @@ BEGIN
             IF jsonb_typeof(optv) <> 'boolean' THEN
                 RAISE EXCEPTION 'sync table option "auto_create" must be true or false' USING ERRCODE = 'invalid_parameter_value';
             END IF;
+        ELSIF opt = 'on_table_error' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' NOT IN ('park', 'fail') THEN
+                RAISE EXCEPTION 'sync table option "on_table_error" must be ''park'' or ''fail'''
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'park keeps the table''s changes aside and lets the other tables go on; fail stops the pipeline';
+            END IF;
         ELSIF opt = 'schema_changes' THEN
             IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' NOT IN ('evolve', 'ignore', 'fail') THEN
                 RAISE EXCEPTION 'sync table option "schema_changes" must be ''evolve'', ''ignore'' or ''fail'''
@@ -524,7 +530,7 @@ BEGIN
             END IF;
         ELSE
             RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
-                HINT = 'valid options: append, auto_create, op_field, schema_changes';
+                HINT = 'valid options: append, auto_create, on_table_error, op_field, schema_changes';
         END IF;
     END LOOP;
     append := coalesce((p_options->>'append')::boolean, false);
@@ -619,6 +625,25 @@ BEGIN
     PERFORM cdc_sync._notify();
 END $$;
 
+CREATE FUNCTION cdc_sync._retry_table(caller oid, caller_path text, p_pipeline text, p_source text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_pipeline);
+    s cdc_sync.sync_tables;
+BEGIN
+    SELECT * INTO s FROM cdc_sync.sync_tables WHERE pipeline = p_pipeline AND source = p_source;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pipeline "%" has no sync table for source "%"', p_pipeline, p_source
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF s.parked_at IS NULL THEN
+        RAISE NOTICE 'sync table "%" of pipeline "%" is not parked', p_source, p_pipeline;
+        RETURN;
+    END IF;
+    UPDATE cdc_sync.sync_tables SET retry_requested = true WHERE id = s.id;
+    PERFORM cdc_sync._notify();
+END $$;
+
 CREATE FUNCTION cdc_sync._reset_offsets(caller oid, caller_path text, p_pipeline text, p_position text)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -636,6 +661,7 @@ END $$;
 REVOKE ALL ON FUNCTION cdc_sync._create_pipeline, cdc_sync._alter_pipeline, cdc_sync._drop_pipeline,
     cdc_sync._start_pipeline, cdc_sync._stop_pipeline, cdc_sync._add_sync_table,
     cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for, cdc_sync._add_missing_target,
+    cdc_sync._retry_table,
     cdc_sync._drop_stage_tables, cdc_sync._validate_topics, cdc_sync._validate_pipeline_options, cdc_sync._validate_kafka_options,
     cdc_sync._check_kafka_property, cdc_sync._warn_if_not_running_here FROM PUBLIC;
 
@@ -656,6 +682,10 @@ CREATE FUNCTION cdc_sync.add_sync_table(pipeline text, source text, target text,
                                         primary_key text[] DEFAULT NULL, options jsonb DEFAULT '{}')
 RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
 CREATE FUNCTION cdc_sync.remove_sync_table(pipeline text, source text)
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+-- Replays a parked table's kept changes in order, then applies it live again (by a worker, soon
+-- after the call commits; wait_for_catchup() waits for it).
+CREATE FUNCTION cdc_sync.retry_table(pipeline text, source text)
 RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
 CREATE FUNCTION cdc_sync.reset_offsets(pipeline text, "position" text)
 RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;

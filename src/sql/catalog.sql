@@ -34,6 +34,11 @@ CREATE TABLE cdc_sync.sync_tables (
     primary_key text[] NOT NULL, -- '{}' with a missing target: the first message key's fields
     options     jsonb NOT NULL DEFAULT '{}',
     created_at  timestamptz NOT NULL DEFAULT now(),
+    -- Parked (on_table_error 'park'): the table's changes go to cdc_sync.parked since then, for
+    -- this reason; retry_table() sets retry_requested and a worker replays them.
+    parked_at   timestamptz,
+    parked_reason text,
+    retry_requested boolean NOT NULL DEFAULT false,
     UNIQUE (pipeline, source)
 );
 
@@ -82,6 +87,20 @@ CREATE TABLE cdc_sync.dead_letters (
 );
 CREATE INDEX ON cdc_sync.dead_letters (pipeline, created_at);
 
+-- The messages of a parked sync table, raw and in the order they came, until retry_table() replays
+-- them (and deletes them in the transaction that applies them).
+CREATE TABLE cdc_sync.parked (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sync_table  integer NOT NULL REFERENCES cdc_sync.sync_tables(id) ON DELETE CASCADE,
+    topic       text NOT NULL,
+    partition   integer NOT NULL,
+    "offset"    bigint NOT NULL,
+    key         bytea,
+    value       bytea,
+    parked_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON cdc_sync.parked (sync_table, id);
+
 -- Every change a pipeline made to a target's definition (schema_changes 'evolve'), with the
 -- message that brought it.
 CREATE TABLE cdc_sync.schema_history (
@@ -110,6 +129,7 @@ ALTER TABLE cdc_sync.pipeline_counters ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdc_sync.sync_table_counters ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdc_sync.dead_letters ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdc_sync.schema_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.parked ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY own_pipelines ON cdc_sync.pipelines
     USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
@@ -125,10 +145,14 @@ CREATE POLICY own_pipelines ON cdc_sync.dead_letters
     USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
 CREATE POLICY own_pipelines ON cdc_sync.schema_history
     USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
+CREATE POLICY own_pipelines ON cdc_sync.parked
+    USING (sync_table IN (SELECT id FROM cdc_sync.sync_tables));
 
 GRANT SELECT ON cdc_sync.pipelines, cdc_sync.sync_tables, cdc_sync.offsets,
     cdc_sync.pipeline_counters, cdc_sync.sync_table_counters, cdc_sync.dead_letters,
-    cdc_sync.schema_history TO PUBLIC;
+    cdc_sync.schema_history, cdc_sync.parked TO PUBLIC;
+-- A parked message that cannot be applied (a bad one) is the owner's to remove before a retry.
+GRANT DELETE ON cdc_sync.parked TO PUBLIC;
 -- Dead letters are the owner's to clear once handled.
 GRANT DELETE ON cdc_sync.dead_letters TO PUBLIC;
 

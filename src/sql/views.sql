@@ -19,7 +19,9 @@ SELECT p.name AS pipeline,
        w.lag_messages,
        c.batches,
        c.last_batch_at,
-       p.state_changed_at
+       p.state_changed_at,
+       ARRAY(SELECT s.source FROM cdc_sync.sync_tables s
+             WHERE s.pipeline = p.name AND s.parked_at IS NOT NULL ORDER BY s.source) AS parked_tables
 FROM cdc_sync.pipelines p
 LEFT JOIN cdc_sync.pipeline_counters c ON c.pipeline = p.name
 LEFT JOIN (SELECT s.pipeline,
@@ -43,7 +45,10 @@ SELECT s.pipeline,
        k.truncates,
        k.values_unmatched,
        k.unmatched_fields,
-       k.last_applied_at
+       k.last_applied_at,
+       s.parked_at,
+       s.parked_reason,
+       (SELECT count(*) FROM cdc_sync.parked m WHERE m.sync_table = s.id) AS parked_messages
 FROM cdc_sync.sync_tables s
 JOIN cdc_sync.pipelines p ON p.name = s.pipeline
 JOIN cdc_sync.sync_table_counters k ON k.sync_table = s.id

@@ -74,6 +74,7 @@ void Batch::clear() {
   messages.clear();
   state.clear();
   for (TableBatch& t : tables) t.clear();
+  for (std::vector<uint32_t>& m : table_messages) m.clear();
   next.clear();
   progress = host::BatchProgress();
   failure.clear();
@@ -206,6 +207,7 @@ std::unique_ptr<Batch> Fetcher::fresh_batch() {
   }
   auto b = std::make_unique<Batch>();
   for (const TableShape& s : shapes_) b->tables.emplace_back(s);
+  b->table_messages.resize(shapes_.size());
   return b;
 }
 
@@ -367,6 +369,8 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
   }
   for (size_t c = 0; c < count; c++) {
     if (routed_[c] < 0) continue;
+    std::vector<uint32_t>& mine = batch.table_messages[routed_[c]];
+    if (mine.empty() || mine.back() != index) mine.push_back((uint32_t)index);
     TableBatch& table = batch.tables[routed_[c]];
     table.at_message((uint32_t)index);
     table.add(changes_[c], error);

@@ -32,6 +32,7 @@ struct Batch {
   kafka::MessageBatch messages;
   std::vector<uint8_t> state;            // per message: kApply, kSkipped, kDeadLetter
   std::vector<TableBatch> tables;        // one per sync table
+  std::vector<std::vector<uint32_t>> table_messages;  // per sync table: its messages' indexes, in order
   std::map<PartitionKey, int64_t> next;  // next offset per partition once this batch is applied
   host::BatchProgress progress;          // consumed, skipped, and dead letters found while decoding
   std::string failure;                   // set: the pipeline must fail (bad message under 'fail', partition error)

@@ -20,6 +20,7 @@ constexpr int64_t kPartitionCheckMs = 5000;
 constexpr int kPartitionCheckTimeoutMs = 2000;
 constexpr int kUnknownTopic = 3;  // RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
 constexpr int64_t kProblemForgetMs = 30000;
+}  // namespace
 
 // A data exception (22xxx) or integrity violation (23xxx): the message's fault, so it may become
 // a dead letter. Any other error (missing table, privileges, ...) is the environment's fault and
@@ -37,9 +38,6 @@ bool is_transient(const std::string& sqlstate) {
   return sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" || sqlstate == "57014" ||
          sqlstate.compare(0, 2, "53") == 0;
 }
-
-constexpr int kTransientRetries = 10;
-}  // namespace
 
 PipelineWorker::PipelineWorker() : id_(host::identity()) {}
 
@@ -318,6 +316,7 @@ PipelineWorker::End PipelineWorker::consume() {
     if (host::stop_requested()) return End::Stop;
     End end;
     if (config_changed(end)) return end;
+    replay_parked();
     if (fetcher_->take_relist_request()) next_partition_check_ms_ = 0;
     if (partitions_changed()) return End::Reload;
     fetcher_->clear_wakeup();
@@ -395,13 +394,17 @@ void PipelineWorker::apply_batch(Batch& batch) {
   for (const auto& [tp, next] : batch.next) progress.offsets.push_back({tp.first, tp.second, next});
   for (int attempt = 1;; attempt++) {
     progress.tables.clear();
+    int applying = -1;  // the table whose statements run (an error there may park it)
     try {
       start_batch(host::BatchLock::Shared, &batch);
+      park_messages(batch);
       for (size_t i = 0; i < batch.tables.size(); i++) {
-        if (batch.tables[i].empty()) continue;
+        if (batch.tables[i].empty() || cfg_.tables[i].parked) continue;
         host::TableProgress tp;
         tp.sync_table_id = cfg_.tables[i].id;
+        applying = (int)i;
         apply_table((int)i, batch.tables[i], tp.counts);
+        applying = -1;
         count_extras(batch.tables[i], tp);
         progress.tables.push_back(tp);
       }
@@ -412,7 +415,12 @@ void PipelineWorker::apply_batch(Batch& batch) {
     } catch (const host::HostError& e) {
       host::abort_batch();
       host::reset_apply_state();
-      std::string what = "applying " + std::to_string(batch.size()) + " messages failed: " + e.what();
+      std::string what = "applying " + std::to_string(batch.size()) + " messages failed: " + readable_apply_error(e.what());
+      if (applying >= 0 && parks(e, attempt, applying)) {
+        park_table(batch, applying, e.what());
+        attempt = 0;  // the batch again, without the parked table
+        continue;
+      }
       if (retry_transient(e, attempt, what)) continue;
       if (!is_data_error(e.sqlstate())) fail(what);
       host::log(host::LogLevel::Warning, what + (cfg_.dead_letter ? "; retrying message by message"
@@ -422,112 +430,6 @@ void PipelineWorker::apply_batch(Batch& batch) {
     }
   }
   finish_batch(batch);
-}
-
-// Schema evolution, before a batch is applied. A field without a column in its target adds the
-// column (schema_changes 'evolve': ADD COLUMN as the owner, in a transaction of its own, recorded
-// in cdc_sync.schema_history) or fails the pipeline ('fail'). The batch itself then finds its
-// target changed when it starts (start_batch) and is rebuilt from the stored offsets with the new
-// column, so no value of it is lost. A field seen only as null, with no declared type, waits for a
-// value that says what it is.
-void PipelineWorker::evolve_targets(const Batch& batch) {
-  const std::vector<kafka::Message>& all = batch.messages.messages();
-  for (size_t t = 0; t < batch.tables.size() && t < cfg_.tables.size(); t++) {
-    const host::SyncTableConfig& tc = cfg_.tables[t];
-    if (tc.target_missing) {
-      if (batch.tables[t].empty()) continue;
-      create_target((int)t, batch);
-      throw Restart{End::Reload};  // read the batch again, with the new table's columns
-    }
-    if (tc.schema_changes == host::SchemaChanges::Ignore) continue;
-    std::vector<host::AddedColumn> add;
-    for (const NewColumn& c : batch.tables[t].new_columns()) {
-      if (c.type.empty() || c.message >= all.size()) continue;
-      const kafka::Message& m = all[c.message];
-      if (tc.schema_changes == host::SchemaChanges::Fail)
-        fail("field \"" + c.name + "\" of the message at " + describe_message(m.topic, m.partition, m.offset, m.key, m.key_len) +
-             " has no column in target " + tc.target + " (sync table option schema_changes is 'fail'): add the column " +
-             "to the target, or set schema_changes to 'evolve' or 'ignore'");
-      add.push_back({c.name, c.type, false, std::string(m.topic), m.partition, m.offset});
-    }
-    // A wider type declared for a column the target has (a longer varchar, a wider decimal).
-    for (const NewColumn& c : batch.tables[t].wider_types()) {
-      if (c.message >= all.size() || tc.schema_changes != host::SchemaChanges::Evolve) continue;
-      const kafka::Message& m = all[c.message];
-      add.push_back({c.name, c.type, true, std::string(m.topic), m.partition, m.offset});
-    }
-    if (add.empty()) continue;
-    std::string what;
-    for (const host::AddedColumn& c : add)
-      what += (what.empty() ? "" : ", ") + c.name + (c.widen ? " widened to " : " ") + c.type;
-    for (int attempt = 1;; attempt++) {
-      try {
-        start_batch();
-        host::add_columns((int)t, add);
-        host::commit_batch();
-        break;
-      } catch (const host::HostError& e) {
-        host::abort_batch();
-        std::string problem = "changing " + tc.target + " (" + what + ") failed: " + e.what();
-        if (retry_transient(e, attempt, problem)) continue;
-        fail(problem + (e.sqlstate() == "42501" ? " (the pipeline owner must own the target to add columns; or set "
-                                                  "the sync table's schema_changes to 'ignore')"
-                                                : ""));
-      }
-    }
-    host::log(host::LogLevel::Log, "target " + tc.target + " follows its source: " + what);
-  }
-}
-
-// auto_create: creates the missing target of table `t` from what its first batch carries: the
-// fields in the order they came, with the types the messages declare (or their values say), and
-// the sync table's key, else the first message's key fields (Debezium's Kafka key, Canal's
-// pkNames). Under the pipeline's exclusive lock, so another worker of the pipeline cannot race it.
-void PipelineWorker::create_target(int t, const Batch& batch) {
-  const host::SyncTableConfig& tc = cfg_.tables[t];
-  const TableBatch& tb = batch.tables[t];
-  const std::vector<kafka::Message>& all = batch.messages.messages();
-  const std::vector<NewColumn>& fields = tb.new_columns();
-  std::string at = fields.empty() || fields[0].message >= all.size()
-                       ? std::string("its first change")
-                       : "the message at " + where(all[fields[0].message].topic, all[fields[0].message].partition,
-                                                   all[fields[0].message].offset);
-  std::vector<std::string> key;
-  if (!tc.append) key = !tc.key_names.empty() ? tc.key_names : tb.key_fields();
-  if (!tc.append && key.empty())
-    fail("cannot create target " + tc.target + " for source \"" + tc.source + "\": the sync table names no primary key " +
-         "and " + at + " carries none; pass primary_key to add_sync_table (or append)");
-  std::vector<host::AddedColumn> columns;
-  for (const NewColumn& c : fields) {
-    bool is_key = std::find(key.begin(), key.end(), c.name) != key.end();
-    if (c.type.empty() && !is_key) continue;  // only nulls so far: added once a value says what it is
-    if (c.type.empty())
-      fail("cannot create target " + tc.target + ": key column \"" + c.name + "\" has no type (" + at + ")");
-    const kafka::Message& m = all[std::min<size_t>(c.message, all.size() - 1)];
-    columns.push_back({c.name, c.type, false, std::string(m.topic), m.partition, m.offset});
-  }
-  for (const std::string& k : key)
-    if (std::none_of(columns.begin(), columns.end(), [&](const host::AddedColumn& c) { return c.name == k; }))
-      fail("cannot create target " + tc.target + ": key column \"" + k + "\" is not a field of " + at);
-  bool created = false;
-  for (int attempt = 1;; attempt++) {
-    try {
-      start_batch(host::BatchLock::Exclusive);
-      created = host::create_target(t, columns, key);
-      host::commit_batch();
-      break;
-    } catch (const host::HostError& e) {
-      host::abort_batch();
-      std::string problem = "creating target " + tc.target + " failed: " + e.what();
-      if (retry_transient(e, attempt, problem)) continue;
-      fail(problem);
-    }
-  }
-  if (created) {
-    std::string what;
-    for (const host::AddedColumn& c : columns) what += (what.empty() ? "" : ", ") + c.name + " " + c.type;
-    host::log(host::LogLevel::Log, "created target " + tc.target + " (" + what + ")");
-  }
 }
 
 // After a failed attempt: true when the error goes away by itself and attempts are left (it
@@ -572,6 +474,7 @@ void PipelineWorker::apply_each_message(Batch& batch) {
   size_t dead_before = progress.dead_letters.size();
   subtransactions_ = 0;
   start_batch(host::BatchLock::Shared, &batch);
+  park_messages(batch);
   // The whole batch just failed in the fast path: start with its halves.
   apply_range(batch, 0, n / 2, counts);
   apply_range(batch, n / 2, n, counts);
@@ -607,7 +510,7 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
     for (size_t c = 0; c < count; c++) {
       if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
       int t = resolve_route(std::string(source_of(changes[c], m.topic, cfg_.topic_sources)));
-      if (t >= 0) {
+      if (t >= 0 && !cfg_.tables[t].parked) {
         tables[t].add(changes[c], error);
         last_table = t;
       }

@@ -19,6 +19,16 @@ namespace cdc::worker {
 // Thrown to end the worker: the pipeline was marked failed, or a stop was requested mid-batch.
 struct EndWorker {};
 
+// A data exception (22xxx) or integrity violation (23xxx): the message's fault (a bad message).
+bool is_data_error(const std::string& sqlstate);
+// An error that goes away by itself (serialization, deadlock, lock timeout, cancel, resources).
+bool is_transient(const std::string& sqlstate);
+constexpr int kTransientRetries = 10;
+// Applies one sync table's part of a batch as the owner: its truncate first, then each group.
+void apply_table(int table, const TableBatch& rows, host::ApplyCounts& counts);
+// Adds what a table batch counted besides rows (truncates, unmatched fields) to `tp`.
+void count_extras(const TableBatch& table, host::TableProgress& tp);
+
 class PipelineWorker {
  public:
   PipelineWorker();
@@ -43,6 +53,12 @@ class PipelineWorker {
   bool config_changed(End& end, bool force = false);
   void evolve_targets(const Batch& batch);
   void create_target(int t, const Batch& batch);
+  // Per-table isolation (parking.cpp).
+  void park_messages(Batch& batch);
+  bool parks(const host::HostError& e, int attempt, int table);
+  void park_table(Batch& batch, int table, const std::string& reason);
+  void replay_parked();
+  bool replay_table(int table);
   void start_batch(host::BatchLock lock = host::BatchLock::Shared, const Batch* batch = nullptr);
   int resolve_route(const std::string& source);
   void apply_batch(Batch& batch);

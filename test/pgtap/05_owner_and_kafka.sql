@@ -1,7 +1,7 @@
 -- Changes are applied as the pipeline's owner, not as superuser; Kafka trouble is visible in
 -- status and retried, never a crash loop.
 \set ON_ERROR_STOP 1
-SELECT plan(9);
+SELECT plan(10);
 
 CREATE ROLE t05_owner LOGIN;
 GRANT USAGE ON SCHEMA cdc_sync TO t05_owner;
@@ -22,20 +22,29 @@ SELECT ok(cdc_sync.wait_for_catchup('t05', '60 s'), 'owner''s pipeline caught up
 RESET ROLE;
 SELECT is((SELECT applied_by FROM t05 WHERE id = 1), 't05_owner', 'rows are written as the pipeline owner');
 
--- the owner loses a privilege: the apply fails with a permission error instead of using superuser rights
+-- the owner loses a privilege: the apply fails with a permission error instead of using superuser
+-- rights, and the table is parked (on_table_error 'park', the default) naming the cause
+SET ROLE t05_owner;  -- (a second pipeline, for on_table_error 'fail' below, added while it may)
+SELECT cdc_sync.create_pipeline('t05f', :'brokers', ARRAY['t05'], 'debezium', '{"on_error": "dead_letter"}');
+SELECT cdc_sync.add_sync_table('t05f', 's.t', 't05', options => '{"on_table_error": "fail"}');
+RESET ROLE;
 ALTER TABLE t05 OWNER TO postgres;
 GRANT SELECT, INSERT ON t05 TO t05_owner;
 SELECT cdc_test.produce('t05', $$SELECT 0, NULL, cdc_test.dbz('u', '{"id": 1, "v": "b"}', '{"id": 1}')$$);
-SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t05', '60 s')$$, '%permission denied for table t05%',
-                   'no superuser fallback: missing UPDATE privilege fails the pipeline');
+SELECT ok(cdc_sync.wait_for_catchup('t05', '60 s'), 'the pipeline goes on');
+SELECT matches((SELECT parked_reason FROM cdc_sync.table_stats WHERE pipeline = 't05'), 'permission denied for table t05',
+               'no superuser fallback: missing UPDATE privilege parks the table, naming the cause');
 SELECT is((SELECT v FROM t05 WHERE id = 1), 'a', 'the update was not applied');
--- not the message's fault: even with on_error 'dead_letter' it stops instead of dead-lettering
-SELECT cdc_sync.alter_pipeline('t05', '{"on_error": "dead_letter"}');
-SELECT cdc_sync.start_pipeline('t05');
-SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t05', '60 s')$$, '%permission denied for table t05%',
-                   'a privilege error fails a dead_letter pipeline too');
-SELECT is((SELECT count(*) FROM cdc_sync.dead_letters WHERE pipeline = 't05'), 0::bigint,
+-- on_table_error 'fail' stops the pipeline; not the message's fault: even with on_error
+-- 'dead_letter' nothing is dead-lettered
+SET ROLE t05_owner;
+SELECT cdc_sync.start_pipeline('t05f');
+SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t05f', '60 s')$$, '%permission denied for table t05%',
+                   'on_table_error fail: a privilege error fails the pipeline, dead_letter or not');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM cdc_sync.dead_letters WHERE pipeline IN ('t05', 't05f')), 0::bigint,
           'no message was dead-lettered for an environment error');
+SELECT cdc_sync.drop_pipeline('t05f');
 
 -- brokers that do not answer: the pipeline keeps running, retries, and says why in status
 SELECT cdc_sync.create_pipeline('t05down', '127.0.0.1:1', ARRAY['t05']);

@@ -38,6 +38,12 @@ TEST(ReadableApplyError, CopyContextWithoutColumnIsDropped) {
             "extra data after last expected column");
 }
 
+TEST(ReadableApplyError, OurOwnStatementsLeaveTheContext) {
+  EXPECT_EQ(cdc::readable_apply_error("closed (PL/pgSQL function public.refuse() line 2 at RAISE\n"
+                                      "SQL statement \"MERGE INTO public.t t USING cdc_sync_stage.p1_s2_w0 s ON ...\")"),
+            "closed (PL/pgSQL function public.refuse() line 2 at RAISE)");
+}
+
 TEST(ReadableApplyError, OtherTextsUnchanged) {
   std::string e = R"(null value in column "qty" of relation "t" violates not-null constraint)";
   EXPECT_EQ(cdc::readable_apply_error(e), e);
