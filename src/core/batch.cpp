@@ -156,6 +156,12 @@ void TableBatch::note_wider_type(const std::string& column, const std::string& t
   wider_types_.push_back({column, type, message_});
 }
 
+void TableBatch::note_incompatible_type(const std::string& column, const std::string& type) {
+  for (const NewColumn& c : incompatible_types_)
+    if (c.name == column) return;
+  incompatible_types_.push_back({column, type, message_});
+}
+
 void TableBatch::note_unmatched(const FieldValue& value) {
   std::string_view field = value.name;
   unmatched_values_++;
@@ -410,6 +416,7 @@ void TableBatch::clear() {
   new_unmatched_.clear();
   new_columns_.clear();
   wider_types_.clear();
+  incompatible_types_.clear();
   key_fields_.clear();
   epoch_++;
   superseded_slots_.clear();

@@ -115,6 +115,9 @@ class TableBatch {
   // widest type declared), noted by the caller, once per column since clear().
   void note_wider_type(const std::string& column, const std::string& type);
   const std::vector<NewColumn>& wider_types() const { return wider_types_; }
+  // Columns whose source now declares a type the target's cannot hold (name, declared type).
+  void note_incompatible_type(const std::string& column, const std::string& type);
+  const std::vector<NewColumn>& incompatible_types() const { return incompatible_types_; }
   // The key fields of the first change collected (its Kafka key's, or what the caller sets), for
   // a target to be created.
   const std::vector<std::string>& key_fields() const { return key_fields_; }
@@ -174,6 +177,7 @@ class TableBatch {
   std::vector<std::string> new_unmatched_;
   std::vector<NewColumn> new_columns_;
   std::vector<NewColumn> wider_types_;
+  std::vector<NewColumn> incompatible_types_;
   std::vector<std::string> key_fields_;
   uint32_t message_ = 0;
   std::vector<std::string_view> superseded_slots_;  // superseded_ rows of ncols_ values each

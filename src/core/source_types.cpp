@@ -212,6 +212,8 @@ int integer_rank(const std::string& base) {
 TypeChange compare_types(std::string_view from, std::string_view to) {
   Spelling f = spell(from), t = spell(to);
   if (f.base == t.base && f.a == t.a && f.b == t.b && f.suffix == t.suffix) return TypeChange::Same;
+  // text (and unbounded varchar) holds the text form of every value.
+  if (t.base == "text" || (t.base == "character varying" && t.a < 0)) return TypeChange::Widen;
   // Integers: a wider integer, or a numeric with room for every value.
   if (integer_rank(f.base) > 0) {
     if (integer_rank(t.base) >= integer_rank(f.base)) return TypeChange::Widen;

@@ -93,6 +93,7 @@ Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
     missing_.push_back(t.target_missing);
   }
   declared_.assign(config.tables.size(), 0);
+  last_declared_.resize(config.tables.size());
   // New columns' types as the messages declare them (asked only for fields without a column).
   Decoder* decoder = decoder_.get();
   for (TableShape& s : shapes_)
@@ -385,7 +386,9 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
 
 // Schema evolution: when the column types a message declares change (a new Debezium schema, another
 // Canal mysqlType), notes the target columns whose declared type is now wider than the target's
-// (a longer varchar, a wider decimal). Runs once per distinct declaration and table.
+// (a longer varchar, a wider decimal), and those whose declared type the target's cannot hold (a
+// source column that became text while the target's is an integer). Runs once per distinct
+// declaration and table.
 void Fetcher::check_declared_types(Batch& batch, int table) {
   if (!shapes_[table].collect_new_columns) return;
   uint64_t id = decoder_->declared_types_id();
@@ -394,8 +397,19 @@ void Fetcher::check_declared_types(Batch& batch, int table) {
   const std::vector<std::string>& columns = shapes_[table].columns;
   for (size_t c = 0; c < columns.size() && c < target_types_[table].size(); c++) {
     std::string declared = decoder_->declared_type(columns[c]);
-    if (!declared.empty() && compare_types(target_types_[table][c], declared) == TypeChange::Widen)
+    if (declared.empty()) continue;
+    std::string& before = last_declared_[table][columns[c]];
+    bool changed = !before.empty() && before != declared;
+    before = declared;
+    const std::string& target = target_types_[table][c];
+    if (compare_types(target, declared) == TypeChange::Widen) {
       batch.tables[table].note_wider_type(columns[c], declared);
+    } else if (changed && compare_types(declared, target) == TypeChange::Incompatible) {
+      // The source column changed to a type whose values the target's may not hold (parks the
+      // table). Only a change counts: a target may well differ from its source by design
+      // (tinyint(1) into boolean, BIT into numeric), and then values are converted.
+      batch.tables[table].note_incompatible_type(columns[c], declared);
+    }
   }
 }
 

@@ -126,6 +126,7 @@ class Fetcher {
   std::vector<std::vector<std::string>> target_types_;  // format_type() of each target column
   std::vector<uint64_t> declared_;                      // per table: the declared types last checked
   std::vector<bool> missing_;                           // per table: an auto_create target to create
+  std::vector<std::map<std::string, std::string>> last_declared_;  // per table: column -> declared type
   std::map<std::string, std::string> topic_sources_;
   bool apply_truncate_ = true;
   std::vector<DecodedChange> changes_;

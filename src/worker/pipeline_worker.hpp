@@ -51,7 +51,7 @@ class PipelineWorker {
   void assign(const std::vector<kafka::TopicPartition>& all);
   End consume();
   bool config_changed(End& end, bool force = false);
-  void evolve_targets(const Batch& batch);
+  void evolve_targets(Batch& batch);
   void create_target(int t, const Batch& batch);
   // Per-table isolation (parking.cpp).
   void park_messages(Batch& batch);

@@ -14,7 +14,7 @@ namespace cdc::worker {
 // target changed when it starts (start_batch) and is rebuilt from the stored offsets with the new
 // column, so no value of it is lost. A field seen only as null, with no declared type, waits for a
 // value that says what it is.
-void PipelineWorker::evolve_targets(const Batch& batch) {
+void PipelineWorker::evolve_targets(Batch& batch) {
   const std::vector<kafka::Message>& all = batch.messages.messages();
   for (size_t t = 0; t < batch.tables.size() && t < cfg_.tables.size(); t++) {
     const host::SyncTableConfig& tc = cfg_.tables[t];
@@ -25,6 +25,20 @@ void PipelineWorker::evolve_targets(const Batch& batch) {
       throw Restart{End::Reload};  // read the batch again, with the new table's columns
     }
     if (tc.schema_changes == host::SchemaChanges::Ignore) continue;
+    // A declared type the target column cannot hold: nothing is altered (that could lose values);
+    // the table is parked (or the pipeline stops) until the user changes the column.
+    if (!batch.tables[t].incompatible_types().empty()) {
+      const NewColumn& c = batch.tables[t].incompatible_types()[0];
+      std::string current;
+      for (size_t i = 0; i < tc.columns.size() && i < tc.column_types.size(); i++)
+        if (tc.columns[i] == c.name) current = tc.column_types[i];
+      std::string reason = "the source now declares column \"" + c.name + "\" as " + c.type + ", which " + tc.target +
+                           "'s column (" + current + ") cannot hold: change the target column (ALTER TABLE " +
+                           tc.target + " ALTER COLUMN ... TYPE ...), then call cdc_sync.retry_table()";
+      if (!tc.park_on_error || tc.schema_changes == host::SchemaChanges::Fail) fail(reason);
+      park_table(batch, (int)t, reason);
+      continue;
+    }
     std::vector<host::AddedColumn> add;
     for (const NewColumn& c : batch.tables[t].new_columns()) {
       if (c.type.empty() || c.message >= all.size()) continue;

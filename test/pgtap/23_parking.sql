@@ -2,7 +2,7 @@
 -- not a bad message, the table's fault) is parked; the other tables go on, offsets advance, its
 -- changes are kept in order, and retry_table() replays them once the cause is fixed.
 \set ON_ERROR_STOP 1
-SELECT plan(19);
+SELECT plan(24);
 
 CREATE TABLE t23_a (id int PRIMARY KEY, v text);
 CREATE TABLE t23_b (id int PRIMARY KEY, v text);
@@ -61,6 +61,29 @@ SELECT cdc_test.produce('t23', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 6, "v
 SELECT ok(cdc_sync.wait_for_catchup('t23', '60 s'), 'caught up live');
 SELECT is((SELECT v FROM t23_b WHERE id = 6), 'live', 'later changes are applied live');
 
+-- A column whose source now declares a type the target's cannot hold (Canal: int became
+-- varchar(10)): nothing is altered, the table is parked naming the column; once the user changes
+-- it, retry_table() applies what was kept.
+CREATE TABLE t23_c (id int PRIMARY KEY, qty int);
+SELECT cdc_test.create_topic('t23c', 1);
+SELECT cdc_sync.create_pipeline('t23c', cdc_test.brokers(), ARRAY['t23c'], 'canal');
+SELECT cdc_sync.add_sync_table('t23c', 'shop.c', 't23_c');
+SELECT cdc_test.produce('t23c', $$VALUES
+  (0, NULL::text, '{"data":[{"id":"1","qty":"1"}],"database":"shop","table":"c","isDdl":false,"pkNames":["id"],"type":"INSERT","mysqlType":{"id":"int","qty":"int"}}'),
+  (0, NULL, '{"data":[{"id":"2","qty":"ten"}],"database":"shop","table":"c","isDdl":false,"pkNames":["id"],"type":"INSERT","mysqlType":{"id":"int","qty":"varchar(10)"}}')$$);
+SELECT cdc_sync.start_pipeline('t23c');
+SELECT ok(cdc_sync.wait_for_catchup('t23c', '60 s'), 'incompatible type: caught up');
+SELECT matches((SELECT parked_reason FROM cdc_sync.table_stats WHERE pipeline = 't23c'),
+               'the source now declares column "qty" as character varying\(10\), which public.t23_c''s column \(integer\) cannot hold',
+               'parked, naming the column, both types and what to do');
+SELECT is((SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 't23_c'::regclass AND attname = 'qty'),
+          'integer', 'the target column is not altered');
+ALTER TABLE t23_c ALTER COLUMN qty TYPE varchar(10);
+SELECT cdc_sync.retry_table('t23c', 'shop.c');
+SELECT ok(cdc_sync.wait_for_catchup('t23c', '60 s'), 'retried');
+SELECT results_eq('SELECT id, qty FROM t23_c ORDER BY id', $$VALUES (1, '1'::varchar), (2, 'ten')$$,
+                  'after the user changed the column, the kept change is applied');
+
 -- on_table_error 'fail': the same refusal stops the pipeline.
 CREATE TABLE t23_f (id int PRIMARY KEY, v text);
 CREATE TRIGGER t23_refuse BEFORE INSERT OR UPDATE ON t23_f FOR EACH ROW EXECUTE FUNCTION t23_refuse();
@@ -70,5 +93,5 @@ SELECT cdc_sync.start_pipeline('t23f');
 SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t23f', '60 s')$$, '%t23_b is closed for maintenance%',
                    'on_table_error fail: the pipeline stops');
 
-SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t23', 't23f']) p;
+SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t23', 't23f', 't23c']) p;
 SELECT * FROM finish();
