@@ -212,8 +212,6 @@ int integer_rank(const std::string& base) {
 TypeChange compare_types(std::string_view from, std::string_view to) {
   Spelling f = spell(from), t = spell(to);
   if (f.base == t.base && f.a == t.a && f.b == t.b && f.suffix == t.suffix) return TypeChange::Same;
-  // text (and unbounded varchar) holds the text form of every value.
-  if (t.base == "text" || (t.base == "character varying" && t.a < 0)) return TypeChange::Widen;
   // Integers: a wider integer, or a numeric with room for every value.
   if (integer_rank(f.base) > 0) {
     if (integer_rank(t.base) >= integer_rank(f.base)) return TypeChange::Widen;
@@ -237,6 +235,13 @@ TypeChange compare_types(std::string_view from, std::string_view to) {
     return (t.a < 0 ? 6 : t.a) >= (f.a < 0 ? 6 : f.a) ? TypeChange::Widen : TypeChange::Incompatible;
   if (f.base == "bit" && t.base == "bit varying" && (t.a < 0 || t.a >= f.a)) return TypeChange::Widen;
   return TypeChange::Incompatible;
+}
+
+bool column_holds(std::string_view column, std::string_view values) {
+  if (compare_types(values, column) != TypeChange::Incompatible) return true;
+  // text (and unbounded varchar) holds the text form of every value.
+  Spelling c = spell(column);
+  return c.base == "text" || (c.base == "character varying" && c.a < 0);
 }
 
 }  // namespace cdc

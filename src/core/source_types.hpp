@@ -41,4 +41,8 @@ enum class TypeChange {
 };
 TypeChange compare_types(std::string_view from, std::string_view to);
 
+// Whether a column of type `column` holds every value of type `values` as it is: the same type, a
+// wider one, or text. (Widening a column follows compare_types() only: never to text.)
+bool column_holds(std::string_view column, std::string_view values);
+
 }  // namespace cdc

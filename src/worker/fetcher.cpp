@@ -404,7 +404,7 @@ void Fetcher::check_declared_types(Batch& batch, int table) {
     const std::string& target = target_types_[table][c];
     if (compare_types(target, declared) == TypeChange::Widen) {
       batch.tables[table].note_wider_type(columns[c], declared);
-    } else if (changed && compare_types(declared, target) == TypeChange::Incompatible) {
+    } else if (changed && !column_holds(target, declared)) {
       // The source column changed to a type whose values the target's may not hold (parks the
       // table). Only a change counts: a target may well differ from its source by design
       // (tinyint(1) into boolean, BIT into numeric), and then values are converted.

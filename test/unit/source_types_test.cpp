@@ -108,14 +108,22 @@ TEST(CompareTypes, Widenings) {
   EXPECT_EQ(compare_types("numeric(10,2)", "numeric"), TypeChange::Widen);
   EXPECT_EQ(compare_types("real", "double precision"), TypeChange::Widen);
   EXPECT_EQ(compare_types("timestamp(0) without time zone", "timestamp(6) without time zone"), TypeChange::Widen);
-  EXPECT_EQ(compare_types("integer", "text"), TypeChange::Widen);  // text holds every value's text form
-  EXPECT_EQ(compare_types("numeric(10,2)", "character varying"), TypeChange::Widen);
+}
+
+TEST(ColumnHolds, SameWiderOrText) {
+  EXPECT_TRUE(column_holds("bigint", "integer"));
+  EXPECT_TRUE(column_holds("integer", "integer"));
+  EXPECT_TRUE(column_holds("text", "integer"));  // text holds every value's text form...
+  EXPECT_TRUE(column_holds("character varying", "numeric(10,2)"));
+  EXPECT_EQ(compare_types("jsonb", "text"), TypeChange::Incompatible);  // ...but nothing is widened to text
+  EXPECT_FALSE(column_holds("integer", "character varying(10)"));
+  EXPECT_FALSE(column_holds("character varying(5)", "character varying(10)"));
 }
 
 TEST(CompareTypes, NarrowingsAndOtherKindsAreIncompatible) {
   EXPECT_EQ(compare_types("character varying(20)", "character varying(10)"), TypeChange::Incompatible);
   EXPECT_EQ(compare_types("text", "integer"), TypeChange::Incompatible);
-  EXPECT_EQ(compare_types("integer", "character varying(5)"), TypeChange::Incompatible);
+
   EXPECT_EQ(compare_types("bigint", "integer"), TypeChange::Incompatible);
   EXPECT_EQ(compare_types("bigint", "numeric(10,0)"), TypeChange::Incompatible);
   EXPECT_EQ(compare_types("numeric(10,2)", "numeric(10,3)"), TypeChange::Incompatible);
