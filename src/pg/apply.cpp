@@ -422,14 +422,18 @@ void truncate_target(int table) {
   });
 }
 
-void add_columns(int table, const std::vector<AddedColumn>& columns) {
-  TableMeta& t = worker.tables[table];
-  // The types come from source_types.cpp's fixed vocabulary; checked anyway, as they go into SQL.
+// The types come from source_types.cpp's fixed vocabulary; checked anyway, as they go into DDL.
+static void check_type_spellings(const std::vector<AddedColumn>& columns) {
   for (const AddedColumn& c : columns)
     for (char ch : c.type)
       if (!(std::islower((unsigned char)ch) || std::isdigit((unsigned char)ch) || ch == ' ' || ch == '(' ||
             ch == ')' || ch == ','))
-        throw HostError("unexpected column type \"" + c.type + "\" for new column \"" + c.name + "\"", "XX000");
+        throw HostError("unexpected column type \"" + c.type + "\" for column \"" + c.name + "\"", "XX000");
+}
+
+void add_columns(int table, const std::vector<AddedColumn>& columns) {
+  TableMeta& t = worker.tables[table];
+  check_type_spellings(columns);
   const std::string source = t.source;
   guard([&]() {
     for (const AddedColumn& c : columns) {
@@ -450,11 +454,7 @@ void add_columns(int table, const std::vector<AddedColumn>& columns) {
 
 bool create_target(int table, const std::vector<AddedColumn>& columns, const std::vector<std::string>& key) {
   TableMeta& t = worker.tables[table];
-  for (const AddedColumn& c : columns)
-    for (char ch : c.type)
-      if (!(std::islower((unsigned char)ch) || std::isdigit((unsigned char)ch) || ch == ' ' || ch == '(' ||
-            ch == ')' || ch == ','))
-        throw HostError("unexpected column type \"" + c.type + "\" for column \"" + c.name + "\"", "XX000");
+  check_type_spellings(columns);
   bool created = false;
   const AddedColumn* first = columns.empty() ? nullptr : &columns[0];
   guard([&]() {
