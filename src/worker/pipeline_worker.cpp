@@ -446,6 +446,7 @@ bool PipelineWorker::retry_transient(const host::HostError& e, int attempt, cons
 void PipelineWorker::apply_one_by_one(Batch& batch) {
   const size_t fetch_dead_letters = batch.progress.dead_letters.size();  // found while decoding
   for (int attempt = 1;; attempt++) {
+    slow_applying_ = -1;
     try {
       apply_each_message(batch);
       return;
@@ -453,7 +454,14 @@ void PipelineWorker::apply_one_by_one(Batch& batch) {
       host::abort_batch();
       host::reset_apply_state();
       batch.progress.dead_letters.resize(fetch_dead_letters);  // this attempt's were rolled back
-      std::string what = std::string("applying messages one by one failed: ") + e.what();
+      std::string what = std::string("applying messages one by one failed: ") + readable_apply_error(e.what());
+      // A table's own failure met here (the fast path stopped at another table's bad message):
+      // park it as the fast path would, and go through the batch again without it.
+      if (slow_applying_ >= 0 && parks(e, attempt, slow_applying_)) {
+        park_table(batch, slow_applying_, e.what());
+        attempt = 0;
+        continue;
+      }
       if (retry_transient(e, attempt, what)) continue;
       fail(what);
     }
@@ -523,8 +531,12 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
   host::begin_subtransaction();
   try {
     std::vector<host::ApplyCounts> range_counts(tables.size());
-    for (size_t t = 0; t < tables.size(); t++)
-      if (!tables[t].empty()) apply_table((int)t, tables[t], range_counts[t]);
+    for (size_t t = 0; t < tables.size(); t++) {
+      if (tables[t].empty()) continue;
+      slow_applying_ = (int)t;
+      apply_table((int)t, tables[t], range_counts[t]);
+    }
+    slow_applying_ = -1;
     host::commit_subtransaction();
     for (size_t t = 0; t < tables.size(); t++) {
       counts[t].counts.inserted += range_counts[t].inserted;
@@ -537,11 +549,12 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
     host::rollback_subtransaction();
     host::reset_apply_state();
     const kafka::Message& m = all[last];
-    if (!is_data_error(e.sqlstate())) {
+    if (!is_data_error(e.sqlstate())) {  // slow_applying_ still names the table that failed
       std::string at = applicable == 1 ? "message at " + where(m.topic, m.partition, m.offset)
                                        : std::to_string(applicable) + " messages up to " + where(m.topic, m.partition, m.offset);
       throw host::HostError(at + ": " + e.what(), e.sqlstate());
     }
+    slow_applying_ = -1;  // a bad message, handled here: no table is at fault
     if (applicable == 1) {
       // Named in the user's terms: the message (topic, partition, offset, key), the target and
       // the column, not the staging table's COPY line.

@@ -84,6 +84,7 @@ class PipelineWorker {
   std::unordered_map<std::string, int> routes_;
   int64_t next_partition_check_ms_ = 0;
   size_t subtransactions_ = 0;  // of the current slow-path pass
+  int slow_applying_ = -1;      // the table whose statements the slow path runs (-1: none)
 
   std::string kafka_problem_;
   int64_t kafka_problem_ms_ = 0;

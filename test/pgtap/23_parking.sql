@@ -2,7 +2,7 @@
 -- not a bad message, the table's fault) is parked; the other tables go on, offsets advance, its
 -- changes are kept in order, and retry_table() replays them once the cause is fixed.
 \set ON_ERROR_STOP 1
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE TABLE t23_a (id int PRIMARY KEY, v text);
 CREATE TABLE t23_b (id int PRIMARY KEY, v text);
@@ -84,6 +84,27 @@ SELECT ok(cdc_sync.wait_for_catchup('t23c', '60 s'), 'retried');
 SELECT results_eq('SELECT id, qty FROM t23_c ORDER BY id', $$VALUES (1, '1'::varchar), (2, 'ten')$$,
                   'after the user changed the column, the kept change is applied');
 
+-- A bad message of one table and a refusing other table in the same batch: the bad message is
+-- handled by on_error (here a dead letter), the other table is parked, the rest applied.
+CREATE TABLE t23_ma (id int PRIMARY KEY, n int);
+CREATE TABLE t23_mb (id int PRIMARY KEY, v text);
+CREATE TRIGGER t23_refuse BEFORE INSERT OR UPDATE ON t23_mb FOR EACH ROW EXECUTE FUNCTION t23_refuse();
+SELECT cdc_test.create_topic('t23m', 1);
+SELECT cdc_test.produce('t23m', $$VALUES
+    (0, NULL::text, cdc_test.dbz('c', '{"id": 1, "n": 1}', NULL, 's', 'ma')),
+    (0, NULL, cdc_test.dbz('c', '{"id": 2, "n": "not a number"}', NULL, 's', 'ma')),
+    (0, NULL, cdc_test.dbz('c', '{"id": 1, "v": "b"}', NULL, 's', 'mb')),
+    (0, NULL, cdc_test.dbz('c', '{"id": 3, "n": 3}', NULL, 's', 'ma'))$$);
+SELECT cdc_sync.create_pipeline('t23m', cdc_test.brokers(), ARRAY['t23m'], 'debezium', '{"on_error": "dead_letter"}');
+SELECT cdc_sync.add_sync_table('t23m', 's.ma', 't23_ma');
+SELECT cdc_sync.add_sync_table('t23m', 's.mb', 't23_mb');
+SELECT cdc_sync.start_pipeline('t23m');
+SELECT ok(cdc_sync.wait_for_catchup('t23m', '60 s'), 'bad message and refusing table: caught up');
+SELECT results_eq($$SELECT (SELECT array_agg(id ORDER BY id) FROM t23_ma), (SELECT count(*) FROM cdc_sync.dead_letters WHERE pipeline = 't23m'),
+                           (SELECT parked_messages FROM cdc_sync.table_stats WHERE pipeline = 't23m' AND source = 's.mb')$$,
+                  $$VALUES (ARRAY[1, 3], 1::bigint, 1::bigint)$$,
+                  'the good rows applied, the bad message a dead letter, the refusing table parked with its message');
+
 -- on_table_error 'fail': the same refusal stops the pipeline.
 CREATE TABLE t23_f (id int PRIMARY KEY, v text);
 CREATE TRIGGER t23_refuse BEFORE INSERT OR UPDATE ON t23_f FOR EACH ROW EXECUTE FUNCTION t23_refuse();
@@ -93,5 +114,5 @@ SELECT cdc_sync.start_pipeline('t23f');
 SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t23f', '60 s')$$, '%t23_b is closed for maintenance%',
                    'on_table_error fail: the pipeline stops');
 
-SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t23', 't23f', 't23c']) p;
+SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t23', 't23f', 't23c', 't23m']) p;
 SELECT * FROM finish();
