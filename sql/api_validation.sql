@@ -75,6 +75,17 @@ SELECT cdc_sync.add_sync_table('p', 'db.items', 'items', NULL, '{"schema_changes
 -- an append table needs no key
 SELECT cdc_sync.add_sync_table('p', 'db.events', 'nokey', NULL, '{"append": true}');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'items');
+-- alter_sync_table: options merged into the current ones (null resets one), validated the same way
+SELECT cdc_sync.alter_sync_table('p', 'db.items', '{"schema_changes": "fail", "on_table_error": "fail"}');
+SELECT options FROM cdc_sync.sync_tables WHERE pipeline = 'p' AND source = 'db.items';
+SELECT cdc_sync.alter_sync_table('p', 'db.items', '{"schema_changes": null}');
+SELECT options FROM cdc_sync.sync_tables WHERE pipeline = 'p' AND source = 'db.items';
+SELECT cdc_sync.alter_sync_table('p', 'db.items', '{"bogus": 1}');
+SELECT cdc_sync.alter_sync_table('p', 'db.items', '{"schema_changes": "sometimes"}');
+SELECT cdc_sync.alter_sync_table('p', 'db.items', '{"append": true}');
+SELECT cdc_sync.alter_sync_table('p', 'db.items', '[]');
+SELECT cdc_sync.alter_sync_table('p', 'db.nothing', '{}');
+SELECT cdc_sync.alter_sync_table('nope', 'db.items', '{}');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'public.items');
 SELECT cdc_sync.add_sync_table('p', 'db\.nokey_[0-9]+', 'nokey', ARRAY['id'], '{"op_field": "op"}');
 -- key types: every type with a default equality, through binary coercion or a domain's base type

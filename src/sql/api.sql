@@ -414,6 +414,56 @@ BEGIN
     PERFORM cdc_sync._notify();
 END $$;
 
+-- Validates a sync table's options object; returns its "append".
+CREATE FUNCTION cdc_sync._validate_sync_table_options(p_options jsonb) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    opt text;
+    optv jsonb;
+    append boolean;
+BEGIN
+    IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR opt, optv IN SELECT * FROM jsonb_each(p_options) LOOP
+        IF opt = 'append' THEN
+            IF jsonb_typeof(optv) <> 'boolean' THEN
+                RAISE EXCEPTION 'sync table option "append" must be true or false' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSIF opt = 'op_field' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' = '' THEN
+                RAISE EXCEPTION 'sync table option "op_field" must be a field name' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSIF opt = 'auto_create' THEN
+            IF jsonb_typeof(optv) <> 'boolean' THEN
+                RAISE EXCEPTION 'sync table option "auto_create" must be true or false' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSIF opt = 'on_table_error' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' NOT IN ('park', 'fail') THEN
+                RAISE EXCEPTION 'sync table option "on_table_error" must be ''park'' or ''fail'''
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'park keeps the table''s changes aside and lets the other tables go on; fail stops the pipeline';
+            END IF;
+        ELSIF opt = 'schema_changes' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' NOT IN ('evolve', 'ignore', 'fail') THEN
+                RAISE EXCEPTION 'sync table option "schema_changes" must be ''evolve'', ''ignore'' or ''fail'''
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'evolve adds a source''s new columns to the target; ignore leaves them out (counted '
+                                 'in table_stats.values_unmatched); fail stops the pipeline';
+            END IF;
+        ELSE
+            RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'valid options: append, auto_create, on_table_error, op_field, schema_changes';
+        END IF;
+    END LOOP;
+    append := coalesce((p_options->>'append')::boolean, false);
+    IF append AND p_options ? 'op_field' THEN
+        RAISE EXCEPTION 'sync table options "append" and "op_field" exclude each other'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'an append table keeps every message; it deletes nothing';
+    END IF;
+    RETURN append;
+END $$;
+
 -- add_sync_table for a target that does not exist yet (auto_create): checks the name, the schema
 -- and the owner's right to create in it; the worker creates the table at the first change.
 CREATE FUNCTION cdc_sync._add_missing_target(p cdc_sync.pipelines, p_source text, p_target text, create_in name,
@@ -499,45 +549,7 @@ BEGIN
     IF p_target IS NULL THEN
         RAISE EXCEPTION 'target must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
-        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    FOR opt, optv IN SELECT * FROM jsonb_each(p_options) LOOP
-        IF opt = 'append' THEN
-            IF jsonb_typeof(optv) <> 'boolean' THEN
-                RAISE EXCEPTION 'sync table option "append" must be true or false' USING ERRCODE = 'invalid_parameter_value';
-            END IF;
-        ELSIF opt = 'op_field' THEN
-            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' = '' THEN
-                RAISE EXCEPTION 'sync table option "op_field" must be a field name' USING ERRCODE = 'invalid_parameter_value';
-            END IF;
-        ELSIF opt = 'auto_create' THEN
-            IF jsonb_typeof(optv) <> 'boolean' THEN
-                RAISE EXCEPTION 'sync table option "auto_create" must be true or false' USING ERRCODE = 'invalid_parameter_value';
-            END IF;
-        ELSIF opt = 'on_table_error' THEN
-            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' NOT IN ('park', 'fail') THEN
-                RAISE EXCEPTION 'sync table option "on_table_error" must be ''park'' or ''fail'''
-                    USING ERRCODE = 'invalid_parameter_value',
-                          HINT = 'park keeps the table''s changes aside and lets the other tables go on; fail stops the pipeline';
-            END IF;
-        ELSIF opt = 'schema_changes' THEN
-            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' NOT IN ('evolve', 'ignore', 'fail') THEN
-                RAISE EXCEPTION 'sync table option "schema_changes" must be ''evolve'', ''ignore'' or ''fail'''
-                    USING ERRCODE = 'invalid_parameter_value',
-                          HINT = 'evolve adds a source''s new columns to the target; ignore leaves them out (counted '
-                                 'in table_stats.values_unmatched); fail stops the pipeline';
-            END IF;
-        ELSE
-            RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
-                HINT = 'valid options: append, auto_create, on_table_error, op_field, schema_changes';
-        END IF;
-    END LOOP;
-    append := coalesce((p_options->>'append')::boolean, false);
-    IF append AND p_options ? 'op_field' THEN
-        RAISE EXCEPTION 'sync table options "append" and "op_field" exclude each other'
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'an append table keeps every message; it deletes nothing';
-    END IF;
+    append := cdc_sync._validate_sync_table_options(p_options);
     -- Resolve the target the way the caller would (and where the caller would create it).
     PERFORM set_config('search_path', caller_path, true);
     t := pg_catalog.to_regclass(p_target);
@@ -610,6 +622,33 @@ BEGIN
     PERFORM cdc_sync._notify();
 END $$;
 
+CREATE FUNCTION cdc_sync._alter_sync_table(caller oid, caller_path text, p_pipeline text, p_source text,
+                                           p_options jsonb)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_pipeline);
+    s cdc_sync.sync_tables;
+    merged jsonb;
+BEGIN
+    SELECT * INTO s FROM cdc_sync.sync_tables WHERE pipeline = p_pipeline AND source = p_source FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pipeline "%" has no sync table for source "%"', p_pipeline, p_source
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF p_options IS NULL OR jsonb_typeof(p_options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A key set to null goes back to its default.
+    merged := jsonb_strip_nulls(s.options || p_options);
+    IF (merged->'append') IS DISTINCT FROM (s.options->'append') THEN
+        RAISE EXCEPTION 'sync table option "append" cannot be changed' USING ERRCODE = 'feature_not_supported',
+            HINT = 'an append table has no key: remove the sync table and add it again';
+    END IF;
+    PERFORM cdc_sync._validate_sync_table_options(merged);
+    UPDATE cdc_sync.sync_tables SET options = merged WHERE id = s.id;
+    PERFORM cdc_sync._notify();
+END $$;
+
 CREATE FUNCTION cdc_sync._remove_sync_table(caller oid, caller_path text, p_pipeline text, p_source text)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -661,7 +700,7 @@ END $$;
 REVOKE ALL ON FUNCTION cdc_sync._create_pipeline, cdc_sync._alter_pipeline, cdc_sync._drop_pipeline,
     cdc_sync._start_pipeline, cdc_sync._stop_pipeline, cdc_sync._add_sync_table,
     cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for, cdc_sync._add_missing_target,
-    cdc_sync._retry_table,
+    cdc_sync._retry_table, cdc_sync._alter_sync_table, cdc_sync._validate_sync_table_options,
     cdc_sync._drop_stage_tables, cdc_sync._validate_topics, cdc_sync._validate_pipeline_options, cdc_sync._validate_kafka_options,
     cdc_sync._check_kafka_property, cdc_sync._warn_if_not_running_here FROM PUBLIC;
 
@@ -680,6 +719,10 @@ CREATE FUNCTION cdc_sync.stop_pipeline(name text)
 RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
 CREATE FUNCTION cdc_sync.add_sync_table(pipeline text, source text, target text,
                                         primary_key text[] DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
+-- Changes a sync table's options (merged into its current ones; a null value resets one). Running
+-- workers use them from their next batch on.
+CREATE FUNCTION cdc_sync.alter_sync_table(pipeline text, source text, options jsonb)
 RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;
 CREATE FUNCTION cdc_sync.remove_sync_table(pipeline text, source text)
 RETURNS void AS 'MODULE_PATHNAME', 'cdc_sync_api_dispatch' LANGUAGE C;

@@ -3,7 +3,7 @@
 -- Canal's mysqlType) or else the value's, records each in schema_history and applies their values
 -- from the first message on; 'ignore' counts them; 'fail' stops the pipeline naming the field.
 \set ON_ERROR_STOP 1
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE FUNCTION pg_temp.columns(t regclass) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
@@ -123,6 +123,11 @@ SELECT cdc_sync.start_pipeline('t21f');
 SELECT ok(cdc_sync.wait_for_catchup('t21i', '60 s'), 'ignore: caught up');
 SELECT is(pg_temp.columns('t21i') || ' | ' || (SELECT values_unmatched FROM cdc_sync.table_stats WHERE pipeline = 't21i'),
           'id integer, a text | 8', 'ignore: no column added, the values counted');
+-- alter_sync_table while running: the next batch evolves.
+SELECT cdc_sync.alter_sync_table('t21i', 's.t', '{"schema_changes": "evolve"}');
+SELECT cdc_test.produce('t21', $$SELECT 0, NULL, cdc_test.dbz('c', '{"id": 30, "late": "yes"}')$$);
+SELECT ok(cdc_sync.wait_for_catchup('t21i', '60 s'), 'altered to evolve: caught up');
+SELECT is((SELECT late FROM t21i WHERE id = 30), 'yes', 'alter_sync_table takes effect in the running pipeline');
 SELECT throws_like($$SELECT cdc_sync.wait_for_catchup('t21f', '60 s')$$,
                    '%field "f" of the message at t21[0]@0 has no column in target public.t21f (sync table option schema_changes is ''fail'')%',
                    'fail: the pipeline stops naming the field, the message and the target');
