@@ -45,10 +45,10 @@ struct SyncTableConfig {
   bool append = false;                // sync table option: every message is a new row
   std::string op_field;               // sync table option: field whose 'd'/'delete' means delete
   SchemaChanges schema_changes = SchemaChanges::Evolve;
-  // auto_create: the target does not exist yet (target is the name to create; columns empty);
-  // key_names: the sync table's key for it, empty for the first message key's fields.
-  bool target_missing = false;
+  // The sync table's key columns by name (for a missing target, empty: the first message key's).
   std::vector<std::string> key_names;
+  // auto_create: the target does not exist yet (target is the name to create; columns empty).
+  bool target_missing = false;
   // Per-table isolation (on_table_error): a table whose apply fails for a reason other than a bad
   // message is parked (its messages kept in cdc_sync.parked) instead of stopping the pipeline.
   bool park_on_error = true;
@@ -114,7 +114,8 @@ struct ApplyCounts {
   int64_t deleted = 0;
 };
 
-struct DeadLetter {
+// A Kafka message kept as it came (dead letters, parked messages).
+struct RawMessage {
   std::string topic;
   int32_t partition = 0;
   int64_t offset = 0;
@@ -122,20 +123,16 @@ struct DeadLetter {
   bool key_null = true;
   std::string value;  // raw bytes of the Kafka value
   bool value_null = true;
+};
+
+struct DeadLetter : RawMessage {
   std::string error;
 };
 
 // A message of a parked table, kept raw (cdc_sync.parked).
-struct ParkedMessage {
+struct ParkedMessage : RawMessage {
   int64_t id = 0;  // when read back
   int sync_table_id = 0;
-  std::string topic;
-  int32_t partition = 0;
-  int64_t offset = 0;
-  std::string key;
-  bool key_null = true;
-  std::string value;
-  bool value_null = true;
 };
 
 struct TableProgress {

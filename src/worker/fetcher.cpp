@@ -27,15 +27,19 @@ std::string where(std::string_view topic, int32_t partition, int64_t offset) {
   return std::string(topic) + "[" + std::to_string(partition) + "]@" + std::to_string(offset);
 }
 
+void keep_raw(const kafka::Message& m, host::RawMessage& out) {
+  out.topic.assign(m.topic);
+  out.partition = m.partition;
+  out.offset = m.offset;
+  out.key_null = m.key == nullptr;
+  if (m.key) out.key.assign(m.key, m.key_len);
+  out.value_null = m.value == nullptr;
+  if (m.value) out.value.assign(m.value, m.value_len);
+}
+
 void Batch::add_dead_letter(const kafka::Message& m, const std::string& reason) {
   host::DeadLetter d;
-  d.topic = std::string(m.topic);
-  d.partition = m.partition;
-  d.offset = m.offset;
-  d.key_null = m.key == nullptr;
-  if (m.key) d.key.assign(m.key, m.key_len);
-  d.value_null = m.value == nullptr;
-  if (m.value) d.value.assign(m.value, m.value_len);
+  keep_raw(m, d);
   d.error = reason;
   progress.dead_letters.push_back(std::move(d));
 }

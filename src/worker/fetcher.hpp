@@ -53,6 +53,8 @@ constexpr size_t kMaxCachedRoutes = 10000;
 
 // "topic[partition]@offset", how messages are named in errors.
 std::string where(std::string_view topic, int32_t partition, int64_t offset);
+// Copies message `m` as it came (topic, partition, offset, raw key and value) into `out`.
+void keep_raw(const kafka::Message& m, host::RawMessage& out);
 
 // The batch's view of a sync table: its columns and their types, and which conversions by type the
 // pipeline's format gets (SourceEncoding: Debezium's every rule, base64 or 0x-hex bytes, or only

@@ -20,16 +20,9 @@ void PipelineWorker::park_messages(Batch& batch) {
     if (!cfg_.tables[t].parked) continue;
     for (uint32_t i : batch.table_messages[t]) {
       if (batch.state[i] != Batch::kApply) continue;
-      const kafka::Message& m = all[i];
       host::ParkedMessage p;
       p.sync_table_id = cfg_.tables[t].id;
-      p.topic.assign(m.topic);
-      p.partition = m.partition;
-      p.offset = m.offset;
-      p.key_null = m.key == nullptr;
-      if (m.key) p.key.assign(m.key, m.key_len);
-      p.value_null = m.value == nullptr;
-      if (m.value) p.value.assign(m.value, m.value_len);
+      keep_raw(all[i], p);
       batch.progress.parked.push_back(std::move(p));
     }
   }
@@ -112,7 +105,7 @@ bool PipelineWorker::replay_table(int table) {
       host::abort_batch();
       host::reset_apply_state();
       std::string what = "replaying the parked messages of \"" + tc.source + "\" failed: " + e.what();
-      if (is_transient(e.sqlstate()) && retry_transient(e, attempt++, what)) continue;
+      if (retry_transient(e, attempt++, what)) continue;
       host::log(host::LogLevel::Warning, what + "; the table stays parked");
       host::replay_failed(tc.id, e.what());
       tc.retry_requested = false;
