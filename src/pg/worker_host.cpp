@@ -149,17 +149,17 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     tc.park_on_error = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 10), "t") == 0;
     tc.parked = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 11), "t") == 0;
     tc.retry_requested = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 12), "t") == 0;
+    for (const char* k = keys; k != nullptr && *k != '\0';) {
+      const char* newline = strchr(k, '\n');
+      size_t len = newline ? size_t(newline - k) : strlen(k);
+      tc.key_names.emplace_back(k, len);
+      k = newline ? newline + 1 : k + len;
+    }
     if (never_created) {
       // auto_create: created by the first batch that has a change for it (create_target()).
       tc.target_missing = true;
       tc.target = meta.target_name = SPI_getvalue(tables->vals[t], tables->tupdesc, 9);
       meta.target = InvalidOid;
-      for (const char* k = keys; k != nullptr && *k != '\0';) {
-        const char* newline = strchr(k, '\n');
-        size_t len = newline ? size_t(newline - k) : strlen(k);
-        tc.key_names.emplace_back(k, len);
-        k = newline ? newline + 1 : k + len;
-      }
       continue;
     }
     if (!exists) {
@@ -199,22 +199,19 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       meta.raw_columns.push_back(name);
       tc.column_types.push_back(type);
     }
-    for (const char* k = keys; k != nullptr && *k != '\0';) {
-      const char* newline = strchr(k, '\n');
-      size_t len = newline ? size_t(newline - k) : strlen(k);
-      int index = column_index(tc.columns, k, len);
+    for (const std::string& k : tc.key_names) {
+      int index = column_index(tc.columns, k.data(), k.size());
       if (index < 0) {
-        problem = "key column \"" + std::string(k, len) + "\" of " + meta.target_name + " no longer exists";
+        problem = "key column \"" + k + "\" of " + meta.target_name + " no longer exists";
         return;
       }
       tc.key.push_back(index);
       meta.key.push_back(index);
       meta.key_eq.push_back(equality_operator(col_types[index]));
       if (meta.key_eq.back().empty()) {
-        problem = "key column \"" + std::string(k, len) + "\" of " + meta.target_name + " has no equality operator";
+        problem = "key column \"" + k + "\" of " + meta.target_name + " has no equality operator";
         return;
       }
-      k = newline ? newline + 1 : k + len;
     }
   }
 }
