@@ -431,24 +431,37 @@ static void check_type_spellings(const std::vector<AddedColumn>& columns) {
         throw HostError("unexpected column type \"" + c.type + "\" for column \"" + c.name + "\"", "XX000");
 }
 
+// Inside guard(): runs `ddl` on target `t` as the owner and records it in cdc_sync.schema_history
+// with the message that brought it (`from`; none: an empty position).
+static void run_schema_change(const TableMeta& t, const char* ddl, const AddedColumn* from) {
+  AsOwner owner;
+  if (SPI_execute(ddl, false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: %s failed", ddl);
+  owner.restore();
+  spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+           SPI_OK_INSERT, "recording a schema change",
+           {text_arg(worker.pipeline_name.c_str()), text_arg(t.source.c_str()), text_arg(t.target_name.c_str()),
+            text_arg(ddl), text_arg(from ? from->topic.c_str() : ""), {INT4OID, Int32GetDatum(from ? from->partition : 0)},
+            {INT8OID, Int64GetDatum(from ? from->offset : 0)}});
+}
+
+// Appends "(a, b, ...)", each name quoted.
+static void append_identifier_list(StringInfo out, const std::vector<std::string>& names) {
+  appendStringInfoChar(out, '(');
+  for (size_t i = 0; i < names.size(); i++)
+    appendStringInfo(out, "%s%s", i ? ", " : "", quote_identifier(names[i].c_str()));
+  appendStringInfoChar(out, ')');
+}
+
 void add_columns(int table, const std::vector<AddedColumn>& columns) {
-  TableMeta& t = worker.tables[table];
+  const TableMeta& t = worker.tables[table];
   check_type_spellings(columns);
-  const std::string source = t.source;
   guard([&]() {
-    for (const AddedColumn& c : columns) {
-      char* ddl = psprintf(c.widen ? "ALTER TABLE %s ALTER COLUMN %s TYPE %s" : "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s",
-                           t.target_name.c_str(), quote_identifier(c.name.c_str()), c.type.c_str());
-      AsOwner owner;
-      if (SPI_execute(ddl, false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: %s failed", ddl);
-      owner.restore();
-      spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
-               "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-               SPI_OK_INSERT, "recording a schema change",
-               {text_arg(worker.pipeline_name.c_str()), text_arg(source.c_str()), text_arg(t.target_name.c_str()),
-                text_arg(ddl), text_arg(c.topic.c_str()), {INT4OID, Int32GetDatum(c.partition)},
-                {INT8OID, Int64GetDatum(c.offset)}});
-    }
+    for (const AddedColumn& c : columns)
+      run_schema_change(t,
+                        psprintf(c.widen ? "ALTER TABLE %s ALTER COLUMN %s TYPE %s" : "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s",
+                                 t.target_name.c_str(), quote_identifier(c.name.c_str()), c.type.c_str()),
+                        &c);
   });
 }
 
@@ -467,36 +480,21 @@ bool create_target(int table, const std::vector<AddedColumn>& columns, const std
     for (size_t i = 0; i < columns.size(); i++)
       appendStringInfo(&ddl, "%s%s %s", i ? ", " : "", quote_identifier(columns[i].name.c_str()), columns[i].type.c_str());
     if (!key.empty()) {
-      appendStringInfoString(&ddl, columns.empty() ? "PRIMARY KEY (" : ", PRIMARY KEY (");
-      for (size_t i = 0; i < key.size(); i++)
-        appendStringInfo(&ddl, "%s%s", i ? ", " : "", quote_identifier(key[i].c_str()));
-      appendStringInfoChar(&ddl, ')');
+      appendStringInfoString(&ddl, columns.empty() ? "PRIMARY KEY " : ", PRIMARY KEY ");
+      append_identifier_list(&ddl, key);
     }
     appendStringInfoChar(&ddl, ')');
 #if CDC_DISTRIBUTED_CLAUSE
     if (!key.empty()) {
-      appendStringInfoString(&ddl, " DISTRIBUTED BY (");
-      for (size_t i = 0; i < key.size(); i++)
-        appendStringInfo(&ddl, "%s%s", i ? ", " : "", quote_identifier(key[i].c_str()));
-      appendStringInfoChar(&ddl, ')');
+      appendStringInfoString(&ddl, " DISTRIBUTED BY ");
+      append_identifier_list(&ddl, key);
     }
 #endif
-    AsOwner owner;  // the owner owns the table it creates
-    if (SPI_execute(ddl.data, false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: %s failed", ddl.data);
-    owner.restore();
-    Datum* keys = (Datum*)palloc(sizeof(Datum) * (key.size() + 1));
-    for (size_t i = 0; i < key.size(); i++) keys[i] = CStringGetTextDatum(key[i].c_str());
-    ArrayType* key_array = construct_array(keys, (int)key.size(), TEXTOID, -1, false, TYPALIGN_INT);
+    run_schema_change(t, ddl.data, first);  // as the owner: the owner owns the table it creates
     spi_exec("UPDATE cdc_sync.sync_tables SET target = pg_catalog.to_regclass(target_name), primary_key = $2 "
              "WHERE id = $1",
              SPI_OK_UPDATE, "recording the created target",
-             {{INT4OID, Int32GetDatum(t.sync_table_id)}, {TEXTARRAYOID, PointerGetDatum(key_array)}});
-    spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
-             "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-             SPI_OK_INSERT, "recording a schema change",
-             {text_arg(worker.pipeline_name.c_str()), text_arg(t.source.c_str()), text_arg(t.target_name.c_str()),
-              text_arg(ddl.data), text_arg(first ? first->topic.c_str() : ""),
-              {INT4OID, Int32GetDatum(first ? first->partition : 0)}, {INT8OID, Int64GetDatum(first ? first->offset : 0)}});
+             {{INT4OID, Int32GetDatum(t.sync_table_id)}, {TEXTARRAYOID, text_array(key)}});
     created = true;
   });
   return created;
