@@ -19,10 +19,7 @@ done
 export CDC_KAFKA=real CDC_RUN_DIR=${CDC_RUN_DIR:-/tmp/cdc_bench_bad} CDC_PGPORT=${CDC_PGPORT:-55452} CDC_E2E_DB=bench
 source test/harness/common.sh
 trap stop_all EXIT
-stop_all
-stage_tools
-start_kafka
-start_pg
+start_all
 tpsql -d "$E2E_DB" -qc "CREATE EXTENSION cdc_sync" >/dev/null
 
 # Produces ROWS inserts to topic $1; with $2 = bad, the middle one carries a qty out of int's range.

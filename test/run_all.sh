@@ -27,10 +27,7 @@ else
 fi
 
 echo "== starting Kafka (a real broker) and PostgreSQL"
-stop_all
-stage_tools
-start_kafka
-start_pg
+start_all
 
 echo "== SQL API tests (pg_regress)"
 if ! PGUSER=postgres make installcheck; then

@@ -154,3 +154,11 @@ stop_all() {
   stop_pg
   stop_kafka
 }
+
+# Starts afresh: whatever an earlier run left is stopped, then the tools, Kafka and PostgreSQL.
+start_all() {
+  stop_all
+  stage_tools
+  start_kafka
+  start_pg
+}

@@ -5,11 +5,6 @@
 \set ON_ERROR_STOP 1
 SELECT plan(26);
 
-CREATE FUNCTION pg_temp.columns(t regclass) RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
-    FROM pg_attribute WHERE attrelid = t AND attnum > 0 AND NOT attisdropped
-$$;
-
 -- Debezium without a schema: types read off the values.
 CREATE TABLE t21 (id int PRIMARY KEY, a text);
 SELECT cdc_test.create_topic('t21', 1);
@@ -20,7 +15,7 @@ SELECT cdc_test.produce('t21', $$VALUES
     (0, NULL, cdc_test.dbz('c', '{"id": 2, "a": "y", "n": 6, "s": "str"}'))$$);
 SELECT cdc_sync.start_pipeline('t21');
 SELECT ok(cdc_sync.wait_for_catchup('t21', '60 s'), 'caught up');
-SELECT is(pg_temp.columns('t21'), 'id integer, a text, f numeric, n bigint, doc jsonb, flag boolean, s text',
+SELECT is(cdc_test.columns('t21'), 'id integer, a text, f numeric, n bigint, doc jsonb, flag boolean, s text',
           'new columns added in message order (jsonb''s here) with types read off the values; z (only null so far) waits');
 SELECT results_eq('SELECT id, n, f, flag, doc, s FROM t21 ORDER BY id',
                   $$VALUES (1, 5::bigint, 1.5::numeric, true, '{"k": 1}'::jsonb, NULL::text), (2, 6, NULL, NULL, NULL, 'str')$$,
@@ -59,7 +54,7 @@ SELECT cdc_test.produce('t21s', $q$SELECT 0, NULL, $j${"schema":{"type":"struct"
             "source":{"db":"s","table":"t"},"op":"c"}}$j$$q$);
 SELECT cdc_sync.start_pipeline('t21s');
 SELECT ok(cdc_sync.wait_for_catchup('t21s', '60 s'), 'schema envelope: caught up');
-SELECT is(pg_temp.columns('t21s'),
+SELECT is(cdc_test.columns('t21s'),
           'id integer, note character varying(40), price numeric(10,2), at timestamp(6) without time zone, qty bigint, tag text',
           'types from the schema: the MySQL type where propagated, else the Connect type (a null value too)');
 SELECT results_eq('SELECT id, note, price, at, qty FROM t21s',
@@ -91,7 +86,7 @@ SELECT cdc_test.produce('t21c', $$SELECT 0, NULL, jsonb_build_object('data', '[{
     'mysqlType', '{"id": "int", "item": "varchar(32)", "qty": "smallint unsigned", "created": "datetime", "big": "bigint(20) unsigned"}'::jsonb)::text$$);
 SELECT cdc_sync.start_pipeline('t21c');
 SELECT ok(cdc_sync.wait_for_catchup('t21c', '60 s'), 'canal: caught up');
-SELECT is(pg_temp.columns('t21c'),
+SELECT is(cdc_test.columns('t21c'),
           'id integer, big numeric(20,0), qty integer, item character varying(32), created timestamp(0) without time zone',
           'types from mysqlType (columns in jsonb''s order of the data here)');
 SELECT results_eq('SELECT item, qty, created, big FROM t21c',
@@ -104,7 +99,7 @@ SELECT cdc_test.produce('t21c', $$SELECT 0, NULL, jsonb_build_object('data', jso
     'database', 'shop', 'table', 'orders', 'isDdl', false, 'pkNames', '["id"]'::jsonb, 'type', 'INSERT', 'old', NULL,
     'mysqlType', '{"id": "int", "item": "varchar(64)", "qty": "tinyint", "created": "datetime", "big": "bigint(20) unsigned", "price": "decimal(12,4)"}'::jsonb)::text$$);
 SELECT ok(cdc_sync.wait_for_catchup('t21c', '60 s'), 'canal: caught up after a wider declaration');
-SELECT is(pg_temp.columns('t21c'),
+SELECT is(cdc_test.columns('t21c'),
           'id integer, big numeric(20,0), qty integer, item character varying(64), created timestamp(0) without time zone, price numeric(12,4)',
           'varchar(32) widened to varchar(64); tinyint (narrower than the column) changed nothing; price added');
 SELECT is((SELECT item FROM t21c WHERE id = 2), repeat('w', 50)::varchar, 'and the long value is applied');
@@ -121,7 +116,7 @@ SELECT cdc_sync.add_sync_table('t21f', 's.t', 't21f', options => '{"schema_chang
 SELECT cdc_sync.start_pipeline('t21i');
 SELECT cdc_sync.start_pipeline('t21f');
 SELECT ok(cdc_sync.wait_for_catchup('t21i', '60 s'), 'ignore: caught up');
-SELECT is(pg_temp.columns('t21i') || ' | ' || (SELECT values_unmatched FROM cdc_sync.table_stats WHERE pipeline = 't21i'),
+SELECT is(cdc_test.columns('t21i') || ' | ' || (SELECT values_unmatched FROM cdc_sync.table_stats WHERE pipeline = 't21i'),
           'id integer, a text | 8', 'ignore: no column added, the values counted');
 -- alter_sync_table while running: the next batch evolves.
 SELECT cdc_sync.alter_sync_table('t21i', 's.t', '{"schema_changes": "evolve"}');

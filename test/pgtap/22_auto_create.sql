@@ -4,10 +4,6 @@
 \set ON_ERROR_STOP 1
 SELECT plan(16);
 
-CREATE FUNCTION pg_temp.columns(t regclass) RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
-    FROM pg_attribute WHERE attrelid = t AND attnum > 0 AND NOT attisdropped
-$$;
 CREATE FUNCTION pg_temp.primary_key(t regclass) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(a.attname, ', ' ORDER BY k.ord)
     FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
@@ -48,7 +44,7 @@ SELECT cdc_test.produce('t22', $$SELECT * FROM pg_temp.dbz_order(1, 1, 'apple', 
                                 SELECT * FROM pg_temp.dbz_order(1, 2, 'pear', 'AQ==') UNION ALL
                                 SELECT * FROM pg_temp.dbz_order(1, 1, 'apple', 'AKk=', 'u')$$);
 SELECT ok(cdc_sync.wait_for_catchup('t22', '60 s'), 'caught up');
-SELECT is(pg_temp.columns('t22_orders'),
+SELECT is(cdc_test.columns('t22_orders'),
           'order_no integer, line smallint, item character varying(20), price numeric(8,2), placed timestamp(3) without time zone',
           'created with the source''s columns in order and the types the schema declares');
 SELECT is(pg_temp.primary_key('t22_orders'), 'order_no, line', 'keyed by the message key');
@@ -75,7 +71,7 @@ SELECT cdc_test.produce('t22c', $$VALUES
      'mysqlType', '{"ts": "datetime(3)", "host": "varchar(64)", "msg": "text"}'::jsonb)::text)$$);
 SELECT cdc_sync.start_pipeline('t22c');
 SELECT ok(cdc_sync.wait_for_catchup('t22c', '60 s'), 'canal: caught up');
-SELECT is(pg_temp.columns('t22_mirror.items') || ' | key ' || pg_temp.primary_key('t22_mirror.items'),
+SELECT is(cdc_test.columns('t22_mirror.items') || ' | key ' || pg_temp.primary_key('t22_mirror.items'),
           'sku character(8), qty bigint, price numeric(6,2) | key sku', 'canal: mysqlType and pkNames');
 SELECT is(pg_temp.primary_key('t22_mirror.logs'), 'ts, host', 'the sync table''s key wins');
 

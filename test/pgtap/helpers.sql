@@ -134,3 +134,9 @@ CREATE FUNCTION cdc_test.dbz(op text, after jsonb, before jsonb DEFAULT NULL, db
     SELECT jsonb_build_object('op', op, 'before', before, 'after', after,
                               'source', jsonb_build_object('db', db, 'table', tbl))::text
 $$;
+
+-- A table's columns and their types, in order: "id integer, v text".
+CREATE FUNCTION cdc_test.columns(t regclass) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+    FROM pg_attribute WHERE attrelid = t AND attnum > 0 AND NOT attisdropped
+$$;

@@ -29,10 +29,7 @@ echo "cdc_sync built against PostgreSQL $major"
 export PATH="$bindir:$PATH" PGBIN=$bindir CDC_KAFKA=real
 source test/harness/common.sh
 trap stop_all EXIT
-stop_all
-stage_tools
-start_kafka
-start_pg
+start_all
 
 echo "== PostgreSQL $major: SQL API tests (pg_regress, pg_isolation_regress)"
 if ! (cd "$src" && PGUSER=postgres make installcheck PG_CONFIG="$pg_config"); then
