@@ -88,6 +88,21 @@ SELECT cdc_sync.alter_sync_table('p', 'db.nothing', '{}');
 SELECT cdc_sync.alter_sync_table('nope', 'db.items', '{}');
 SELECT cdc_sync.add_sync_table('p', 'db.items', 'public.items');
 SELECT cdc_sync.add_sync_table('p', 'db\.nokey_[0-9]+', 'nokey', ARRAY['id'], '{"op_field": "op"}');
+SELECT cdc_sync.add_sync_table('p', 'db\.nokey_[0-9]+', 'nokey', ARRAY['id'], '{"op_field": "op", "keys_unique_across_sources": true}');
+-- merged sources and target templates
+SELECT cdc_sync.add_sync_table('p', 'db\.m_[0-9]+', 'm', NULL, '{"source_column": ""}');
+SELECT cdc_sync.add_sync_table('p', 'db\.m_[0-9]+', 'm', NULL, '{"source_column": 5}');
+SELECT cdc_sync.add_sync_table('p', 'db\.m_[0-9]+', 'm', NULL, '{"keys_unique_across_sources": "yes"}');
+SELECT cdc_sync.add_sync_table('p', 'db\.m_[0-9]+', 'm', ARRAY['id'], '{"source_column": "src"}');
+SELECT cdc_sync.add_sync_table('p', 'db\.m_[0-9]+', 'items', NULL, '{"source_column": "src"}');
+SELECT cdc_sync.add_sync_table('p', 'db\..*', 'a.b.{table}');
+SELECT cdc_sync.add_sync_table('p', 'db\..*', '"mirror.{table}');
+SELECT cdc_sync.add_sync_table('p', 'db\..*', 'mirror .{table}');
+SELECT cdc_sync.add_sync_table('p', 'db\..*', 'no_such_schema.{table}');
+SELECT cdc_sync.add_sync_table('p', '[a-z]+\..*', 'public.{table}');
+SELECT cdc_sync.add_sync_table('p', '[a-z]+\..*', 'public.{db}_{table}', NULL, '{"source_column": "src"}');
+SELECT cdc_sync.alter_sync_table('p', '[a-z]+\..*', '{"source_column": "other"}');
+SELECT cdc_sync.remove_sync_table('p', '[a-z]+\..*');
 -- key types: every type with a default equality, through binary coercion or a domain's base type
 CREATE DOMAIN posint AS int CHECK (VALUE > 0);
 CREATE TABLE k_varchar (id varchar(255) PRIMARY KEY, v text);

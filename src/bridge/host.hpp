@@ -54,6 +54,12 @@ struct SyncTableConfig {
   bool park_on_error = true;
   bool parked = false;
   bool retry_requested = false;  // retry_table(): replay the parked messages, then apply live
+  // A target template: no target of its own; each source it matches gets its own sync table
+  // (materialize_sync_table()) at its first change.
+  bool is_template = false;
+  // Sync table option source_column: the column that takes each row's source name (a key column,
+  // so that sources merged into one target keep equal keys apart); "" for none.
+  std::string source_column;
 };
 
 // Special values of PipelineConfig::start_position.
@@ -218,6 +224,9 @@ void add_columns(int table, const std::vector<AddedColumn>& columns);
 // records it in cdc_sync.schema_history and in the sync table. False when it exists by now (another
 // worker of the pipeline created it).
 bool create_target(int table, const std::vector<AddedColumn>& columns, const std::vector<std::string>& key);
+// Own transaction: gives source `source` (first seen in `topic`) of template sync table
+// `template_id` its own sync table (cdc_sync._materialize_sync_table), unless one exists by now.
+void materialize_sync_table(int template_id, const std::string& source, const std::string& topic);
 // Inside begin_batch(): up to `limit` parked messages of a sync table after id `after`, in order.
 std::vector<ParkedMessage> read_parked(int sync_table_id, int64_t after, int limit);
 // Inside begin_batch(): deletes the sync table's parked messages up to id `last` (replayed).

@@ -117,13 +117,16 @@ int column_index(const std::vector<std::string>& columns, const char* name, size
 // longjmp skips no destructor; strings are built only from values PostgreSQL already returned.
 void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   uint64 ntables = spi_exec(
-      "SELECT s.id, s.source, coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid, c.oid IS NOT NULL, "
+      "SELECT s.id, s.source, CASE WHEN s.target_template IS NULL "
+      "  THEN coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid END, c.oid IS NOT NULL, "
       "array_to_string(s.primary_key, E'\\n'), "
       "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', ''), "
       "coalesce(s.options->>'schema_changes', 'evolve'), s.target_name, "
-      "coalesce(s.options->>'on_table_error', 'park') = 'park', s.parked_at IS NOT NULL, s.retry_requested "
+      "coalesce(s.options->>'on_table_error', 'park') = 'park', s.parked_at IS NOT NULL, s.retry_requested, "
+      "s.target_template IS NOT NULL, coalesce(s.options->>'source_column', '') "
       "FROM cdc_sync.sync_tables s "
-      "LEFT JOIN pg_catalog.pg_class c ON c.oid = coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid "
+      "LEFT JOIN pg_catalog.pg_class c ON s.target_template IS NULL "
+      "  AND c.oid = coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid "
       "WHERE s.pipeline = $1 ORDER BY s.id",
       SPI_OK_SELECT, "reading sync tables", {text_arg(cfg.name.c_str())}, true);
   SPITupleTable* tables = SPI_tuptable;
@@ -149,11 +152,19 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     tc.park_on_error = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 10), "t") == 0;
     tc.parked = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 11), "t") == 0;
     tc.retry_requested = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 12), "t") == 0;
+    tc.is_template = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 13), "t") == 0;
+    tc.source_column = SPI_getvalue(tables->vals[t], tables->tupdesc, 14);
     for (const char* k = keys; k != nullptr && *k != '\0';) {
       const char* newline = strchr(k, '\n');
       size_t len = newline ? size_t(newline - k) : strlen(k);
       tc.key_names.emplace_back(k, len);
       k = newline ? newline + 1 : k + len;
+    }
+    if (tc.is_template) {
+      // Never written: its sources' own sync tables are.
+      tc.target = meta.target_name = SPI_getvalue(tables->vals[t], tables->tupdesc, 9);
+      meta.target = InvalidOid;
+      continue;
     }
     if (never_created) {
       // auto_create: created by the first batch that has a change for it (create_target()).
@@ -295,6 +306,13 @@ PipelineConfig load_config() {
   if (!found || state != "running") throw PipelineGone("pipeline is no longer running");
   if (!problem.empty()) throw HostError(problem, "42P01");
   return cfg;
+}
+
+void materialize_sync_table(int template_id, const std::string& source, const std::string& topic) {
+  in_transaction([&]() {
+    spi_exec("SELECT cdc_sync._materialize_sync_table($1, $2, $3)", SPI_OK_SELECT, "adding a template's sync table",
+             {{INT4OID, Int32GetDatum(template_id)}, text_arg(source.c_str()), text_arg(topic.c_str())});
+  });
 }
 
 std::vector<StoredOffset> load_offsets() {

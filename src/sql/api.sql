@@ -451,9 +451,19 @@ BEGIN
                           HINT = 'evolve adds a source''s new columns to the target; ignore leaves them out (counted '
                                  'in table_stats.values_unmatched); fail stops the pipeline';
             END IF;
+        ELSIF opt = 'source_column' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' = '' OR octet_length(optv #>> '{}') > 63 THEN
+                RAISE EXCEPTION 'sync table option "source_column" must be a column name' USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'the text column that takes each row''s source table "db.table", e.g. "source_table"';
+            END IF;
+        ELSIF opt = 'keys_unique_across_sources' THEN
+            IF jsonb_typeof(optv) <> 'boolean' THEN
+                RAISE EXCEPTION 'sync table option "keys_unique_across_sources" must be true or false' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
         ELSE
             RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
-                HINT = 'valid options: append, auto_create, on_table_error, op_field, schema_changes';
+                HINT = 'valid options: append, auto_create, keys_unique_across_sources, on_table_error, op_field, '
+                       'schema_changes, source_column';
         END IF;
     END LOOP;
     append := coalesce((p_options->>'append')::boolean, false);
@@ -462,59 +472,6 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'an append table keeps every message; it deletes nothing';
     END IF;
     RETURN append;
-END $$;
-
--- add_sync_table for a target that does not exist yet (auto_create): checks the name, the schema
--- and the owner's right to create in it; the worker creates the table at the first change.
-CREATE FUNCTION cdc_sync._add_missing_target(p cdc_sync.pipelines, p_source text, p_target text, create_in name,
-                                             key text[], p_options jsonb, append boolean)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    parts text[];
-    nsp name;
-    rel name;
-    st_id integer;
-BEGIN
-    BEGIN
-        parts := parse_ident(p_target);
-    EXCEPTION WHEN invalid_parameter_value THEN
-        RAISE EXCEPTION 'invalid target name "%"', p_target USING ERRCODE = 'invalid_name',
-            HINT = 'a table name, optionally schema-qualified: "orders" or "warehouse.orders"';
-    END;
-    IF cardinality(parts) = 1 THEN
-        nsp := create_in;
-        rel := parts[1];
-    ELSIF cardinality(parts) = 2 THEN
-        nsp := parts[1];
-        rel := parts[2];
-    ELSE
-        RAISE EXCEPTION 'invalid target name "%"', p_target USING ERRCODE = 'invalid_name',
-            HINT = 'a table name, optionally schema-qualified: "orders" or "warehouse.orders"';
-    END IF;
-    IF nsp IS NULL OR NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = nsp) THEN
-        RAISE EXCEPTION 'schema "%" of target "%" does not exist', coalesce(nsp, '(none in search_path)'), p_target
-            USING ERRCODE = 'invalid_schema_name', HINT = 'create the schema first';
-    END IF;
-    IF NOT has_schema_privilege(p.owner, nsp, 'CREATE') THEN
-        RAISE EXCEPTION 'role "%", owner of pipeline "%", may not create tables in schema "%"', p.owner, p.name, nsp
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'GRANT CREATE ON SCHEMA to the owner, or create the target table first';
-    END IF;
-    IF key IS NOT NULL AND (cardinality(key) = 0 OR array_position(key, NULL) IS NOT NULL) THEN
-        RAISE EXCEPTION 'primary_key must name columns' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF key IS NOT NULL AND (SELECT count(DISTINCT c) FROM unnest(key) c) <> cardinality(key) THEN
-        RAISE EXCEPTION 'primary_key has duplicate columns: %', key USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    INSERT INTO cdc_sync.sync_tables (pipeline, source, target, target_name, primary_key, options)
-    VALUES (p.name, p_source, NULL, format('%I.%I', nsp, rel), coalesce(key, '{}'), p_options) RETURNING id INTO st_id;
-    INSERT INTO cdc_sync.sync_table_counters (sync_table) VALUES (st_id);
-    RAISE NOTICE 'table %.% does not exist yet: the pipeline creates it at the first change of "%"',
-        quote_ident(nsp), quote_ident(rel), p_source
-        USING DETAIL = CASE WHEN append THEN 'Without a key (append).'
-                            WHEN key IS NULL THEN 'Its primary key: the fields of the first message''s key.'
-                            ELSE format('Its primary key: %s.', array_to_string(key, ', ')) END;
-    PERFORM cdc_sync._notify();
 END $$;
 
 CREATE FUNCTION cdc_sync._add_sync_table(caller oid, caller_path text, p_pipeline text, p_source text,
@@ -552,7 +509,9 @@ BEGIN
     append := cdc_sync._validate_sync_table_options(p_options);
     -- Resolve the target the way the caller would (and where the caller would create it).
     PERFORM set_config('search_path', caller_path, true);
-    t := pg_catalog.to_regclass(p_target);
+    IF NOT cdc_sync._is_template(p_target) THEN
+        t := pg_catalog.to_regclass(p_target);
+    END IF;
     create_in := current_schema();
     PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
     IF t IS NULL THEN
@@ -603,6 +562,17 @@ BEGIN
                       HINT = 'a key type needs a default btree or hash operator class';
         END IF;
     END LOOP;
+    IF p_options ? 'source_column' AND NOT (p_options->>'source_column') = ANY (key) AND NOT append THEN
+        RAISE EXCEPTION 'primary_key % of table % does not hold source_column "%"', key, t, p_options->>'source_column'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'the source column is in the key so that equal keys of two source tables stay two rows';
+    END IF;
+    IF p_options ? 'source_column' AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = t
+                  AND attname = p_options->>'source_column' AND attnum > 0 AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'source_column "%" is not a column of table %', p_options->>'source_column', t
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    PERFORM cdc_sync._check_shared_target(p_source, p_target, key, p_options);
     FOREACH priv IN ARRAY CASE WHEN append THEN ARRAY['INSERT'] ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] END LOOP
         IF NOT has_table_privilege(p.owner, t, priv) THEN
             RAISE EXCEPTION 'role "%", owner of pipeline "%", lacks % privilege on table %',
@@ -629,6 +599,7 @@ DECLARE
     p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_pipeline);
     s cdc_sync.sync_tables;
     merged jsonb;
+    opt text;
 BEGIN
     SELECT * INTO s FROM cdc_sync.sync_tables WHERE pipeline = p_pipeline AND source = p_source FOR UPDATE;
     IF NOT FOUND THEN
@@ -640,12 +611,16 @@ BEGIN
     END IF;
     -- A key set to null goes back to its default.
     merged := jsonb_strip_nulls(s.options || p_options);
-    IF (merged->'append') IS DISTINCT FROM (s.options->'append') THEN
-        RAISE EXCEPTION 'sync table option "append" cannot be changed' USING ERRCODE = 'feature_not_supported',
-            HINT = 'an append table has no key: remove the sync table and add it again';
-    END IF;
+    FOREACH opt IN ARRAY ARRAY['append', 'source_column', 'keys_unique_across_sources'] LOOP
+        IF (merged->opt) IS DISTINCT FROM (s.options->opt) THEN
+            RAISE EXCEPTION 'sync table option "%" cannot be changed', opt USING ERRCODE = 'feature_not_supported',
+                HINT = 'it decides the table''s key: remove the sync table and add it again';
+        END IF;
+    END LOOP;
     PERFORM cdc_sync._validate_sync_table_options(merged);
     UPDATE cdc_sync.sync_tables SET options = merged WHERE id = s.id;
+    -- A template's sources follow it.
+    UPDATE cdc_sync.sync_tables SET options = jsonb_strip_nulls(options || p_options) WHERE template_id = s.id;
     PERFORM cdc_sync._notify();
 END $$;
 
@@ -654,7 +629,19 @@ RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p cdc_sync.pipelines := cdc_sync._pipeline_for(caller, p_pipeline);
     st_id integer;
+    template text;
 BEGIN
+    SELECT t.source INTO template FROM cdc_sync.sync_tables s JOIN cdc_sync.sync_tables t ON t.id = s.template_id
+    WHERE s.pipeline = p_pipeline AND s.source = p_source;
+    IF template IS NOT NULL THEN
+        RAISE EXCEPTION 'sync table "%" belongs to the template sync table "%"', p_source, template
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'remove the template (it takes its sources'' sync tables along), or narrow its pattern';
+    END IF;
+    -- A template's sources' sync tables go with it (ON DELETE CASCADE), and their staging tables.
+    PERFORM cdc_sync._drop_stage_tables(p.id, c.id)
+    FROM cdc_sync.sync_tables c JOIN cdc_sync.sync_tables s ON s.id = c.template_id
+    WHERE s.pipeline = p_pipeline AND s.source = p_source;
     DELETE FROM cdc_sync.sync_tables WHERE pipeline = p_pipeline AND source = p_source RETURNING id INTO st_id;
     IF st_id IS NULL THEN
         RAISE EXCEPTION 'pipeline "%" has no sync table for source "%"', p_pipeline, p_source
@@ -699,7 +686,7 @@ END $$;
 
 REVOKE ALL ON FUNCTION cdc_sync._create_pipeline, cdc_sync._alter_pipeline, cdc_sync._drop_pipeline,
     cdc_sync._start_pipeline, cdc_sync._stop_pipeline, cdc_sync._add_sync_table,
-    cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for, cdc_sync._add_missing_target,
+    cdc_sync._remove_sync_table, cdc_sync._reset_offsets, cdc_sync._pipeline_for,
     cdc_sync._retry_table, cdc_sync._alter_sync_table, cdc_sync._validate_sync_table_options,
     cdc_sync._drop_stage_tables, cdc_sync._validate_topics, cdc_sync._validate_pipeline_options, cdc_sync._validate_kafka_options,
     cdc_sync._check_kafka_property, cdc_sync._warn_if_not_running_here FROM PUBLIC;

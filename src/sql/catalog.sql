@@ -39,6 +39,12 @@ CREATE TABLE cdc_sync.sync_tables (
     parked_at   timestamptz,
     parked_reason text,
     retry_requested boolean NOT NULL DEFAULT false,
+    -- A target template (add_sync_table's target with {db}, {schema}, {table} or {topic}): its
+    -- schema and table parts, unquoted, placeholders in place; target_name is the template as given.
+    -- Every source the template matches gets its own sync table (template_id set) at its first
+    -- change, with the template's options and the expanded name as its target.
+    target_template text[],
+    template_id integer REFERENCES cdc_sync.sync_tables(id) ON DELETE CASCADE,
     UNIQUE (pipeline, source)
 );
 

@@ -48,7 +48,8 @@ SELECT s.pipeline,
        k.last_applied_at,
        s.parked_at,
        s.parked_reason,
-       (SELECT count(*) FROM cdc_sync.parked m WHERE m.sync_table = s.id) AS parked_messages
+       (SELECT count(*) FROM cdc_sync.parked m WHERE m.sync_table = s.id) AS parked_messages,
+       (SELECT t.source FROM cdc_sync.sync_tables t WHERE t.id = s.template_id) AS template
 FROM cdc_sync.sync_tables s
 JOIN cdc_sync.pipelines p ON p.name = s.pipeline
 JOIN cdc_sync.sync_table_counters k ON k.sync_table = s.id

@@ -95,6 +95,7 @@ Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
   for (const host::SyncTableConfig& t : config.tables) {
     target_types_.push_back(t.column_types);
     missing_.push_back(t.target_missing);
+    source_columns_.push_back(t.source_column);
   }
   declared_.assign(config.tables.size(), 0);
   last_declared_.resize(config.tables.size());
@@ -164,10 +165,11 @@ void Fetcher::recycle(std::unique_ptr<Batch> batch) {
   spare_.push_back(std::move(batch));
 }
 
-bool Fetcher::route_question(std::string& source) {
+bool Fetcher::route_question(std::string& source, std::string& topic) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!asked_) return false;
   source = question_;
+  topic = question_topic_;
   return true;
 }
 
@@ -357,8 +359,10 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
       bad_message(batch, m, "a truncate that names no table is not applied; the source must name it", settings);
       return;
     }
-    int t = route(source_of(changes_[c], m.topic, topic_sources_));
+    std::string_view source = source_of(changes_[c], m.topic, topic_sources_);
+    int t = route(source, m.topic);
     if (t < 0) continue;
+    if (!source_columns_[t].empty()) add_source_column(changes_[c], source_columns_[t], source);
     if (!batch.tables[t].check(changes_[c], error)) {
       batch.state[index] = Batch::kDeadLetter;
       bad_message(batch, m, error, settings);
@@ -424,6 +428,21 @@ std::string_view source_of(const DecodedChange& change, std::string_view topic,
   return it != topic_sources.end() ? std::string_view(it->second) : topic;
 }
 
+void add_source_column(DecodedChange& change, std::string_view column, std::string_view source) {
+  auto put = [&](std::vector<FieldValue>& image) {
+    for (FieldValue& f : image)
+      if (f.name == column) {
+        f.kind = ValueKind::String;
+        f.text = source;
+        return;
+      }
+    image.insert(image.begin(), FieldValue{column, ValueKind::String, source});  // leads the key
+  };
+  if (change.has_after) put(change.after);
+  if (!change.before.empty()) put(change.before);
+  if (!change.key.empty()) put(change.key);
+}
+
 // A message that cannot be applied: a dead letter, or the end of the pipeline, by policy.
 void Fetcher::bad_message(Batch& batch, const kafka::Message& m, const std::string& reason,
                           const Settings& settings) {
@@ -435,7 +454,7 @@ void Fetcher::bad_message(Batch& batch, const kafka::Message& m, const std::stri
 }
 
 // The sync table of a source name; a name seen for the first time is asked of the main thread.
-int Fetcher::route(std::string_view source) {
+int Fetcher::route(std::string_view source, std::string_view topic) {
   if (!last_source_.empty() && source == last_source_) return last_route_;
   std::string key(source);
   auto it = routes_.find(key);
@@ -446,6 +465,7 @@ int Fetcher::route(std::string_view source) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       question_ = key;
+      question_topic_ = topic;
       asked_ = true;
       answered_ = false;
     }

@@ -63,6 +63,10 @@ TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConf
 // The source name of a change; formats without one take it from the topic (topic_sources).
 std::string_view source_of(const DecodedChange& change, std::string_view topic,
                            const std::map<std::string, std::string>& topic_sources);
+// Sync table option source_column: each image of `change` carries `source` in field `column` (a
+// field of that name from the message gives way), so that sources merged into one target keep
+// equal keys apart.
+void add_source_column(DecodedChange& change, std::string_view column, std::string_view source);
 // The decoder settings a pipeline asks for.
 DecoderOptions decoder_options(const host::PipelineConfig& config);
 
@@ -95,7 +99,7 @@ class Fetcher {
   std::unique_ptr<Batch> take_ready();
   void recycle(std::unique_ptr<Batch> batch);
   // A source name the thread needs routed (true), answered with answer_route().
-  bool route_question(std::string& source);
+  bool route_question(std::string& source, std::string& topic);
   void answer_route(int table);
   // Offsets to commit to the consumer group (after PostgreSQL committed them).
   void commit_later(const std::vector<kafka::TopicPartition>& offsets);
@@ -116,7 +120,7 @@ class Fetcher {
   void take_message(Batch& batch, const kafka::Message& m, size_t index, const Settings& settings);
   void check_declared_types(Batch& batch, int table);
   void bad_message(Batch& batch, const kafka::Message& m, const std::string& reason, const Settings& settings);
-  int route(std::string_view source);
+  int route(std::string_view source, std::string_view topic);
   bool at_end_of_log() const;
   bool hand_over(std::unique_ptr<Batch>& batch);
   std::unique_ptr<Batch> fresh_batch();
@@ -134,6 +138,7 @@ class Fetcher {
   std::vector<DecodedChange> changes_;
   std::vector<int> routed_;  // sync table per change of the current message
   std::map<PartitionKey, int64_t> fetched_;  // next offset after the last message taken
+  std::vector<std::string> source_columns_;  // per sync table (source_column option)
   std::unordered_map<std::string, int> routes_;
   std::string last_source_;
   int last_route_ = -1;
@@ -144,6 +149,7 @@ class Fetcher {
   std::unique_ptr<Batch> ready_;
   std::vector<std::unique_ptr<Batch>> spare_;
   std::string question_;
+  std::string question_topic_;  // the topic of the message that asked (target templates' {topic})
   bool asked_ = false;
   bool answered_ = false;
   int answer_ = -1;

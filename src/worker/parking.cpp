@@ -84,7 +84,9 @@ bool PipelineWorker::replay_table(int table) {
                                 "22000");
         for (size_t c = 0; c < count; c++) {
           if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
-          if (resolve_route(std::string(source_of(changes[c], p.topic, cfg_.topic_sources))) != table) continue;
+          std::string_view source = source_of(changes[c], p.topic, cfg_.topic_sources);
+          if (resolve_route(std::string(source)) != table) continue;
+          if (!tc.source_column.empty()) add_source_column(changes[c], tc.source_column, source);
           if (!rows.check(changes[c], error) || !rows.add(changes[c], error))
             throw host::HostError("parked message " + where(p.topic, p.partition, p.offset) + ": " + error, "22000");
         }

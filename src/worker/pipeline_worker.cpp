@@ -308,6 +308,7 @@ bool PipelineWorker::config_changed(End& end, bool force) {
 PipelineWorker::End PipelineWorker::consume() {
   fetcher_ = std::make_unique<Fetcher>(*consumer_, cfg_, assigned_);  // made with cfg_'s settings
   settings_pending_ = 0;
+  reload_pending_ = false;
   fetcher_->start();
   // The group shows every assigned partition's position from the start of a session, also those
   // no batch touches soon (new partitions, idle ones, commits lost with the previous session).
@@ -315,7 +316,9 @@ PipelineWorker::End PipelineWorker::consume() {
   for (;;) {
     if (host::stop_requested()) return End::Stop;
     End end;
-    if (config_changed(end)) return end;
+    // New sync tables from templates wait for the batch in progress: its every new source is
+    // added before the one reload.
+    if (!reload_pending_ && config_changed(end)) return end;
     replay_parked();
     if (fetcher_->take_relist_request()) next_partition_check_ms_ = 0;
     if (partitions_changed()) return End::Reload;
@@ -324,11 +327,15 @@ PipelineWorker::End PipelineWorker::consume() {
       host::set_config_in_effect(settings_pending_);
       settings_pending_ = 0;
     }
-    std::string source;
-    if (fetcher_->route_question(source)) fetcher_->answer_route(resolve_route(source));
+    std::string source, topic;
+    if (fetcher_->route_question(source, topic)) fetcher_->answer_route(answer_route(source, topic));
     std::string error = fetcher_->error();
     if (!error.empty()) throw std::runtime_error(error);
     if (std::unique_ptr<Batch> batch = fetcher_->take_ready()) {
+      if (reload_pending_) {
+        host::log(host::LogLevel::Log, "sources new to target templates have their sync tables; reconnecting");
+        return End::Reload;  // the batch is read again, routed to them
+      }
       if (!batch->failure.empty()) fail(batch->failure);
       if (!kafka_problem_.empty()) {
         kafka_problem_.clear();
@@ -356,6 +363,19 @@ int PipelineWorker::resolve_route(const std::string& source) {
     if (host::matches_pattern(cfg_.tables[i].source, source)) found = (int)i;
   if (routes_.size() < kMaxCachedRoutes) routes_.emplace(source, found);
   return found;
+}
+
+int PipelineWorker::answer_route(const std::string& source, const std::string& topic) {
+  int t = resolve_route(source);
+  if (t < 0 || !cfg_.tables[t].is_template) return t;
+  try {
+    host::materialize_sync_table(cfg_.tables[t].id, source, topic);
+  } catch (const host::HostError& e) {
+    fail("source \"" + source + "\" of target template " + cfg_.tables[t].target + ": " + e.what());
+  }
+  routes_.erase(source);
+  reload_pending_ = true;
+  return -1;  // this batch is not applied
 }
 
 // Neutral view of a staged group for the host.
@@ -517,8 +537,10 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
     // The fetch thread checked this message: every row it routes can be keyed.
     for (size_t c = 0; c < count; c++) {
       if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
-      int t = resolve_route(std::string(source_of(changes[c], m.topic, cfg_.topic_sources)));
+      std::string_view source = source_of(changes[c], m.topic, cfg_.topic_sources);
+      int t = resolve_route(std::string(source));
       if (t >= 0 && !cfg_.tables[t].parked) {
+        if (!cfg_.tables[t].source_column.empty()) add_source_column(changes[c], cfg_.tables[t].source_column, source);
         tables[t].add(changes[c], error);
         last_table = t;
       }

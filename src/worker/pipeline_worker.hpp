@@ -61,6 +61,9 @@ class PipelineWorker {
   bool replay_table(int table);
   void start_batch(host::BatchLock lock = host::BatchLock::Shared, const Batch* batch = nullptr);
   int resolve_route(const std::string& source);
+  // The fetch thread's route question: resolve_route(), and a template's new source gets its own
+  // sync table (the session then reloads before applying anything).
+  int answer_route(const std::string& source, const std::string& topic);
   void apply_batch(Batch& batch);
   bool retry_transient(const host::HostError& e, int attempt, const std::string& what);
   void apply_one_by_one(Batch& batch);
@@ -81,6 +84,7 @@ class PipelineWorker {
   std::unique_ptr<Fetcher> fetcher_;  // declared after consumer_: destroyed (joined) before it
   std::vector<kafka::TopicPartition> assigned_;
   std::map<PartitionKey, int64_t> position_;  // committed next offset per assigned partition
+  bool reload_pending_ = false;  // a template's source got its own sync table this session
   std::unordered_map<std::string, int> routes_;
   int64_t next_partition_check_ms_ = 0;
   size_t subtransactions_ = 0;  // of the current slow-path pass

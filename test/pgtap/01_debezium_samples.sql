@@ -13,7 +13,7 @@ SELECT cdc_sync.create_pipeline('t01a', cdc_test.brokers(), ARRAY['t01_exclude']
 SELECT cdc_sync.add_sync_table('t01a', 'inventory.products', 'public.products_a');
 SELECT cdc_sync.create_pipeline('t01b', cdc_test.brokers(), ARRAY['t01_include'], 'debezium',
                                 '{"batch_max_rows": 3}');
-SELECT cdc_sync.add_sync_table('t01b', 'inventory\.prod.*', 'products_b');
+SELECT cdc_sync.add_sync_table('t01b', 'inventory\.prod.*', 'products_b', options => '{"keys_unique_across_sources": true}');
 SELECT cdc_sync.start_pipeline('t01a');
 SELECT cdc_sync.start_pipeline('t01b');
 
