@@ -103,6 +103,14 @@ SELECT cdc_sync.add_sync_table('p', '[a-z]+\..*', 'public.{table}');
 SELECT cdc_sync.add_sync_table('p', '[a-z]+\..*', 'public.{db}_{table}', NULL, '{"source_column": "src"}');
 SELECT cdc_sync.alter_sync_table('p', '[a-z]+\..*', '{"source_column": "other"}');
 SELECT cdc_sync.remove_sync_table('p', '[a-z]+\..*');
+-- partition_by
+SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "LIST (x)"}');
+SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "RANGE (a, b)"}');
+SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "RANGE (t)", "partition_interval": "fortnight"}');
+SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "HASH (id)", "partition_interval": "month"}');
+SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "HASH (id)", "partitions": 1}');
+SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partitions": 4}');
+SELECT cdc_sync.add_sync_table('p', 'db.part', 'items', NULL, '{"partition_by": "HASH (id)"}');
 -- key types: every type with a default equality, through binary coercion or a domain's base type
 CREATE DOMAIN posint AS int CHECK (VALUE > 0);
 CREATE TABLE k_varchar (id varchar(255) PRIMARY KEY, v text);

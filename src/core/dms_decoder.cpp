@@ -28,6 +28,9 @@
 // to out.before once the operation turns out to be a delete.
 #include "core/dms_decoder.hpp"
 
+#include <map>
+#include "core/source_types.hpp"
+
 #include <string>
 #include <unordered_set>
 #include <string_view>
@@ -54,6 +57,7 @@ struct DmsRecord {
   // First problem in "data"/"before-image": it only matters once the record is known to be a data
   // record (control records may carry anything there).
   const char* image_problem = nullptr;
+  std::vector<FieldValue> control;  // members of "control" ("table-def": its raw JSON)
 };
 
 // Reads a string-or-null member (null leaves `out` empty): DMS writes "" or null for no schema.
@@ -115,7 +119,46 @@ ReadStatus record_field(std::string_view key, ondemand::value value, DmsRecord& 
     return read_row(value, rec.before, out.before, "'before-image' is neither an object nor null",
                     rec);
   }
-  return {};  // "control" (table definitions) and anything newer DMS versions add
+  if (key == "control") {
+    ondemand::json_type type;
+    if (simdjson::error_code err = value.type().get(type)) return json::malformed(err);
+    if (type == ondemand::json_type::object) return json::malformed(json::read_fields(value, rec.control));
+  }
+  return {};  // anything newer DMS versions add
+}
+
+// A table's definition from a create-table control record: each column's PostgreSQL type (in
+// the record's order) and the primary key.
+struct TableDef {
+  std::vector<std::pair<std::string, std::string>> types;
+  std::vector<std::string> key;
+};
+
+// Reads "table-def" ({"columns": {name: {"type", "length", "precision", "scale", ...}},
+// "primary-key": [...]}); false when it is not one.
+bool read_table_def(std::string_view raw, TableDef& def) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(raw.data(), raw.size()).get(root)) return false;
+  simdjson::dom::object columns;
+  if (root["columns"].get(columns)) return false;
+  for (auto [name, col] : columns) {
+    std::string_view type;
+    if (col["type"].get(type)) continue;
+    auto number = [&](const char* member) {
+      int64_t v;
+      return col[member].get(v) ? int64_t(-1) : v;
+    };
+    def.types.emplace_back(std::string(name),
+                           pg_type_for_dms(type, number("length"), number("precision"), number("scale")));
+  }
+  simdjson::dom::array key;
+  if (!root["primary-key"].get(key))
+    for (auto k : key) {
+      std::string_view name;
+      if (!k.get(name)) def.key.emplace_back(name);
+    }
+  return true;
 }
 
 // One pass over the top-level members.
@@ -169,6 +212,18 @@ class DmsDecoder final : public Decoder {
 
   DecodeResult decode(const char* key, size_t key_len, const char* value, size_t value_len,
                       DecodedChange& out) override;
+  // The type the table's create-table control record declared, when this session read one.
+  std::string source_type(std::string_view field) override {
+    auto def = tables_.find(source_);
+    if (def == tables_.end()) return {};
+    for (const auto& [name, type] : def->second.types)
+      if (name == field) return type;
+    return {};
+  }
+  std::vector<std::string> declared_key() override {
+    auto def = tables_.find(source_);
+    return def == tables_.end() ? std::vector<std::string>() : def->second.key;
+  }
 
  private:
   DecodeResult finish(const DmsRecord& rec, DecodedChange& out);
@@ -185,11 +240,13 @@ class DmsDecoder final : public Decoder {
   std::vector<FieldValue> prefixed_;       // before-image values found in "data", named X
   std::vector<unsigned char> is_prefixed_; // take_prefixed_before()'s marks, one per field
   std::unordered_set<std::string_view> names_;  // field names of the row (hashed: names are untrusted)
+  std::map<std::string, TableDef> tables_;      // by "schema.table": table-defs read so far
 };
 
 DecodeResult DmsDecoder::decode(const char* key, size_t key_len, const char* value,
                                 size_t value_len, DecodedChange& out) {
   out.clear();
+  source_.clear();  // source_type() answers for this message's table only
   ondemand::object root;
   DecodeResult result = value_.open(value, value_len, root);
   if (result.status == DecodeStatus::Change) {
@@ -291,6 +348,13 @@ void DmsDecoder::merge_prefixed_before(std::vector<FieldValue>& before) {
 
 // A control record: a truncate is applied, everything else (DDL, task events) skipped.
 DecodeResult DmsDecoder::finish_control(const DmsRecord& rec, DecodedChange& out) {
+  // A table definition (IncludeControlDetails) gives the columns' types to targets created later.
+  const FieldValue* def = json::find_field(rec.control, "table-def");
+  if (def != nullptr && def->kind == ValueKind::Json && !rec.table.empty() && !rec.schema.empty()) {
+    TableDef parsed;
+    if (read_table_def(def->text, parsed))
+      tables_[std::string(rec.schema) + "." + std::string(rec.table)] = std::move(parsed);
+  }
   // "truncate-table" is what DMS writes; "TruncateTable" is the spelling of the user guide.
   if (rec.operation == "truncate-table" || rec.operation == "TruncateTable") {
     set_source(rec, out);

@@ -77,6 +77,12 @@ std::string with_precision(const char* base, int64_t p, const char* zone) {
 
 }  // namespace
 
+// MySQL's spatial types (lower case).
+static bool is_spatial(const std::string& b) {
+  return b == "geometry" || b == "point" || b == "linestring" || b == "polygon" || b == "multipoint" ||
+         b == "multilinestring" || b == "multipolygon" || b == "geometrycollection" || b == "geomcollection";
+}
+
 std::string pg_type_for_mysql(std::string_view mysql_type) {
   Spelling s = spell(mysql_type);
   bool is_unsigned = s.suffix.find("unsigned") != std::string::npos;
@@ -107,14 +113,13 @@ std::string pg_type_for_mysql(std::string_view mysql_type) {
   if (b == "date") return "date";
   if (b == "datetime") return with_precision("timestamp", s.a < 0 ? 0 : s.a, " without time zone");
   if (b == "timestamp") return with_precision("timestamp", s.a < 0 ? 0 : s.a, " with time zone");
-  if (b == "time") return with_precision("time", s.a < 0 ? 0 : s.a, " without time zone");
+  if (b == "time") return "interval";  // MySQL's TIME spans -838:59:59 to 838:59:59, beyond a day
   if (b == "year") return "smallint";
   if (b == "enum" || b == "set") return "text";
   if (b == "json") return "jsonb";
   if (b == "uuid") return "uuid";
   if (b == "inet4" || b == "inet6") return "inet";
-  if (b == "geometry" || b == "point" || b == "linestring" || b == "polygon" || b == "multipoint" ||
-      b == "multilinestring" || b == "multipolygon" || b == "geometrycollection" || b == "geomcollection")
+  if (is_spatial(b))
     return "bytea";
   return "";
 }
@@ -127,6 +132,8 @@ std::string pg_type_for_mysql(std::string_view type_name, int64_t length, int64_
     if (scale >= 0) spelled += "," + std::to_string(scale);
     spelled += ")";
   }
+  // Debezium sends a spatial value as a struct {wkb, srid}: kept whole, as jsonb.
+  if (is_spatial(s.base)) return "jsonb";
   return pg_type_for_mysql(spelled + s.suffix);
 }
 
@@ -140,7 +147,9 @@ std::string pg_type_for_connect(std::string_view type, std::string_view logical,
     if (logical == "io.debezium.time.Date" || logical == "org.apache.kafka.connect.data.Date") return "date";
     if (logical == "io.debezium.time.Time" || logical == "org.apache.kafka.connect.data.Time")
       return "time(3) without time zone";
-    if (logical == "io.debezium.time.MicroTime") return "time(6) without time zone";
+    // What the MySQL connector sends for TIME (adaptive_time_microseconds), whose values may be
+    // negative or past 24 hours.
+    if (logical == "io.debezium.time.MicroTime") return "interval";
     if (logical == "io.debezium.time.NanoTime") return "time without time zone";
     if (logical == "io.debezium.time.Timestamp" || logical == "org.apache.kafka.connect.data.Timestamp")
       return "timestamp(3) without time zone";
@@ -165,6 +174,35 @@ std::string pg_type_for_connect(std::string_view type, std::string_view logical,
   if (type == "string") return "text";
   if (type == "bytes") return "bytea";
   if (type == "struct" || type == "map" || type == "array") return "jsonb";
+  return "";
+}
+
+std::string pg_type_for_dms(std::string_view type, int64_t length, int64_t precision, int64_t scale) {
+  std::string t;
+  for (char c : type) t += (char)std::toupper((unsigned char)c);
+  if (t == "BOOLEAN") return "boolean";
+  if (t == "INT1" || t == "INT8" || t == "INT2" || t == "INT16" || t == "UINT1") return "smallint";
+  if (t == "INT4" || t == "INT32" || t == "UINT2" || t == "UINT16") return "integer";
+  if (t == "INT64" || t == "UINT4" || t == "UINT32") return "bigint";
+  if (t == "UINT8" || t == "UINT64") return "numeric(20,0)";
+  if (t == "REAL4" || t == "FLOAT") return "real";
+  if (t == "REAL8" || t == "DOUBLE") return "double precision";
+  if (t == "NUMERIC" || t == "DECIMAL") {
+    if (precision > 0 && precision <= 1000 && scale >= 0 && scale <= precision)
+      return "numeric(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+    return "numeric";
+  }
+  if (t == "STRING" || t == "WSTRING")
+    return length > 0 && length <= 10485760 ? "character varying(" + std::to_string(length) + ")" : "text";
+  if (t == "CLOB" || t == "NCLOB") return "text";
+  if (t == "BYTES" || t == "BLOB") return "bytea";
+  if (t == "DATE") return "date";
+  if (t == "TIME") return "interval";  // MySQL's TIME goes past a day
+  if (t == "DATETIME" || t == "TIMESTAMP") {
+    // DMS's DATETIME carries up to 9 fractional digits; PostgreSQL keeps 6.
+    if (scale >= 0 && scale < 6) return "timestamp(" + std::to_string(scale) + ") without time zone";
+    return "timestamp(6) without time zone";
+  }
   return "";
 }
 

@@ -29,6 +29,11 @@ std::string pg_type_for_mysql(std::string_view type_name, int64_t length, int64_
 std::string pg_type_for_connect(std::string_view type, std::string_view logical, int64_t precision,
                                 int64_t scale);
 
+// An AWS DMS table definition's column type (the "table-def" of its create-table control records,
+// IncludeControlDetails): "INT32", "STRING" with "length", "NUMERIC" with "precision" and
+// "scale", ... (-1 when absent); "" when unknown.
+std::string pg_type_for_dms(std::string_view type, int64_t length, int64_t precision, int64_t scale);
+
 // A field that came with no type at all: integral numbers are bigint, other numbers numeric,
 // strings text, booleans boolean, objects and arrays jsonb; "" for a null (nothing to go by).
 std::string pg_type_for_value(ValueKind kind, std::string_view text);

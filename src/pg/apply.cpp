@@ -5,6 +5,7 @@
 #include "pg/spi.hpp"
 #include "pg/worker_state.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 extern "C" {
@@ -53,7 +54,8 @@ struct AsOwner {
   Oid saved_user;
   int saved_context;
   int guc_level;
-  AsOwner() {
+  AsOwner() { enter(); }
+  void enter() {
     GetUserIdAndSecContext(&saved_user, &saved_context);
     guc_level = NewGUCNestLevel();
     SetUserIdAndSecContext(worker.owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
@@ -465,11 +467,60 @@ void add_columns(int table, const std::vector<AddedColumn>& columns) {
   });
 }
 
+// partition_by of a target to create: checks its columns against the target's `columns` and
+// returns the PARTITION BY clause ("" for none); `table_key` (the PRIMARY KEY) gains the partition
+// columns, as a partitioned table's must hold them. The sync table's key stays the source's.
+static std::string partition_clause(const TableMeta& t, const std::vector<AddedColumn>& columns,
+                                    std::vector<std::string>& table_key) {
+  if (t.partition_kind.empty()) return "";
+  std::string clause = t.partition_kind == "range" ? " PARTITION BY RANGE (" : " PARTITION BY HASH (";
+  for (size_t i = 0; i < t.partition_columns.size(); i++) {
+    const std::string& name = t.partition_columns[i];
+    auto c = std::find_if(columns.begin(), columns.end(), [&](const AddedColumn& a) { return a.name == name; });
+    if (c == columns.end())
+      throw HostError("partition_by names column \"" + name + "\", which the source's changes do not carry", "42703");
+    bool numeric_step = std::isdigit((unsigned char)t.partition_step[0]);
+    bool time = c->type == "date" || c->type.rfind("timestamp", 0) == 0;
+    bool integer = c->type == "smallint" || c->type == "integer" || c->type == "bigint" || c->type.rfind("numeric", 0) == 0;
+    if (t.partition_kind == "range" && (numeric_step ? !integer : !time))
+      throw HostError("partition_by RANGE column \"" + name + "\" is " + c->type + ", which a partition_interval of \"" +
+                          t.partition_step + "\" does not divide (" +
+                          (numeric_step ? "a number needs an integer column" : "a unit needs a date or timestamp column") + ")",
+                      "22023");
+    clause += (i ? ", " : "") + std::string(quote_identifier(name.c_str()));
+    if (!table_key.empty() && std::find(table_key.begin(), table_key.end(), name) == table_key.end())
+      table_key.push_back(name);
+  }
+  return clause + ")";
+}
+
+// Inside guard(), the batch's rows staged: creates (as the owner) the RANGE partitions they need
+// that the target lacks, and records each in schema_history.
+static void add_range_partitions(const TableMeta& t) {
+  AsOwner owner;
+  spi_exec("SELECT cdc_sync._add_range_partitions($1::regclass, $2::regclass, $3, $4)", SPI_OK_SELECT,
+           "adding partitions",
+           {text_arg(t.target_name.c_str()), text_arg(t.stage_name.c_str()), text_arg(t.partition_columns[0].c_str()),
+            text_arg(t.partition_step.c_str())});
+  owner.restore();
+  uint64 n = SPI_processed;
+  char** statements = (char**)palloc(sizeof(char*) * (n + 1));
+  for (uint64 i = 0; i < n; i++) statements[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+  for (uint64 i = 0; i < n; i++)
+    spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
+             "VALUES ($1, $2, $3, $4, '', 0, 0)",
+             SPI_OK_INSERT, "recording a partition",
+             {text_arg(worker.pipeline_name.c_str()), text_arg(t.source.c_str()), text_arg(t.target_name.c_str()),
+              text_arg(statements[i])});
+}
+
 bool create_target(int table, const std::vector<AddedColumn>& columns, const std::vector<std::string>& key) {
   TableMeta& t = worker.tables[table];
   check_type_spellings(columns);
   bool created = false;
   const AddedColumn* first = columns.empty() ? nullptr : &columns[0];
+  std::vector<std::string> table_key = key;
+  const std::string partitioning = partition_clause(t, columns, table_key);
   guard([&]() {
     spi_exec("SELECT pg_catalog.to_regclass($1) IS NULL", SPI_OK_SELECT, "looking up the target",
              {text_arg(t.target_name.c_str())});
@@ -479,11 +530,12 @@ bool create_target(int table, const std::vector<AddedColumn>& columns, const std
     appendStringInfo(&ddl, "CREATE TABLE %s (", t.target_name.c_str());
     for (size_t i = 0; i < columns.size(); i++)
       appendStringInfo(&ddl, "%s%s %s", i ? ", " : "", quote_identifier(columns[i].name.c_str()), columns[i].type.c_str());
-    if (!key.empty()) {
+    if (!table_key.empty()) {
       appendStringInfoString(&ddl, columns.empty() ? "PRIMARY KEY " : ", PRIMARY KEY ");
-      append_identifier_list(&ddl, key);
+      append_identifier_list(&ddl, table_key);
     }
     appendStringInfoChar(&ddl, ')');
+    appendStringInfoString(&ddl, partitioning.c_str());
 #if CDC_DISTRIBUTED_CLAUSE
     if (!key.empty()) {
       appendStringInfoString(&ddl, " DISTRIBUTED BY ");
@@ -491,6 +543,20 @@ bool create_target(int table, const std::vector<AddedColumn>& columns, const std
     }
 #endif
     run_schema_change(t, ddl.data, first);  // as the owner: the owner owns the table it creates
+    if (t.partition_kind == "hash") {
+      // Every HASH partition now; RANGE partitions come with the rows that need them
+      // (add_range_partitions()). No default partition: it would make adding those scan it.
+      spi_exec("SELECT pg_catalog.format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES WITH (MODULUS %s, REMAINDER %s)', "
+               "  n.nspname, left(c.relname, 55) || '_h' || i, c.oid::regclass, $2, i) "
+               "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, "
+               "  pg_catalog.generate_series(0, $2 - 1) i "
+               "WHERE c.oid = pg_catalog.to_regclass($1) ORDER BY i",
+               SPI_OK_SELECT, "naming partitions", {text_arg(t.target_name.c_str()), {INT4OID, Int32GetDatum(t.partitions)}});
+      uint64 n = SPI_processed;
+      char** statements = (char**)palloc(sizeof(char*) * (n + 1));
+      for (uint64 i = 0; i < n; i++) statements[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+      for (uint64 i = 0; i < n; i++) run_schema_change(t, statements[i], first);
+    }
     spi_exec("UPDATE cdc_sync.sync_tables SET target = pg_catalog.to_regclass(target_name), primary_key = $2 "
              "WHERE id = $1",
              SPI_OK_UPDATE, "recording the created target",
@@ -511,6 +577,11 @@ void apply_rows(int table, const StageRows& rows, ApplyCounts& counts) {
     AsOwner owner;
     run_plan(t, plan.truncate_stage, SPI_OK_UTILITY);
     copy_into_stage(t, rows);
+    if (t.partition_kind == "range" && rows.upserts > 0) {
+      owner.restore();
+      add_range_partitions(t);
+      owner.enter();
+    }
     if (!t.stage_analyzed && !plan.analyze_stage.empty() && rows.upserts + rows.deletes >= kAnalyzeMinRows) {
       // TRUNCATE keeps pg_statistic: one ANALYZE teaches the planner that keys are unique.
       run_plan(t, plan.analyze_stage, SPI_OK_UTILITY);

@@ -115,6 +115,16 @@ int column_index(const std::vector<std::string>& columns, const char* name, size
 // Loads the sync tables of the pipeline into `cfg` and worker.tables. Runs inside guard(): every
 // C++ object it fills is owned by cfg or worker.tables, none by this frame, so an ERROR's
 // longjmp skips no destructor; strings are built only from values PostgreSQL already returned.
+// Appends the lines of `text` (may be null) to `out`.
+static void split_lines(const char* text, std::vector<std::string>& out) {
+  for (const char* k = text; k != nullptr && *k != '\0';) {
+    const char* newline = strchr(k, '\n');
+    size_t len = newline ? size_t(newline - k) : strlen(k);
+    out.emplace_back(k, len);
+    k = newline ? newline + 1 : k + len;
+  }
+}
+
 void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   uint64 ntables = spi_exec(
       "SELECT s.id, s.source, CASE WHEN s.target_template IS NULL "
@@ -123,7 +133,11 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', ''), "
       "coalesce(s.options->>'schema_changes', 'evolve'), s.target_name, "
       "coalesce(s.options->>'on_table_error', 'park') = 'park', s.parked_at IS NOT NULL, s.retry_requested, "
-      "s.target_template IS NOT NULL, coalesce(s.options->>'source_column', '') "
+"s.target_template IS NOT NULL, coalesce(s.options->>'source_column', ''), "
+      "lower(substring(s.options->>'partition_by' from '^\\s*(\\w+)')), "
+      "array_to_string(regexp_split_to_array(btrim(substring(s.options->>'partition_by' from '\\((.*)\\)')), "
+      "  '\\s*,\\s*'), E'\\n'), "
+      "coalesce(s.options->>'partition_interval', 'month'), coalesce(s.options->>'partitions', '8') "
       "FROM cdc_sync.sync_tables s "
       "LEFT JOIN pg_catalog.pg_class c ON s.target_template IS NULL "
       "  AND c.oid = coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid "
@@ -154,12 +168,14 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     tc.retry_requested = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 12), "t") == 0;
     tc.is_template = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 13), "t") == 0;
     tc.source_column = SPI_getvalue(tables->vals[t], tables->tupdesc, 14);
-    for (const char* k = keys; k != nullptr && *k != '\0';) {
-      const char* newline = strchr(k, '\n');
-      size_t len = newline ? size_t(newline - k) : strlen(k);
-      tc.key_names.emplace_back(k, len);
-      k = newline ? newline + 1 : k + len;
+    const char* kind = SPI_getvalue(tables->vals[t], tables->tupdesc, 15);
+    if (kind != nullptr) {
+      meta.partition_kind = kind;
+      split_lines(SPI_getvalue(tables->vals[t], tables->tupdesc, 16), meta.partition_columns);
+      meta.partition_step = SPI_getvalue(tables->vals[t], tables->tupdesc, 17);
+      meta.partitions = atoi(SPI_getvalue(tables->vals[t], tables->tupdesc, 18));
     }
+    split_lines(keys, tc.key_names);
     if (tc.is_template) {
       // Never written: its sources' own sync tables are.
       tc.target = meta.target_name = SPI_getvalue(tables->vals[t], tables->tupdesc, 9);

@@ -25,6 +25,11 @@ struct TableMeta {
   bool stage_analyzed = false;         // the staging table has key statistics
   bool merge_counts_from_stats = true;  // MERGE's effect can be read from pgstat (plain table)
   std::unordered_map<std::string, SPIPlanPtr> plans;  // by statement text
+  // Sync table option partition_by (a target the pipeline creates): "range", "hash" or "".
+  std::string partition_kind;
+  std::vector<std::string> partition_columns;  // unquoted
+  std::string partition_step;                  // range: day ... year, or an integer's step
+  int partitions = 8;                          // hash
 };
 
 struct WorkerState {

@@ -456,6 +456,22 @@ BEGIN
                 RAISE EXCEPTION 'sync table option "source_column" must be a column name' USING ERRCODE = 'invalid_parameter_value',
                     HINT = 'the text column that takes each row''s source table "db.table", e.g. "source_table"';
             END IF;
+        ELSIF opt = 'partition_by' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' !~* '^\s*(range\s*\(\s*[^,()"]+\s*\)|hash\s*\(\s*[^()"]+\))\s*$' THEN
+                RAISE EXCEPTION 'sync table option "partition_by" must be ''RANGE (column)'' or ''HASH (column, ...)'''
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'e.g. "RANGE (create_time)" with "partition_interval": "month", or "HASH (id)" with "partitions": 8';
+            END IF;
+        ELSIF opt = 'partition_interval' THEN
+            IF jsonb_typeof(optv) <> 'string' OR optv #>> '{}' !~ '^(day|week|month|quarter|year|[1-9][0-9]{0,17})$' THEN
+                RAISE EXCEPTION 'sync table option "partition_interval" must be day, week, month, quarter, year or a positive integer'
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'a unit of a date or timestamp column, or a step of an integer column, as a string: "month", "1000000"';
+            END IF;
+        ELSIF opt = 'partitions' THEN
+            IF jsonb_typeof(optv) <> 'number' OR optv::text !~ '^[0-9]+$' OR optv::text::bigint NOT BETWEEN 2 AND 1024 THEN
+                RAISE EXCEPTION 'sync table option "partitions" must be an integer from 2 to 1024' USING ERRCODE = 'invalid_parameter_value';
+            END IF;
         ELSIF opt = 'keys_unique_across_sources' THEN
             IF jsonb_typeof(optv) <> 'boolean' THEN
                 RAISE EXCEPTION 'sync table option "keys_unique_across_sources" must be true or false' USING ERRCODE = 'invalid_parameter_value';
@@ -463,10 +479,18 @@ BEGIN
         ELSE
             RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
                 HINT = 'valid options: append, auto_create, keys_unique_across_sources, on_table_error, op_field, '
-                       'schema_changes, source_column';
+                       'partition_by, partition_interval, partitions, schema_changes, source_column';
         END IF;
     END LOOP;
     append := coalesce((p_options->>'append')::boolean, false);
+    IF p_options ? 'partition_interval' AND coalesce(p_options->>'partition_by', '') !~* '^\s*range' THEN
+        RAISE EXCEPTION 'sync table option "partition_interval" goes with "partition_by": "RANGE (column)"'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_options ? 'partitions' AND coalesce(p_options->>'partition_by', '') !~* '^\s*hash' THEN
+        RAISE EXCEPTION 'sync table option "partitions" goes with "partition_by": "HASH (column, ...)"'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF append AND p_options ? 'op_field' THEN
         RAISE EXCEPTION 'sync table options "append" and "op_field" exclude each other'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'an append table keeps every message; it deletes nothing';
@@ -521,6 +545,10 @@ BEGIN
         END IF;
         PERFORM cdc_sync._add_missing_target(p, p_source, p_target, create_in, key, p_options, append);
         RETURN;
+    END IF;
+    IF p_options ? 'partition_by' THEN
+        RAISE EXCEPTION 'table % exists: sync table option "partition_by" applies to a target the pipeline creates', t
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'partition the table yourself, or name a table that does not exist yet';
     END IF;
     IF (SELECT relkind FROM pg_class WHERE oid = t) NOT IN ('r', 'p') THEN
         RAISE EXCEPTION 'target "%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
@@ -611,7 +639,8 @@ BEGIN
     END IF;
     -- A key set to null goes back to its default.
     merged := jsonb_strip_nulls(s.options || p_options);
-    FOREACH opt IN ARRAY ARRAY['append', 'source_column', 'keys_unique_across_sources'] LOOP
+    FOREACH opt IN ARRAY ARRAY['append', 'source_column', 'keys_unique_across_sources', 'partition_by',
+                               'partition_interval', 'partitions'] LOOP
         IF (merged->opt) IS DISTINCT FROM (s.options->opt) THEN
             RAISE EXCEPTION 'sync table option "%" cannot be changed', opt USING ERRCODE = 'feature_not_supported',
                 HINT = 'it decides the table''s key: remove the sync table and add it again';

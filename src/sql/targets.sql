@@ -243,5 +243,45 @@ BEGIN
     END IF;
 END $$;
 
+-- partition_by RANGE: the partitions that the rows staged in `stage` need and `target` lacks,
+-- one per `step` of column `col` (day, week, month, quarter or year of a date or timestamp; a
+-- number of an integer), created before the batch writes the rows. Runs as the caller, the
+-- pipeline owner (who owns the target); returns the DDL it ran.
+CREATE FUNCTION cdc_sync._add_range_partitions(target regclass, stage regclass, col text, step text)
+RETURNS SETOF text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    nsp name;
+    rel name;
+    numeric_step boolean := step ~ '^[0-9]+$';
+    b record;
+    lo text;
+    hi text;
+    suffix text;
+    part text;
+    ddl text;
+BEGIN
+    SELECT n.nspname, c.relname INTO nsp, rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = target;
+    FOR b IN EXECUTE format('SELECT DISTINCT %s AS lo FROM %s WHERE %I IS NOT NULL',
+                            CASE WHEN numeric_step THEN format('floor(%I::numeric / %s) * %s', col, step, step)
+                                 ELSE format('date_trunc(%L, %I)', step, col) END, stage, col) LOOP
+        lo := b.lo::text;
+        IF numeric_step THEN
+            hi := (b.lo + step::numeric)::text;
+            suffix := replace(lo, '-', 'm');
+        ELSE
+            hi := (b.lo + CASE step WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || step)::interval END)::text;
+            suffix := to_char(b.lo, 'YYYYMMDD');
+        END IF;
+        part := left(rel, 60 - length(suffix)) || '_p' || suffix;
+        IF pg_catalog.to_regclass(format('%I.%I', nsp, part)) IS NULL THEN
+            ddl := format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', nsp, part, target, lo, hi);
+            EXECUTE ddl;
+            RETURN NEXT ddl;
+        END IF;
+    END LOOP;
+END $$;
+GRANT EXECUTE ON FUNCTION cdc_sync._add_range_partitions TO PUBLIC;  -- DDL the caller may run anyway
+
 REVOKE ALL ON FUNCTION cdc_sync._template_parts, cdc_sync._expand_template, cdc_sync._check_shared_target,
     cdc_sync._add_missing_target, cdc_sync._materialize_sync_table FROM PUBLIC;

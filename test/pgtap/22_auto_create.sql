@@ -2,7 +2,7 @@
 -- columns in source order, the types the messages declare (or their values say) and the sync
 -- table's key, else the message key; recorded in schema_history; in a running pipeline too.
 \set ON_ERROR_STOP 1
-SELECT plan(16);
+SELECT plan(18);
 
 CREATE FUNCTION pg_temp.primary_key(t regclass) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(a.attname, ', ' ORDER BY k.ord)
@@ -75,6 +75,20 @@ SELECT is(cdc_test.columns('t22_mirror.items') || ' | key ' || pg_temp.primary_k
           'sku character(8), qty bigint, price numeric(6,2) | key sku', 'canal: mysqlType and pkNames');
 SELECT is(pg_temp.primary_key('t22_mirror.logs'), 'ts, host', 'the sync table''s key wins');
 
+-- AWS DMS: the create-table control record's table definition (IncludeControlDetails) gives the
+-- types and the key of a target created at the table's first load record.
+SELECT cdc_test.create_topic('t22d', 1);
+SELECT cdc_sync.create_pipeline('t22d', cdc_test.brokers(), ARRAY['t22d'], 'dms');
+SELECT cdc_sync.add_sync_table('t22d', 'HR.EMP', 't22_dms_emp');
+SELECT cdc_test.produce('t22d', $$VALUES
+  (0, NULL::text, '{"control": {"table-def": {"columns": {"EMP_ID": {"type": "INT32", "nullable": false}, "NAME": {"type": "STRING", "length": 40, "nullable": true}, "SALARY": {"type": "NUMERIC", "precision": 9, "scale": 2, "nullable": true}, "HIRED": {"type": "TIMESTAMP", "nullable": true}}, "primary-key": ["EMP_ID"]}}, "metadata": {"timestamp": "2025-06-10T11:28:47.195247Z", "record-type": "control", "operation": "create-table", "partition-key-type": "task-id", "schema-name": "HR", "table-name": "EMP"}}'),
+  (0, NULL, '{"data": {"EMP_ID": 7, "NAME": "Ada", "SALARY": 1234.50, "HIRED": "2024-05-01 10:00:00.123456"}, "metadata": {"timestamp": "2025-06-10T11:28:48Z", "record-type": "data", "operation": "load", "partition-key-type": "primary-key", "schema-name": "HR", "table-name": "EMP"}}')$$);
+SELECT cdc_sync.start_pipeline('t22d');
+SELECT ok(cdc_sync.wait_for_catchup('t22d', '60 s'), 'dms: caught up');
+SELECT is(cdc_test.columns('t22_dms_emp') || ' | key ' || pg_temp.primary_key('t22_dms_emp'),
+          'EMP_ID integer, NAME character varying(40), SALARY numeric(9,2), HIRED timestamp(6) without time zone | key EMP_ID',
+          'dms: the table definition''s types and primary key');
+
 -- What cannot be created is refused at once.
 SELECT throws_like($$SELECT cdc_sync.add_sync_table('t22', 'shop.x', 't22_nope', options => '{"auto_create": false}')$$,
                    '%target table "t22_nope" does not exist%', 'auto_create off: a missing target is an error');
@@ -83,5 +97,5 @@ SELECT throws_like($$SELECT cdc_sync.add_sync_table('t22', 'shop.y', 'no_such_sc
 SELECT results_eq($$SELECT state, last_error FROM cdc_sync.status WHERE pipeline IN ('t22', 't22c') ORDER BY pipeline$$,
                   $$VALUES ('running'::text, NULL::text), ('running', NULL)$$, 'both pipelines run');
 
-SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t22', 't22c']) p;
+SELECT cdc_sync.drop_pipeline(p) FROM unnest(ARRAY['t22', 't22c', 't22d']) p;
 SELECT * FROM finish();

@@ -64,7 +64,7 @@ inline const std::vector<FullTypesColumn>& full_types_columns() {
     {"tiny1_c", "int16", "", "", "smallint", "1", ""},
     {"boolean_c", "int16", "", "", "smallint", "1", "SQL true: BOOLEAN is TINYINT(1)"},
     {"date_c", "int32", "io.debezium.time.Date", "", "date", "2020-07-17", ""},
-    {"time_c", "int64", "io.debezium.time.MicroTime", "", "time(0) without time zone", "18:00:22", ""},
+    {"time_c", "int64", "io.debezium.time.MicroTime", "", "interval", "18:00:22", ""},
     {"datetime3_c", "int64", "io.debezium.time.Timestamp", "", "timestamp(3) without time zone", "2020-07-17 18:00:22.123", ""},
     {"datetime6_c", "int64", "io.debezium.time.MicroTimestamp", "", "timestamp(6) without time zone", "2020-07-17 18:00:22.123456", ""},
     {"timestamp_c", "string", "io.debezium.time.ZonedTimestamp", "", "timestamp with time zone", "2020-07-17T18:00:22Z", "ISO 8601 in UTC: the same instant as the SQL literal in a UTC server"},

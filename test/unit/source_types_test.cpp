@@ -40,7 +40,7 @@ TEST(PgTypeForMysql, StringsBinariesTimesAndOthers) {
   EXPECT_EQ(pg_type_for_mysql("datetime"), "timestamp(0) without time zone");
   EXPECT_EQ(pg_type_for_mysql("datetime(6)"), "timestamp(6) without time zone");
   EXPECT_EQ(pg_type_for_mysql("timestamp(3)"), "timestamp(3) with time zone");
-  EXPECT_EQ(pg_type_for_mysql("time(6)"), "time(6) without time zone");
+  EXPECT_EQ(pg_type_for_mysql("time(6)"), "interval");  // -838:59:59 .. 838:59:59
   EXPECT_EQ(pg_type_for_mysql("year(4)"), "smallint");
   EXPECT_EQ(pg_type_for_mysql("enum('a)','b')"), "text");
   EXPECT_EQ(pg_type_for_mysql("set('x','y')"), "text");
@@ -59,6 +59,26 @@ TEST(PgTypeForMysql, DebeziumPropagatedSourceType) {
   EXPECT_EQ(pg_type_for_mysql("TEXT", -1, -1), "text");
 }
 
+TEST(PgTypeForMysql, DebeziumSpatialStructsStayWhole) {
+  // Debezium writes {"wkb": ..., "srid": ...}: jsonb keeps both; Canal's spatial text is bytea.
+  EXPECT_EQ(pg_type_for_mysql("POINT", -1, -1), "jsonb");
+  EXPECT_EQ(pg_type_for_mysql("GEOMETRY", -1, -1), "jsonb");
+  EXPECT_EQ(pg_type_for_mysql("point"), "bytea");
+  EXPECT_EQ(pg_type_for_mysql("VARBINARY", 16, -1), "bytea");
+}
+
+TEST(PgTypeForDms, TableDefinitionTypes) {
+  EXPECT_EQ(pg_type_for_dms("INT32", -1, -1, -1), "integer");
+  EXPECT_EQ(pg_type_for_dms("int64", -1, -1, -1), "bigint");
+  EXPECT_EQ(pg_type_for_dms("UINT8", -1, -1, -1), "numeric(20,0)");
+  EXPECT_EQ(pg_type_for_dms("STRING", 128, -1, -1), "character varying(128)");
+  EXPECT_EQ(pg_type_for_dms("WSTRING", -1, -1, -1), "text");
+  EXPECT_EQ(pg_type_for_dms("NUMERIC", -1, 10, 2), "numeric(10,2)");
+  EXPECT_EQ(pg_type_for_dms("TIMESTAMP", -1, -1, -1), "timestamp(6) without time zone");
+  EXPECT_EQ(pg_type_for_dms("BLOB", -1, -1, -1), "bytea");
+  EXPECT_EQ(pg_type_for_dms("SOMETHING_NEW", -1, -1, -1), "");
+}
+
 TEST(PgTypeForConnect, LogicalTypesFirst) {
   EXPECT_EQ(pg_type_for_connect("bytes", "org.apache.kafka.connect.data.Decimal", 10, 2), "numeric(10,2)");
   EXPECT_EQ(pg_type_for_connect("bytes", "org.apache.kafka.connect.data.Decimal", -1, 2), "numeric");
@@ -66,7 +86,7 @@ TEST(PgTypeForConnect, LogicalTypesFirst) {
   EXPECT_EQ(pg_type_for_connect("int64", "io.debezium.time.MicroTimestamp", -1, -1), "timestamp(6) without time zone");
   EXPECT_EQ(pg_type_for_connect("int64", "io.debezium.time.Timestamp", -1, -1), "timestamp(3) without time zone");
   EXPECT_EQ(pg_type_for_connect("string", "io.debezium.time.ZonedTimestamp", -1, -1), "timestamp with time zone");
-  EXPECT_EQ(pg_type_for_connect("int64", "io.debezium.time.MicroTime", -1, -1), "time(6) without time zone");
+  EXPECT_EQ(pg_type_for_connect("int64", "io.debezium.time.MicroTime", -1, -1), "interval");
   EXPECT_EQ(pg_type_for_connect("bytes", "io.debezium.data.Bits", 12, -1), "bit(12)");
   EXPECT_EQ(pg_type_for_connect("string", "io.debezium.data.Json", -1, -1), "jsonb");
   EXPECT_EQ(pg_type_for_connect("string", "io.debezium.data.Enum", -1, -1), "text");
