@@ -129,7 +129,12 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   uint64 ntables = spi_exec(
       "SELECT s.id, s.source, CASE WHEN s.target_template IS NULL "
       "  THEN coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid END, c.oid IS NOT NULL, "
-      "array_to_string(s.primary_key, E'\\n'), "
+      // A key left to the first message's ('{}') whose target the user made: the target's own.
+      "array_to_string(CASE WHEN cardinality(s.primary_key) > 0 OR c.oid IS NULL THEN s.primary_key "
+      "  ELSE ARRAY(SELECT a.attname::text FROM pg_catalog.pg_index i "
+      "    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord) "
+      "    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+      "    WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY k.ord) END, E'\\n'), "
       "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', ''), "
       "coalesce(s.options->>'schema_changes', 'evolve'), s.target_name, "
       "coalesce(s.options->>'on_table_error', 'park') = 'park', s.parked_at IS NOT NULL, s.retry_requested, "
@@ -191,6 +196,11 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     }
     if (!exists) {
       problem = "the target table of source \"" + tc.source + "\" no longer exists";
+      return;
+    }
+    if (tc.key_names.empty() && !tc.append) {
+      problem = "the target table of source \"" + tc.source + "\" has no primary key, and the sync table names none: "
+                "add a primary key to the table";
       return;
     }
     // Locked before its names are read: a DROP TABLE committed since the query above would

@@ -58,6 +58,12 @@ void PipelineWorker::replay_parked() {
 // it as the reason. True when the table is live again.
 bool PipelineWorker::replay_table(int table) {
   host::SyncTableConfig& tc = cfg_.tables[table];
+  if (tc.target_missing) {
+    host::replay_failed(tc.id, "target " + tc.target + " still does not exist: create it (or fix what kept the " +
+                                   "pipeline from creating it and create it), then call cdc_sync.retry_table()");
+    tc.retry_requested = false;
+    return false;
+  }
   size_t replayed = 0;
   for (int attempt = 1;;) {
     bool last_round = false;

@@ -52,7 +52,7 @@ class PipelineWorker {
   End consume();
   bool config_changed(End& end, bool force = false);
   void evolve_targets(Batch& batch);
-  void create_target(int t, const Batch& batch);
+  bool create_target(int t, Batch& batch);
   // Per-table isolation (parking.cpp).
   void park_messages(Batch& batch);
   bool parks(const host::HostError& e, int attempt, int table);

@@ -21,7 +21,7 @@ void PipelineWorker::evolve_targets(Batch& batch) {
     if (tc.parked) continue;  // its messages are kept aside, not applied
     if (tc.target_missing) {
       if (batch.tables[t].empty()) continue;
-      create_target((int)t, batch);
+      if (!create_target((int)t, batch)) continue;  // parked
       throw Restart{End::Reload};  // read the batch again, with the new table's columns
     }
     if (tc.schema_changes == host::SchemaChanges::Ignore) continue;
@@ -82,7 +82,9 @@ void PipelineWorker::evolve_targets(Batch& batch) {
 // fields in the order they came, with the types the messages declare (or their values say), and
 // the sync table's key, else the first message's key fields (Debezium's Kafka key, Canal's
 // pkNames). Under the pipeline's exclusive lock, so another worker of the pipeline cannot race it.
-void PipelineWorker::create_target(int t, const Batch& batch) {
+// False when it failed and the table is parked (on_table_error 'park': the user fixes the cause or
+// creates the table, then calls retry_table()).
+bool PipelineWorker::create_target(int t, Batch& batch) {
   const host::SyncTableConfig& tc = cfg_.tables[t];
   const TableBatch& tb = batch.tables[t];
   const std::vector<kafka::Message>& all = batch.messages.messages();
@@ -119,6 +121,10 @@ void PipelineWorker::create_target(int t, const Batch& batch) {
       host::abort_batch();
       std::string problem = "creating target " + tc.target + " failed: " + e.what();
       if (retry_transient(e, attempt, problem)) continue;
+      if (parks(e, attempt, t)) {
+        park_table(batch, t, problem + "; fix the cause, or create the table, then call cdc_sync.retry_table()");
+        return false;
+      }
       fail(problem);
     }
   }
@@ -127,6 +133,7 @@ void PipelineWorker::create_target(int t, const Batch& batch) {
     for (const host::AddedColumn& c : columns) what += (what.empty() ? "" : ", ") + c.name + " " + c.type;
     host::log(host::LogLevel::Log, "created target " + tc.target + " (" + what + ")");
   }
+  return true;
 }
 
 }  // namespace cdc::worker

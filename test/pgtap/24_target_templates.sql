@@ -3,7 +3,7 @@
 -- shards into one target, where source_column keeps equal keys of two shards apart; a
 -- configuration whose sources could overwrite each other's rows is refused.
 \set ON_ERROR_STOP 1
-SELECT plan(29);
+SELECT plan(34);
 
 CREATE FUNCTION pg_temp.primary_key(t regclass) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(a.attname, ', ' ORDER BY k.ord)
@@ -123,5 +123,26 @@ SELECT matches((SELECT last_error FROM cdc_sync.status WHERE pipeline = 't24c'),
 SELECT is((SELECT count(*) FROM cdc_sync.offsets WHERE pipeline = 't24c' AND next_offset > 0), 0::bigint,
           'no offset advanced');
 
-SELECT cdc_sync.drop_pipeline(name) FROM cdc_sync.pipelines WHERE name IN ('t24', 't24s', 't24c');
+-- 4. A target that cannot be created parks its own sync table; the others go on. Once the user
+-- has made the table, retry_table applies what was kept.
+CREATE SCHEMA t24p_shop;
+SELECT cdc_test.create_topic('t24p', 1);
+SELECT cdc_sync.create_pipeline('t24p', cdc_test.brokers(), ARRAY['t24p']);
+SELECT cdc_sync.add_sync_table('t24p', '(shop|other)\..*', 't24p_{db}.{table}');
+SELECT cdc_test.produce('t24p', $$SELECT * FROM pg_temp.ev('shop', 'a', 'c', 1, 'shop a') UNION ALL
+                                 SELECT * FROM pg_temp.ev('other', 'b', 'c', 1, 'other b') UNION ALL
+                                 SELECT * FROM pg_temp.ev('other', 'b', 'u', 1, 'other b again')$$);
+SELECT cdc_sync.start_pipeline('t24p');
+SELECT ok(cdc_sync.wait_for_catchup('t24p', '60 s'), 'a parked table does not hold up the pipeline');
+SELECT results_eq('SELECT id, v FROM t24p_shop.a', $$VALUES (1::bigint, 'shop a')$$, 'the other table is applied');
+SELECT matches((SELECT parked_reason FROM cdc_sync.table_stats WHERE pipeline = 't24p' AND source = 'other.b'),
+               'creating target t24p_other.b failed: schema "t24p_other" does not exist', 'parked, with the reason');
+CREATE SCHEMA t24p_other;
+CREATE TABLE t24p_other.b (id bigint PRIMARY KEY, v text);
+SELECT cdc_sync.retry_table('t24p', 'other.b');
+SELECT ok(cdc_sync.wait_for_catchup('t24p', '60 s'), 'retried');
+SELECT results_eq('SELECT id, v FROM t24p_other.b', $$VALUES (1::bigint, 'other b again')$$,
+                  'the kept changes are applied in order to the table the user made');
+
+SELECT cdc_sync.drop_pipeline(name) FROM cdc_sync.pipelines WHERE name IN ('t24', 't24s', 't24c', 't24p');
 SELECT * FROM finish();
