@@ -142,7 +142,9 @@ bool read_table_def(std::string_view raw, TableDef& def) {
   if (parser.parse(raw.data(), raw.size()).get(root)) return false;
   simdjson::dom::object columns;
   if (root["columns"].get(columns)) return false;
-  for (auto [name, col] : columns) {
+  for (simdjson::dom::key_value_pair member : columns) {
+    std::string_view name = member.key;
+    simdjson::dom::element col = member.value;
     std::string_view type;
     if (col["type"].get(type)) continue;
     auto number = [&](const char* member) {
