@@ -45,6 +45,52 @@ void PipelineWorker::park_table(Batch& batch, int table, const std::string& reas
                                          "; its changes are kept in cdc_sync.parked until cdc_sync.retry_table()");
 }
 
+// A parked table whose target could not be created: creates it from its first kept messages
+// (their fields, declared types and key, as a batch would), then reloads; the next session
+// replays into it. False when it failed again (the table stays parked with the reason).
+bool PipelineWorker::create_parked_target(int table) {
+  host::SyncTableConfig& tc = cfg_.tables[table];
+  try {
+    start_batch(host::BatchLock::Shared);
+    std::vector<host::ParkedMessage> parked = host::read_parked(tc.id, 0, kReplayChunk);
+    host::abort_batch();
+    TableShape shape = shape_of(tc, cfg_);
+    Decoder* decoder = decoder_.get();
+    shape.source_type = [decoder](std::string_view field) { return decoder->source_type(field); };
+    TableBatch rows(std::move(shape));
+    std::vector<DecodedChange> changes;
+    std::string error;
+    for (size_t i = 0; i < parked.size(); i++) {
+      const host::ParkedMessage& p = parked[i];
+      size_t count = 0;
+      if (decoder_->decode_all(p.key_null ? nullptr : p.key.data(), p.key.size(), p.value_null ? nullptr : p.value.data(),
+                               p.value.size(), changes, count).status != DecodeStatus::Change)
+        continue;
+      for (size_t c = 0; c < count; c++) {
+        std::string_view source = source_of(changes[c], p.topic, cfg_.topic_sources);
+        if (changes[c].op == Op::Truncate || resolve_route(std::string(source)) != table) continue;
+        if (!tc.source_column.empty()) add_source_column(changes[c], tc.source_column, source);
+        rows.at_message((uint32_t)i);
+        rows.add(changes[c], error);
+        if (rows.key_fields().empty()) {
+          std::vector<std::string> key;
+          for (const FieldValue& f : changes[c].key) key.emplace_back(f.name);
+          rows.set_key_fields(key.empty() ? decoder_->declared_key() : std::move(key));
+        }
+      }
+    }
+    create_target(table, rows, parked.size(),
+                  [&](size_t i) { return MessageAt{parked[i].topic, parked[i].partition, parked[i].offset}; }, nullptr);
+  } catch (const host::HostError& e) {
+    host::abort_batch();
+    host::log(host::LogLevel::Warning, "sync table \"" + tc.source + "\" stays parked: " + e.what());
+    host::replay_failed(tc.id, e.what());
+    tc.retry_requested = false;
+    return false;
+  }
+  throw Restart{End::Reload};  // retry_requested stays: the next session replays into the new table
+}
+
 // Worker 0 replays the tables retry_table() asked for, before the next batch.
 void PipelineWorker::replay_parked() {
   if (id_.worker_index != 0) return;
@@ -58,12 +104,7 @@ void PipelineWorker::replay_parked() {
 // it as the reason. True when the table is live again.
 bool PipelineWorker::replay_table(int table) {
   host::SyncTableConfig& tc = cfg_.tables[table];
-  if (tc.target_missing) {
-    host::replay_failed(tc.id, "target " + tc.target + " still does not exist: create it (or fix what kept the " +
-                                   "pipeline from creating it and create it), then call cdc_sync.retry_table()");
-    tc.retry_requested = false;
-    return false;
-  }
+  if (tc.target_missing) return create_parked_target(table);
   size_t replayed = 0;
   for (int attempt = 1;;) {
     bool last_round = false;

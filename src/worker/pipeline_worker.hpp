@@ -52,7 +52,16 @@ class PipelineWorker {
   End consume();
   bool config_changed(End& end, bool force = false);
   void evolve_targets(Batch& batch);
+  // Where message i (TableBatch::at_message()) of what a target is created from came from.
+  struct MessageAt {
+    std::string_view topic;
+    int32_t partition = 0;
+    int64_t offset = 0;
+  };
   bool create_target(int t, Batch& batch);
+  bool create_target(int t, const TableBatch& tb, size_t count, const std::function<MessageAt(size_t)>& message_at,
+                     Batch* parking);
+  bool create_parked_target(int table);
   // Per-table isolation (parking.cpp).
   void park_messages(Batch& batch);
   bool parks(const host::HostError& e, int attempt, int table);

@@ -85,14 +85,24 @@ void PipelineWorker::evolve_targets(Batch& batch) {
 // False when it failed and the table is parked (on_table_error 'park': the user fixes the cause or
 // creates the table, then calls retry_table()).
 bool PipelineWorker::create_target(int t, Batch& batch) {
-  const host::SyncTableConfig& tc = cfg_.tables[t];
-  const TableBatch& tb = batch.tables[t];
   const std::vector<kafka::Message>& all = batch.messages.messages();
+  return create_target(t, batch.tables[t], all.size(),
+                       [&](size_t i) { return MessageAt{all[i].topic, all[i].partition, all[i].offset}; }, &batch);
+}
+
+// The same from `tb`, whose messages are `count` and `message_at(i)`; a failure parks the table in
+// `parking` (a live batch), or else (a replay) throws.
+bool PipelineWorker::create_target(int t, const TableBatch& tb, size_t count,
+                                   const std::function<MessageAt(size_t)>& message_at, Batch* parking) {
+  const host::SyncTableConfig& tc = cfg_.tables[t];
   const std::vector<NewColumn>& fields = tb.new_columns();
-  std::string at = fields.empty() || fields[0].message >= all.size()
-                       ? std::string("its first change")
-                       : "the message at " + where(all[fields[0].message].topic, all[fields[0].message].partition,
-                                                   all[fields[0].message].offset);
+  std::string at;
+  if (fields.empty() || fields[0].message >= count) {
+    at = "its first change";
+  } else {
+    MessageAt m = message_at(fields[0].message);
+    at = "the message at " + where(m.topic, m.partition, m.offset);
+  }
   std::vector<std::string> key;
   if (!tc.append) key = !tc.key_names.empty() ? tc.key_names : tb.key_fields();
   if (!tc.append && key.empty())
@@ -104,7 +114,7 @@ bool PipelineWorker::create_target(int t, Batch& batch) {
     if (c.type.empty() && !is_key) continue;  // only nulls so far: added once a value says what it is
     if (c.type.empty())
       fail("cannot create target " + tc.target + ": key column \"" + c.name + "\" has no type (" + at + ")");
-    const kafka::Message& m = all[std::min<size_t>(c.message, all.size() - 1)];
+    MessageAt m = message_at(std::min<size_t>(c.message, count - 1));
     columns.push_back({c.name, c.type, false, std::string(m.topic), m.partition, m.offset});
   }
   for (const std::string& k : key)
@@ -121,8 +131,9 @@ bool PipelineWorker::create_target(int t, Batch& batch) {
       host::abort_batch();
       std::string problem = "creating target " + tc.target + " failed: " + e.what();
       if (retry_transient(e, attempt, problem)) continue;
+      if (parking == nullptr) throw host::HostError(problem, e.sqlstate());
       if (parks(e, attempt, t)) {
-        park_table(batch, t, problem + "; fix the cause, or create the table, then call cdc_sync.retry_table()");
+        park_table(*parking, t, problem + "; fix the cause, then call cdc_sync.retry_table()");
         return false;
       }
       fail(problem);
