@@ -8,7 +8,7 @@ GLUE_SRCS := $(wildcard src/pg/*.cpp) $(wildcard src/worker/*.cpp)
 OBJS = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-SQL_PARTS = src/sql/catalog.sql src/sql/internal.sql src/sql/targets.sql src/sql/api.sql src/sql/views.sql
+SQL_PARTS = src/sql/catalog.sql src/sql/internal.sql src/sql/targets.sql src/sql/api.sql src/sql/loads.sql src/sql/views.sql
 
 REGRESS = api_validation api_lifecycle
 REGRESS_OPTS = --inputdir=. --load-extension=cdc_sync
@@ -17,10 +17,10 @@ ISOLATION = api_races
 ISOLATION_OPTS = --inputdir=. --load-extension=cdc_sync
 
 PG_CONFIG ?= pg_config
-PG_CPPFLAGS = -Isrc
+PG_CPPFLAGS = -Isrc $(shell mariadb_config --include)
 # -MMD -MP: each object gets a .d file listing the headers it includes (see the -include below).
 PG_CXXFLAGS = -std=c++17 -Wno-missing-field-initializers -Wno-register -MMD -MP
-SHLIB_LINK = -lrdkafka -lsimdjson -lstdc++ -lpthread
+SHLIB_LINK = -lrdkafka -lsimdjson -lmariadb -lstdc++ -lpthread
 
 # Bitcode for JIT is not worth a clang++ dependency for this extension.
 override with_llvm = no

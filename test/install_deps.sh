@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config git
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   librdkafka-dev libsimdjson-dev libgtest-dev
+  libmariadb-dev  # full loads and verify read MySQL/MariaDB directly (libmysqlclient API)
   clang libclang-rt-dev llvm  # test/fuzz: clang++, libFuzzer + sanitizer runtimes, llvm-symbolizer
   # test/stack: the real chain (Kafka, Kafka Connect + Debezium from Maven Central; MariaDB)
   default-jdk-headless maven mariadb-server mariadb-client curl python3

@@ -15,6 +15,14 @@ namespace cdc::runtime {
 // The worker's whole life: consume, decode, batch, apply; returns when asked to stop.
 void run_worker();
 
+// A full load's worker (cdc_sync.full_loads `load_id`, worker `index`): plans the chunks (worker 0),
+// loads chunks until none is left, ends the load; returns when it is done or the worker must stop.
+void run_load(int load_id, int index);
+
+// The MySQL tables "db.table" of the server that a connection (its options, JSON) reaches: `name`
+// alone when it is one, else every table (the caller matches them against its pattern).
+std::vector<std::string> mysql_tables(const std::string& options_json, const std::string& name);
+
 // True when `format` names a supported message format.
 bool is_known_format(const std::string& format);
 

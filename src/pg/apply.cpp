@@ -105,14 +105,21 @@ std::string create_stage_sql(TableMeta& t) {
 
 // Streams COPY text into the staging table with the executor's COPY FROM (multi-insert).
 void copy_into_stage(TableMeta& t, const host::StageRows& rows) {
-  Oid stage = RangeVarGetRelid(makeRangeVarFromNameList(CDC_QUALIFIED_NAME_LIST(t.stage_name.c_str())),
-                               RowExclusiveLock, false);
-  Relation rel = table_open(stage, RowExclusiveLock);
-  ParseState* pstate = make_parsestate(nullptr);
-  ParseNamespaceItem* nsitem = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
   List* attnames = list_make1(makeString(pstrdup("_cdc_op")));
   for (int c : *rows.columns) attnames = lappend(attnames, makeString(pstrdup(t.raw_columns[c].c_str())));
-  copy_source = rows.copy_text;
+  copy_text_into(t.stage_name.c_str(), attnames, rows.copy_text);
+}
+
+}  // namespace
+
+namespace cdc::pg {
+
+void copy_text_into(const char* table, List* attnames, const std::string* text) {
+  Oid relid = RangeVarGetRelid(makeRangeVarFromNameList(CDC_QUALIFIED_NAME_LIST(table)), RowExclusiveLock, false);
+  Relation rel = table_open(relid, RowExclusiveLock);
+  ParseState* pstate = make_parsestate(nullptr);
+  addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
+  copy_source = text;
   copy_pos = 0;
   // The COPY text is UTF-8 whatever the database encoding: COPY converts it, and a character the
   // database cannot represent is an error (a bad message), never mojibake.
@@ -124,6 +131,10 @@ void copy_into_stage(TableMeta& t, const host::StageRows& rows) {
   free_parsestate(pstate);
   table_close(rel, NoLock);
 }
+
+}  // namespace cdc::pg
+
+namespace {
 
 // "t.k1 = s.k1 AND ..." with each key type's own equality operator.
 std::string key_join(const TableMeta& t) {

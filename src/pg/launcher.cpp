@@ -20,7 +20,8 @@ using namespace cdc::pg;
 
 namespace {
 
-// What the launcher wants running, read from the catalog.
+// What the launcher wants running, read from the catalog: pipelines, and full loads (id: minus
+// the load's, in the same slots; their workers run cdc_sync_load_main).
 struct WantedPipeline {
   int id;
   Oid owner;
@@ -57,8 +58,12 @@ bool read_wanted(WantedPipeline** out, int* count) {
     installed = true;
     SPI_connect();
     int rc = SPI_execute(
-        "SELECT id, owner::oid, coalesce((options->>'parallelism')::int, 1), name "
-        "FROM cdc_sync.pipelines WHERE state = 'running' ORDER BY id",
+        "SELECT * FROM (SELECT id, owner::oid, coalesce((options->>'parallelism')::int, 1), name "
+        "  FROM cdc_sync.pipelines WHERE state = 'running' "
+        "  UNION ALL "
+        "  SELECT -l.id, p.owner::oid, coalesce((l.options->>'parallelism')::int, 1), 'load ' || l.id "
+        "  FROM cdc_sync.full_loads l JOIN cdc_sync.pipelines p ON p.name = l.pipeline WHERE l.state = 'running') w "
+        "ORDER BY id < 0, abs(id)",  // pipelines first, oldest first
         true, 0);
     if (rc != SPI_OK_SELECT) elog(ERROR, "cdc_sync launcher: reading pipelines failed");
     WantedPipeline* wanted = (WantedPipeline*)MemoryContextAlloc(caller, sizeof(WantedPipeline) * (SPI_processed + 1));
@@ -117,9 +122,10 @@ bool start_worker(int s, const WantedPipeline& w, int index) {
   worker.bgw_main_arg = Int32GetDatum(s);
   worker.bgw_notify_pid = MyProcPid;
   snprintf(worker.bgw_library_name, BGW_MAXLEN, "cdc_sync");
-  snprintf(worker.bgw_function_name, BGW_MAXLEN, "cdc_sync_worker_main");
-  snprintf(worker.bgw_name, BGW_MAXLEN, "cdc_sync worker %s #%d", w.name, index);
-  snprintf(worker.bgw_type, BGW_MAXLEN, "cdc_sync worker");
+  bool load = w.id < 0;
+  snprintf(worker.bgw_function_name, BGW_MAXLEN, load ? "cdc_sync_load_main" : "cdc_sync_worker_main");
+  snprintf(worker.bgw_name, BGW_MAXLEN, load ? "cdc_sync %s #%d" : "cdc_sync worker %s #%d", w.name, index);
+  snprintf(worker.bgw_type, BGW_MAXLEN, load ? "cdc_sync load" : "cdc_sync worker");
   memcpy(worker.bgw_extra, &generation, sizeof(generation));
   if (!RegisterDynamicBackgroundWorker(&worker, &local[s].handle)) {
     local[s].handle = nullptr;

@@ -48,6 +48,10 @@ struct WorkerState {
 
 extern WorkerState worker;
 
+// Inside guard(): COPYs `text` (COPY text format, UTF-8) into the columns `attnames` (a List of
+// String) of `table` (a qualified name, quoted where needed), as the current user.
+void copy_text_into(const char* table, List* attnames, const std::string* text);
+
 // Set while a batch transaction is open (begin_batch to commit/abort): a SIGTERM then also cancels
 // the statement in progress, so a stop does not wait for a lock held by a user or a long MERGE.
 void set_batch_open(bool open);

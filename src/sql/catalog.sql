@@ -129,6 +129,53 @@ SELECT pg_catalog.pg_extension_config_dump('cdc_sync.offsets', '');
 
 -- Row-level security: a role sees the pipelines it owns (or whose owner it is a member of).
 ALTER TABLE cdc_sync.pipelines ENABLE ROW LEVEL SECURITY;
+-- MySQL/MariaDB servers that full loads read (create_mysql_connection). options may hold a
+-- password: the table is readable only by the connection's owner (row-level security).
+CREATE TABLE cdc_sync.mysql_connections (
+    name        text PRIMARY KEY CHECK (name ~ '^[A-Za-z_][A-Za-z0-9_-]{0,62}$'),
+    owner       regrole NOT NULL,
+    options     jsonb NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Full loads (full_load): one per source table, read in key-range chunks by background workers.
+CREATE TABLE cdc_sync.full_loads (
+    id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pipeline    text NOT NULL REFERENCES cdc_sync.pipelines(name) ON DELETE CASCADE,
+    sync_table  integer NOT NULL REFERENCES cdc_sync.sync_tables(id) ON DELETE CASCADE,
+    source      text NOT NULL,   -- "db.table" at the MySQL server
+    connection  text NOT NULL REFERENCES cdc_sync.mysql_connections(name),
+    options     jsonb NOT NULL DEFAULT '{}',
+    state       text NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'failed')),
+    key_column  text,            -- the chunks' key; NULL: one chunk
+    planned     boolean NOT NULL DEFAULT false,  -- every chunk is in load_chunks
+    rows_loaded bigint NOT NULL DEFAULT 0,
+    error       text,
+    started_at  timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz
+);
+
+-- A load's chunks: key range (lo, hi] (NULL: open); done in the transaction that wrote its rows.
+CREATE TABLE cdc_sync.load_chunks (
+    load        integer NOT NULL REFERENCES cdc_sync.full_loads(id) ON DELETE CASCADE,
+    chunk       integer NOT NULL,
+    lo          text,
+    hi          text,
+    rows        bigint,
+    done_at     timestamptz,
+    PRIMARY KEY (load, chunk)
+);
+
+ALTER TABLE cdc_sync.mysql_connections ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.full_loads ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdc_sync.load_chunks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_connections ON cdc_sync.mysql_connections
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY own_pipelines ON cdc_sync.full_loads
+    USING (pipeline IN (SELECT name FROM cdc_sync.pipelines));
+CREATE POLICY own_pipelines ON cdc_sync.load_chunks
+    USING (load IN (SELECT id FROM cdc_sync.full_loads));
+
 ALTER TABLE cdc_sync.sync_tables ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdc_sync.offsets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdc_sync.pipeline_counters ENABLE ROW LEVEL SECURITY;
@@ -156,7 +203,8 @@ CREATE POLICY own_pipelines ON cdc_sync.parked
 
 GRANT SELECT ON cdc_sync.pipelines, cdc_sync.sync_tables, cdc_sync.offsets,
     cdc_sync.pipeline_counters, cdc_sync.sync_table_counters, cdc_sync.dead_letters,
-    cdc_sync.schema_history, cdc_sync.parked TO PUBLIC;
+    cdc_sync.schema_history, cdc_sync.parked, cdc_sync.mysql_connections, cdc_sync.full_loads,
+    cdc_sync.load_chunks TO PUBLIC;
 -- A parked message that cannot be applied (a bad one) is the owner's to remove before a retry.
 GRANT DELETE ON cdc_sync.parked TO PUBLIC;
 -- Dead letters are the owner's to clear once handled.

@@ -55,4 +55,25 @@ JOIN cdc_sync.pipelines p ON p.name = s.pipeline
 JOIN cdc_sync.sync_table_counters k ON k.sync_table = s.id
 WHERE pg_catalog.pg_has_role(p.owner, 'MEMBER');
 
-GRANT SELECT ON cdc_sync.status, cdc_sync.table_stats TO PUBLIC;
+CREATE VIEW cdc_sync.loads WITH (security_barrier) AS
+SELECT l.pipeline,
+       l.source,
+       coalesce(s.target::text, s.target_name) AS target,
+       l.state,
+       (SELECT count(*) FROM cdc_sync.load_chunks c WHERE c.load = l.id AND c.done_at IS NOT NULL) AS chunks_done,
+       CASE WHEN l.planned THEN (SELECT count(*) FROM cdc_sync.load_chunks c WHERE c.load = l.id) END AS chunks_total,
+       l.rows_loaded AS rows,
+       round(l.rows_loaded / greatest(extract(epoch FROM coalesce(l.finished_at, now()) - l.started_at), 0.001)) AS rows_per_s,
+       CASE WHEN l.state = 'running' AND l.planned THEN
+            (SELECT (coalesce(l.finished_at, now()) - l.started_at) / nullif(count(*) FILTER (WHERE c.done_at IS NOT NULL), 0)
+                    * count(*) FILTER (WHERE c.done_at IS NULL)
+             FROM cdc_sync.load_chunks c WHERE c.load = l.id) END AS eta,
+       l.error,
+       l.started_at,
+       l.finished_at
+FROM cdc_sync.full_loads l
+JOIN cdc_sync.pipelines p ON p.name = l.pipeline
+JOIN cdc_sync.sync_tables s ON s.id = l.sync_table
+WHERE pg_catalog.pg_has_role(p.owner, 'MEMBER');
+
+GRANT SELECT ON cdc_sync.status, cdc_sync.table_stats, cdc_sync.loads TO PUBLIC;

@@ -135,6 +135,7 @@ max_prepared_transactions = 2  # pgTAP 03: a pipeline change is refused by PREPA
 cdc_test.brokers = '${BROKERS:-}'
 cdc_test.kafka = '$CDC_KAFKA'
 cdc_test.run_dir = '$RUN_DIR'
+cdc_test.mysql_port = '${MARIADB_PORT:-}'
 CONF
   # Create the pipelines' database before the server (and so the launcher) starts.
   echo "CREATE DATABASE $E2E_DB;" |
@@ -149,16 +150,33 @@ stop_pg() {
   fi
 }
 
+# A MariaDB for the full-load tests (pgTAP 26): test/stack/stack.sh's, next to the run directory on a
+# free port, with a user cdc (password cdc) that the load workers log in as over TCP.
+start_mariadb() {
+  # shellcheck source=../stack/stack.sh
+  source "$ROOT/test/stack/stack.sh"
+  mariadb_start "${RUN_DIR}_mariadb" >/dev/null || return 1  # (not under RUN_DIR: start_pg chowns it)
+  mariadb_sql "CREATE USER 'cdc'@'127.0.0.1' IDENTIFIED BY 'cdc'; GRANT ALL ON *.* TO 'cdc'@'127.0.0.1';"
+}
+
+stop_mariadb() {
+  [ -d "${RUN_DIR}_mariadb" ] || return 0
+  (source "$ROOT/test/stack/stack.sh" && mariadb_stop "${RUN_DIR}_mariadb") >/dev/null 2>&1 || true
+}
+
 # Stops everything this harness started.
 stop_all() {
   stop_pg
   stop_kafka
+  stop_mariadb
 }
 
-# Starts afresh: whatever an earlier run left is stopped, then the tools, Kafka and PostgreSQL.
+# Starts afresh: whatever an earlier run left is stopped, then the tools, Kafka, MariaDB and
+# PostgreSQL.
 start_all() {
   stop_all
   stage_tools
   start_kafka
+  start_mariadb
   start_pg
 }

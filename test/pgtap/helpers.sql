@@ -140,3 +140,34 @@ CREATE FUNCTION cdc_test.columns(t regclass) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
     FROM pg_attribute WHERE attrelid = t AND attnum > 0 AND NOT attisdropped
 $$;
+
+-- `s` quoted for the shell.
+CREATE FUNCTION cdc_test.sh_quote(s text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT '''' || replace(s, '''', '''\''''') || ''''
+$$;
+
+-- The test MariaDB (full loads): connection options for cdc_sync.create_mysql_connection.
+CREATE FUNCTION cdc_test.mysql_options() RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('host', '127.0.0.1', 'port', current_setting('cdc_test.mysql_port')::int,
+                              'user', 'cdc', 'password', 'cdc')
+$$;
+
+-- Runs SQL statements at the test MariaDB (its client, as the server's OS user, over TCP).
+CREATE FUNCTION cdc_test.mysql(statements text) RETURNS void LANGUAGE sql AS $$
+    SELECT cdc_test.run(format('mariadb -h127.0.0.1 -P%s -ucdc -pcdc -e %s', current_setting('cdc_test.mysql_port'),
+                               cdc_test.sh_quote(statements)))
+$$;
+
+-- One value from the test MariaDB.
+CREATE FUNCTION cdc_test.mysql_value(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    v text;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS cdc_test_mysql_out (v text);
+    TRUNCATE cdc_test_mysql_out;
+    EXECUTE format('COPY cdc_test_mysql_out FROM PROGRAM %L',
+                   format('mariadb -h127.0.0.1 -P%s -ucdc -pcdc --batch --skip-column-names -e %s',
+                          current_setting('cdc_test.mysql_port'), cdc_test.sh_quote(query)));
+    SELECT cdc_test_mysql_out.v INTO v FROM cdc_test_mysql_out LIMIT 1;
+    RETURN v;
+END $$;

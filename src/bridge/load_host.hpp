@@ -1,0 +1,63 @@
+// What a full load's worker (worker/full_load.cpp) asks of the PostgreSQL side (pg/load_worker.cpp).
+//
+// Neutral header: standard C++ only. Functions throw host::HostError for PostgreSQL errors.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cdc::host::load {
+
+// A load as the catalog has it now (cdc_sync.full_loads and what it refers to).
+struct Load {
+  int id = 0;
+  int index = 0;                  // this worker's
+  std::string state;              // running, done, failed; "gone" when deleted
+  std::string pipeline, db, table;
+  std::string connection_json;    // the MySQL connection's options
+  std::string where;              // full_load option: a condition on the source rows
+  std::string key_column;         // the chunks' key ("" : one chunk)
+  std::string target;             // quoted, qualified
+  bool planned = false;
+  bool truncate = true;
+  bool target_exists = false;
+  bool auto_create = true;
+  bool append = false;
+  long chunk_rows = 8192;
+  std::vector<std::string> key;   // the sync table's key ("" entries never)
+};
+
+// What worker 0 decided before the first chunk.
+struct Plan {
+  std::string create_ddl;         // CREATE TABLE for a missing target ("" : it exists)
+  std::vector<std::string> table_key;  // the created target's key (the sync table's key when it had none)
+  std::string key_column;
+  std::vector<std::optional<std::string>> ends;  // chunk i is (ends[i-1], ends[i]]; none: open
+};
+
+struct Chunk {
+  int chunk = 0;
+  std::optional<std::string> lo, hi;
+};
+
+Load read(int id, int index);
+// One transaction: creates the target (as the owner), starts the handover (_begin_load), empties
+// the target (truncate), records the chunks.
+void commit_plan(const Load& load, const Plan& plan);
+// Opens a transaction and claims a chunk no other worker holds (with the target's column names);
+// false, with no transaction open, when none is left.
+bool claim(const Load& load, Chunk& chunk, std::vector<std::string>& target_columns);
+// In the claim's transaction: writes the chunk's rows (COPY text of columns `names`) as the owner,
+// marks it done and commits.
+void write_chunk(const Load& load, const Chunk& chunk, const std::vector<std::string>& names, const std::string& copy_text,
+                 long rows);
+// Aborts the transaction claim() opened.
+void abandon();
+// True (and the load ended, its table's kept changes replayed next) when every chunk is done.
+bool end_if_done(const Load& load);
+// Waits up to `ms`; false when the worker must stop.
+bool nap(long ms);
+bool stop_requested();
+
+}  // namespace cdc::host::load

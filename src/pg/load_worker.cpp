@@ -1,0 +1,390 @@
+// Full loads, PostgreSQL side: the load workers' entry point (started by the launcher, one per
+// load and index), the catalog and target work they ask for (bridge/load_host.hpp), and
+// cdc_sync._mysql_tables(). The handover to the stream is in cdc_sync._begin_load / _end_load.
+#include "pg/bridge.hpp"
+#include "pg/shmem.hpp"
+#include "pg/spi.hpp"
+#include "pg/worker_state.hpp"
+
+#include "bridge/load_host.hpp"
+#include "bridge/runtime.hpp"
+
+#include <algorithm>
+
+extern "C" {
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/snapmgr.h"
+#include "utils/wait_event.h"
+
+PGDLLEXPORT void cdc_sync_load_main(Datum);
+PG_FUNCTION_INFO_V1(cdc_sync_mysql_tables);
+}
+
+using namespace cdc::pg;
+namespace host = cdc::host;
+namespace load = cdc::host::load;
+
+namespace {
+
+// The load this worker runs: its owner and sync table (read with the load).
+Oid load_owner = InvalidOid;
+int load_sync_table = 0;
+
+// Text of SPI result row 0, column `col` (null: "").
+const char* value_at(int col) {
+  char* v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+  return v ? v : "";
+}
+
+// Opens a transaction with SPI and a snapshot.
+void begin() {
+  guard([]() {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    SPI_connect();
+    PushActiveSnapshot(GetTransactionSnapshot());
+  });
+}
+
+void commit() {
+  guard([]() {
+    PopActiveSnapshot();
+    SPI_finish();
+    CommitTransactionCommand();
+  });
+}
+
+void abort_quietly() {
+  try {
+    guard([]() { AbortCurrentTransaction(); });
+  } catch (...) {
+  }
+}
+
+// Runs `fn` (C++ and guarded PostgreSQL calls) in one transaction; aborts on any error.
+template <typename F>
+void transaction(F&& fn) {
+  begin();
+  try {
+    fn();
+    commit();
+  } catch (...) {
+    abort_quietly();
+    throw;
+  }
+}
+
+// Runs SPI statements as the pipeline owner, within a security-restricted operation.
+template <typename F>
+void as_owner(Oid owner, F&& fn) {
+  Oid saved_user;
+  int saved_context;
+  GetUserIdAndSecContext(&saved_user, &saved_context);
+  int level = NewGUCNestLevel();
+  SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+  fn();
+  AtEOXact_GUC(false, level);
+  SetUserIdAndSecContext(saved_user, saved_context);
+}
+
+// "a, b" from names, each quoted; prefixed ("s.a, s.b") when `prefix` is given.
+std::string quoted_list(const std::vector<std::string>& names, const char* prefix = "") {
+  std::string out;
+  for (size_t i = 0; i < names.size(); i++) out += (i ? ", " : "") + std::string(prefix) + quote_identifier(names[i].c_str());
+  return out;
+}
+
+}  // namespace
+
+namespace cdc::host::load {
+
+Load read(int id, int index) {
+  Load l;
+  l.id = id;
+  l.index = index;
+  std::string keys;
+  bool found = false;
+  transaction([&]() {
+    guard([&]() {
+      spi_exec("SELECT l.state, l.pipeline, split_part(l.source, '.', 1), substr(l.source, strpos(l.source, '.') + 1), "
+               "  c.options::text, coalesce(l.options->>'where', ''), coalesce(l.key_column, ''), "
+               "  coalesce(s.target::text, s.target_name), l.sync_table, l.planned, "
+               "  coalesce((l.options->>'truncate')::bool, true), "
+               "  coalesce(s.target, pg_catalog.to_regclass(s.target_name)) IS NOT NULL, "
+               "  coalesce((s.options->>'auto_create')::bool, true), coalesce((s.options->>'append')::bool, false), "
+               "  coalesce((l.options->>'chunk_rows')::int, 8192), p.owner::oid, array_to_string(s.primary_key, E'\\n') "
+               "FROM cdc_sync.full_loads l JOIN cdc_sync.pipelines p ON p.name = l.pipeline "
+               "JOIN cdc_sync.sync_tables s ON s.id = l.sync_table "
+               "JOIN cdc_sync.mysql_connections c ON c.name = l.connection WHERE l.id = $1",
+               SPI_OK_SELECT, "reading the load", {{INT4OID, Int32GetDatum(id)}}, true);
+      found = SPI_processed > 0;
+      if (!found) return;
+      // (Into strings owned outside this frame: an ERROR's longjmp skips no destructor here.)
+      l.state = value_at(1);
+      l.pipeline = value_at(2);
+      l.db = value_at(3);
+      l.table = value_at(4);
+      l.connection_json = value_at(5);
+      l.where = value_at(6);
+      l.key_column = value_at(7);
+      l.target = value_at(8);
+      load_sync_table = atoi(value_at(9));
+      l.planned = strcmp(value_at(10), "t") == 0;
+      l.truncate = strcmp(value_at(11), "t") == 0;
+      l.target_exists = strcmp(value_at(12), "t") == 0;
+      l.auto_create = strcmp(value_at(13), "t") == 0;
+      l.append = strcmp(value_at(14), "t") == 0;
+      l.chunk_rows = atol(value_at(15));
+      load_owner = (Oid)strtoul(value_at(16), nullptr, 10);
+      keys = value_at(17);
+    });
+  });
+  if (!found) l.state = "gone";
+  for (size_t pos = 0; !keys.empty();) {
+    size_t nl = keys.find('\n', pos);
+    l.key.push_back(keys.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  return l;
+}
+
+void commit_plan(const Load& l, const Plan& plan) {
+  std::string keys;
+  for (const std::string& k : plan.table_key) keys += (keys.empty() ? "" : "\n") + k;
+  std::string source = l.db + "." + l.table;
+  std::string truncate = "TRUNCATE " + l.target;
+  transaction([&]() {
+    guard([&]() {
+      if (!plan.create_ddl.empty()) {
+        as_owner(load_owner, [&]() {
+          if (SPI_execute(plan.create_ddl.c_str(), false, 0) != SPI_OK_UTILITY)
+            elog(ERROR, "cdc_sync: creating the target failed");
+        });
+        spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
+                 "VALUES ($1, $2, $3, $4, '', 0, 0)",
+                 SPI_OK_INSERT, "recording the created target",
+                 {text_arg(l.pipeline.c_str()), text_arg(source.c_str()), text_arg(l.target.c_str()),
+                  text_arg(plan.create_ddl.c_str())});
+        spi_exec("UPDATE cdc_sync.sync_tables SET target = pg_catalog.to_regclass(target_name), "
+                 "primary_key = CASE WHEN cardinality(primary_key) = 0 THEN coalesce(string_to_array(nullif($2, ''), E'\\n'), "
+                 "'{}') ELSE primary_key END WHERE id = $1",
+                 SPI_OK_UPDATE, "recording the created target",
+                 {{INT4OID, Int32GetDatum(load_sync_table)}, text_arg(keys.c_str())});
+      }
+      spi_exec("SELECT cdc_sync._begin_load($1)", SPI_OK_SELECT, "starting the load", {{INT4OID, Int32GetDatum(l.id)}});
+      if (l.truncate)
+        as_owner(load_owner, [&]() {
+          if (SPI_execute(truncate.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: emptying the target failed");
+        });
+      for (size_t c = 0; c < plan.ends.size(); c++) {
+        const char* lo = c == 0 || !plan.ends[c - 1] ? nullptr : plan.ends[c - 1]->c_str();
+        const char* hi = plan.ends[c] ? plan.ends[c]->c_str() : nullptr;
+        spi_exec("INSERT INTO cdc_sync.load_chunks (load, chunk, lo, hi) VALUES ($1, $2, $3, $4)", SPI_OK_INSERT,
+                 "recording a chunk",
+                 {{INT4OID, Int32GetDatum(l.id)}, {INT4OID, Int32GetDatum((int)c)},
+                  lo ? text_arg(lo) : SpiArg{TEXTOID, (Datum)0, true}, hi ? text_arg(hi) : SpiArg{TEXTOID, (Datum)0, true}});
+      }
+      spi_exec("UPDATE cdc_sync.full_loads SET planned = true, key_column = nullif($2, '') WHERE id = $1", SPI_OK_UPDATE,
+               "recording the plan", {{INT4OID, Int32GetDatum(l.id)}, text_arg(plan.key_column.c_str())});
+    });
+  });
+  ereport(LOG, (errmsg("cdc_sync: full load %d of %s into %s: %zu chunks", l.id, source.c_str(), l.target.c_str(),
+                       plan.ends.size())));
+}
+
+bool claim(const Load& l, Chunk& chunk, std::vector<std::string>& target_columns) {
+  begin();
+  bool claimed = false;
+  char* lo = nullptr;
+  char* hi = nullptr;
+  try {
+    guard([&]() {
+      spi_exec("SELECT chunk, lo, hi FROM cdc_sync.load_chunks WHERE load = $1 AND done_at IS NULL "
+               "ORDER BY chunk LIMIT 1 FOR UPDATE SKIP LOCKED",
+               SPI_OK_SELECT, "claiming a chunk", {{INT4OID, Int32GetDatum(l.id)}});
+      if (SPI_processed == 0) return;
+      claimed = true;
+      chunk.chunk = atoi(value_at(1));
+      lo = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+      hi = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+      spi_exec("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass($1) "
+               "AND attnum > 0 AND NOT attisdropped AND attgenerated = ''",
+               SPI_OK_SELECT, "reading the target's columns", {text_arg(l.target.c_str())});
+      for (uint64 i = 0; i < SPI_processed; i++)  // into a vector owned outside this frame
+        target_columns.emplace_back(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+    });
+    if (!claimed) {
+      commit();
+      return false;
+    }
+    if (lo) chunk.lo = std::string(lo);
+    if (hi) chunk.hi = std::string(hi);
+  } catch (...) {
+    abort_quietly();
+    throw;
+  }
+  return true;
+}
+
+void write_chunk(const Load& l, const Chunk& chunk, const std::vector<std::string>& names, const std::string& text,
+                 long rows) {
+  std::string stage = "cdc_sync_stage.l" + std::to_string(l.id) + "_w" + std::to_string(l.index);
+  std::string create = "CREATE UNLOGGED TABLE IF NOT EXISTS " + stage + " AS SELECT * FROM " + l.target +
+                       " WITH NO DATA; ALTER TABLE " + stage + " OWNER TO ";
+  std::string truncate = "TRUNCATE " + stage;
+  // Upserted, not only inserted: a batch of the stream that was in flight when the load began
+  // may have written a key this chunk holds (README: Full loads).
+  std::string replace;
+  if (!l.key.empty() && !l.append) {
+    replace = "DELETE FROM " + l.target + " t USING " + stage + " s WHERE ";
+    for (size_t k = 0; k < l.key.size(); k++)
+      replace += std::string(k ? " AND " : "") + "t." + quote_identifier(l.key[k].c_str()) + " = s." +
+                 quote_identifier(l.key[k].c_str());
+    replace += "; ";
+  }
+  replace += "INSERT INTO " + l.target + " (" + quoted_list(names) + ") SELECT " + quoted_list(names, "s.") + " FROM " +
+             stage + " s";
+  guard([&]() {
+    char* sql = psprintf("%s%s", create.c_str(), quote_identifier(GetUserNameFromId(load_owner, false)));
+    if (SPI_execute(sql, false, 0) < 0) elog(ERROR, "cdc_sync: creating the load's staging table failed");
+    as_owner(load_owner, [&]() {
+      if (SPI_execute(truncate.c_str(), false, 0) < 0) elog(ERROR, "cdc_sync: emptying the staging table failed");
+      List* attnames = NIL;
+      for (const std::string& n : names) attnames = lappend(attnames, makeString(pstrdup(n.c_str())));
+      copy_text_into(stage.c_str(), attnames, &text);
+      if (SPI_execute(replace.c_str(), false, 0) < 0) elog(ERROR, "cdc_sync: writing the chunk failed");
+    });
+    spi_exec("UPDATE cdc_sync.load_chunks SET done_at = now(), rows = $3 WHERE load = $1 AND chunk = $2", SPI_OK_UPDATE,
+             "marking the chunk done",
+             {{INT4OID, Int32GetDatum(l.id)}, {INT4OID, Int32GetDatum(chunk.chunk)}, {INT8OID, Int64GetDatum(rows)}});
+    spi_exec("UPDATE cdc_sync.full_loads SET rows_loaded = rows_loaded + $2 WHERE id = $1", SPI_OK_UPDATE,
+             "counting the load's rows", {{INT4OID, Int32GetDatum(l.id)}, {INT8OID, Int64GetDatum(rows)}});
+  });
+  commit();
+}
+
+void abandon() { abort_quietly(); }
+
+bool end_if_done(const Load& l) {
+  bool done = false;
+  transaction([&]() {
+    guard([&]() {
+      spi_exec("SELECT count(*) = 0 FROM cdc_sync.load_chunks WHERE load = $1 AND done_at IS NULL", SPI_OK_SELECT,
+               "checking the load", {{INT4OID, Int32GetDatum(l.id)}});
+      done = strcmp(value_at(1), "t") == 0;
+      if (done) spi_exec("SELECT cdc_sync._end_load($1)", SPI_OK_SELECT, "ending the load", {{INT4OID, Int32GetDatum(l.id)}});
+    });
+  });
+  if (done) ereport(LOG, (errmsg("cdc_sync: full load %d done", l.id)));
+  return done;
+}
+
+bool stop_requested() { return ShutdownRequestPending; }
+
+bool nap(long ms) {
+  WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms, PG_WAIT_EXTENSION);
+  ResetLatch(MyLatch);
+  return !ShutdownRequestPending;
+}
+
+}  // namespace cdc::host::load
+
+namespace {
+
+// Marks the load failed with `error`; its table's kept changes then wait for a new load or a
+// retry_table.
+void fail_load(int id, const std::string& error) {
+  try {
+    transaction([&]() {
+      guard([&]() {
+        spi_exec("UPDATE cdc_sync.full_loads SET state = 'failed', error = $2, finished_at = now() "
+                 "WHERE id = $1 AND state = 'running'",
+                 SPI_OK_UPDATE, "recording the load's failure", {{INT4OID, Int32GetDatum(id)}, text_arg(error.c_str())});
+        spi_exec("UPDATE cdc_sync.sync_tables s SET parked_reason = 'full load ' || $1 || ' failed: ' || $2 || "
+                 "'; run cdc_sync.full_load() again, or cdc_sync.retry_table() to apply the kept changes without it' "
+                 "FROM cdc_sync.full_loads l WHERE l.id = $1 AND s.id = l.sync_table AND s.parked_at IS NOT NULL",
+                 SPI_OK_UPDATE, "recording the load's failure", {{INT4OID, Int32GetDatum(id)}, text_arg(error.c_str())});
+      });
+    });
+  } catch (const std::exception& e) {
+    ereport(WARNING, (errmsg("cdc_sync: recording the failure of full load %d failed: %s", id, e.what())));
+  }
+}
+
+void handle_sigterm(SIGNAL_ARGS) {
+  int save_errno = errno;
+  ShutdownRequestPending = true;
+  SetLatch(MyLatch);
+  errno = save_errno;
+}
+
+}  // namespace
+
+void cdc_sync_load_main(Datum arg) {
+  pqsignal(SIGTERM, handle_sigterm);
+  BackgroundWorkerUnblockSignals();
+  SharedState* st = shared();
+  int s = DatumGetInt32(arg);
+  WorkerSlot* slot = &st->slots[s];
+  uint64 generation;
+  memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
+  LWLockAcquire(st->lock, LW_EXCLUSIVE);
+  if (!slot->in_use || slot->generation != generation) {
+    LWLockRelease(st->lock);
+    proc_exit(0);
+  }
+  slot->pid = MyProcPid;
+  slot->latch = MyLatch;
+  int load_id = -slot->pipeline_id;
+  int index = slot->worker_index;
+  LWLockRelease(st->lock);
+  BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
+  SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+  pgstat_report_appname("cdc_sync load");
+  entry([&]() -> Datum {
+    try {
+      cdc::runtime::run_load(load_id, index);
+    } catch (const std::exception& e) {
+      if (!ShutdownRequestPending) {  // a stop is no failure: the next worker goes on
+        ereport(LOG, (errmsg("cdc_sync: full load %d failed: %s", load_id, e.what())));
+        fail_load(load_id, e.what());
+      }
+    }
+    return (Datum)0;
+  });
+  proc_exit(0);
+}
+
+// SQL: cdc_sync._mysql_tables(options jsonb, pattern text) -> the "db.table" names the pattern is
+// or matches at the server (its own name first, when it exists).
+Datum cdc_sync_mysql_tables(PG_FUNCTION_ARGS) {
+  std::string options = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(0)));
+  std::string pattern = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  return entry([&]() -> Datum {
+    std::vector<std::string> names = cdc::runtime::mysql_tables(options, pattern);
+    // Pattern matching is PostgreSQL's (the sync tables' regular expressions).
+    Datum result = (Datum)0;
+    guard([&]() {
+      ArrayBuildState* astate = nullptr;
+      Datum re = CStringGetTextDatum(psprintf("^(?:%s)$", pattern.c_str()));
+      for (const std::string& n : names) {
+        Datum name = CStringGetTextDatum(n.c_str());
+        bool match = n == pattern ||
+                     DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, name, re));
+        if (match) astate = accumArrayResult(astate, name, false, TEXTOID, CurrentMemoryContext);
+      }
+      result = astate ? makeArrayResult(astate, CurrentMemoryContext)
+                      : PointerGetDatum(construct_empty_array(TEXTOID));
+    });
+    return result;
+  });
+}

@@ -1,0 +1,134 @@
+// A full load's worker: reads one MySQL table in key-range chunks and hands each to PostgreSQL as
+// COPY text, written in the transaction that marks the chunk done (bridge/load_host.hpp), so a
+// killed worker or a restarted server goes on where it stopped and no row is written twice.
+#include "bridge/host.hpp"
+#include "bridge/load_host.hpp"
+#include "bridge/runtime.hpp"
+#include "core/mysql_source.hpp"
+#include "core/source_types.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+namespace cdc::runtime {
+
+namespace load = cdc::host::load;
+
+namespace {
+
+// `name` quoted for PostgreSQL.
+std::string pg_quote(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// The bits of a MySQL "bit(n)" column type (1 when unsaid).
+int bits_of(const std::string& column_type) {
+  size_t open = column_type.find('(');
+  return open == std::string::npos ? 1 : std::atoi(column_type.c_str() + open + 1);
+}
+
+// Worker 0's first step: the chunks (key ranges of chunk_rows rows, from MySQL's primary key), and
+// the target from MySQL's own column types when it is missing.
+load::Plan make_plan(const load::Load& l, mysql::Connection& my) {
+  std::vector<mysql::Column> columns = my.columns(l.db, l.table);
+  if (columns.empty()) throw host::HostError("MySQL table " + l.db + "." + l.table + " does not exist", "42P01");
+  std::vector<std::string> pk = my.primary_key(l.db, l.table);
+  load::Plan plan;
+  // A composite key or none: one pass (chunking by tuples is not done yet).
+  plan.key_column = pk.size() == 1 ? pk[0] : "";
+  for (std::optional<std::string> after; !plan.key_column.empty();) {
+    std::optional<std::string> end = my.chunk_end(l.db, l.table, plan.key_column, after, l.chunk_rows);
+    if (!end) break;
+    plan.ends.push_back(end);
+    after = end;
+  }
+  plan.ends.push_back(std::nullopt);  // the rest, and rows inserted past the last end meanwhile
+  plan.table_key = !l.key.empty() ? l.key : pk;
+  if (l.target_exists) return plan;
+  if (!l.auto_create)
+    throw host::HostError("target " + l.target + " does not exist and the sync table's auto_create is off", "42P01");
+  std::string ddl = "CREATE TABLE " + l.target + " (";
+  for (size_t i = 0; i < columns.size(); i++) {
+    std::string type = pg_type_for_mysql(columns[i].column_type);
+    ddl += (i ? ", " : "") + pg_quote(columns[i].name) + " " + (type.empty() ? "text" : type);
+  }
+  if (!plan.table_key.empty() && !l.append) {
+    ddl += ", PRIMARY KEY (";
+    for (size_t i = 0; i < plan.table_key.size(); i++) ddl += (i ? ", " : "") + pg_quote(plan.table_key[i]);
+    ddl += ")";
+  }
+  plan.create_ddl = ddl + ")";
+  return plan;
+}
+
+// Loads one chunk nobody else holds; false when none is left to take.
+bool load_chunk(const load::Load& l, mysql::Connection& my, const std::vector<mysql::Column>& source_columns) {
+  load::Chunk chunk;
+  std::vector<std::string> target_columns;
+  if (!load::claim(l, chunk, target_columns)) return false;
+  try {
+    // The source's columns that the target has, in the source's order.
+    std::vector<mysql::Column> read_columns;
+    std::vector<std::string> names;
+    std::vector<int> bits;
+    for (const mysql::Column& c : source_columns)
+      if (std::find(target_columns.begin(), target_columns.end(), c.name) != target_columns.end()) {
+        read_columns.push_back(c);
+        names.push_back(c.name);
+        bits.push_back(c.data_type == "bit" ? bits_of(c.column_type) : 0);
+      }
+    if (read_columns.empty())
+      throw host::HostError("target " + l.target + " has none of the columns of MySQL table " + l.db + "." + l.table, "42703");
+    std::string text;
+    long rows = my.read(l.db, l.table, read_columns, l.key_column, chunk.lo, chunk.hi, l.where, [&](const mysql::Row& r) {
+      for (size_t i = 0; i < r.count; i++) {
+        if (i) text += '\t';
+        mysql::append_copy_field(text, read_columns[i].data_type, bits[i], r.values[i], r.lengths[i], true);
+      }
+      text += '\n';
+    });
+    load::write_chunk(l, chunk, names, text, rows);
+  } catch (...) {
+    load::abandon();
+    throw;
+  }
+  return true;
+}
+
+}  // namespace
+
+void run_load(int load_id, int index) {
+  std::unique_ptr<mysql::Connection> my;
+  std::vector<mysql::Column> columns;
+  while (!load::stop_requested()) {
+    load::Load l = load::read(load_id, index);
+    if (l.state != "running") return;
+    if (!my) my = std::make_unique<mysql::Connection>(mysql::options_from_json(l.connection_json));
+    if (!l.planned) {
+      if (index == 0) {
+        load::commit_plan(l, make_plan(l, *my));
+      } else if (!load::nap(500)) {
+        return;
+      }
+      continue;
+    }
+    if (columns.empty()) columns = my->columns(l.db, l.table);
+    if (load_chunk(l, *my, columns)) continue;
+    if (load::end_if_done(l)) return;
+    if (!load::nap(500)) return;  // the last chunks are other workers'
+  }
+}
+
+std::vector<std::string> mysql_tables(const std::string& options_json, const std::string& name) {
+  mysql::Connection my(mysql::options_from_json(options_json));
+  size_t dot = name.find('.');
+  if (dot != std::string::npos && !my.columns(name.substr(0, dot), name.substr(dot + 1)).empty()) return {name};
+  std::vector<std::string> out;
+  for (auto& [db, table] : my.tables([](const std::string&) { return true; })) out.push_back(db + "." + table);
+  return out;
+}
+
+}  // namespace cdc::runtime

@@ -1,0 +1,124 @@
+-- Full loads straight from MariaDB (libmysqlclient API): types loaded exactly into a target
+-- created from MySQL's own column types; a load racing the stream converges to the source; a
+-- load whose worker is killed half-way goes on without writing a row twice; errors are clear.
+\set ON_ERROR_STOP 1
+SELECT plan(20);
+
+-- A Debezium event of t26.items keyed by id (as the connector would write for the MariaDB change).
+CREATE FUNCTION pg_temp.ev(op text, id int, v text DEFAULT NULL)
+RETURNS TABLE (p int, k text, v text) LANGUAGE sql AS $$
+    SELECT 0, format('{"id": %s}', id),
+           format('{"op": "%s", "before": %s, "after": %s, "source": {"db": "t26", "table": "items"}}', op,
+                  CASE WHEN op = 'd' THEN format('{"id": %s}', id) ELSE 'null' END,
+                  CASE WHEN op = 'd' THEN 'null' ELSE format('{"id": %s, "v": %s}', id, to_json(v)) END)
+$$;
+-- The same digest of a table's (id, v) rows on both sides.
+CREATE FUNCTION pg_temp.mysql_digest(tbl text) RETURNS text LANGUAGE sql AS $$
+    SELECT cdc_test.mysql_value(format('SET SESSION group_concat_max_len = 100000000; '
+        'SELECT CONCAT(COUNT(*), ''/'', MD5(GROUP_CONCAT(CONCAT(id, '':'', v) ORDER BY id SEPARATOR '',''))) FROM %s', tbl))
+$$;
+CREATE FUNCTION pg_temp.pg_digest(t regclass) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    d text;
+BEGIN
+    EXECUTE format($q$SELECT count(*) || '/' || md5(string_agg(id || ':' || v, ',' ORDER BY id)) FROM %s$q$, t) INTO d;
+    RETURN d;
+END $$;
+
+-- Connections.
+SELECT throws_like($$SELECT cdc_sync.create_mysql_connection('bad', '{"hots": "x"}')$$,
+                   'unknown MySQL connection option "hots"', 'an unknown option is named');
+SELECT lives_ok($$SELECT cdc_sync.create_mysql_connection('maria', cdc_test.mysql_options())$$, 'a connection is created');
+SELECT cdc_sync.create_mysql_connection('wrong_password', cdc_test.mysql_options() || '{"password": "secret-x"}');
+
+-- 1. Every type exactly, into a target created from MySQL's column types.
+SELECT cdc_test.mysql($$
+  SET SESSION sql_mode = '';
+  CREATE DATABASE t26;
+  CREATE TABLE t26.types (id INT UNSIGNED PRIMARY KEY, big_un BIGINT UNSIGNED, dec_c DECIMAL(10,2), dbl DOUBLE,
+    flag BIT(1), bits BIT(10), fixed CHAR(3), txt VARCHAR(40), body MEDIUMTEXT, bin BINARY(4), blb BLOB, d DATE, zero_d DATE,
+    dt DATETIME(6), ts TIMESTAMP(3) NULL, tm TIME(6), yr YEAR, e ENUM('a','b'), s SET('x','y'), j JSON, n INT);
+  INSERT INTO t26.types VALUES (1, 18446744073709551615, -12345678.91, 1.5e-7, b'1', b'1000000101', 'ab',
+    'tab\there\nnew \\ line', REPEAT('z', 70000), UNHEX('00FF10AB'), UNHEX('DEADBEEF'), '2024-02-29', '0000-00-00',
+    '2024-05-01 10:00:00.123456', '2024-05-01 10:00:00.123', '-838:59:59.000001', 2155, 'b', 'x,y',
+    '{"k": [1, 2]}', NULL);
+$$);
+SELECT cdc_test.create_topic('t26', 1);
+SELECT cdc_sync.create_pipeline('t26', cdc_test.brokers(), ARRAY['t26']);
+SELECT cdc_sync.add_sync_table('t26', 't26.types', 't26_types');
+SELECT cdc_sync.full_load('t26', 't26.types', 'maria');
+SELECT ok(cdc_sync.wait_for_load('t26', '60 s'), 'types: loaded');
+SELECT is(cdc_test.columns('t26_types'),
+          'id bigint, big_un numeric(20,0), dec_c numeric(10,2), dbl double precision, flag boolean, bits bit(10), '
+          'fixed character(3), txt character varying(40), body text, bin bytea, blb bytea, d date, zero_d date, '
+          'dt timestamp(6) without time zone, ts timestamp(3) with time zone, tm interval, yr smallint, e text, s text, '
+          'j text, n integer',
+          'the target has MySQL''s columns in order, with exact types (MariaDB''s JSON is a LONGTEXT)');
+SELECT results_eq($$SELECT big_un, dec_c, dbl, flag, bits, fixed, txt, length(body), bin, blb, d, zero_d, dt,
+                           ts AT TIME ZONE 'UTC', tm, yr, e, s, j, n FROM t26_types$$,
+                  $$VALUES (18446744073709551615::numeric, -12345678.91::numeric, 1.5e-7::float8, true, B'1000000101',
+                            'ab '::char(3), E'tab\there\nnew \\ line'::varchar, 70000, '\x00ff10ab'::bytea,
+                            '\xdeadbeef'::bytea, '2024-02-29'::date, NULL::date, '2024-05-01 10:00:00.123456'::timestamp,
+                            '2024-05-01 10:00:00.123'::timestamp, '-838:59:59.000001'::interval, 2155::smallint, 'b', 'x,y',
+                            '{"k": [1, 2]}'::text, NULL::int)$$,
+                  'types: every value exact (a zero date as NULL, TIMESTAMP in UTC, TIME past a day)');
+SELECT is((SELECT state || ' ' || chunks_done || '/' || chunks_total || ' ' || rows FROM cdc_sync.loads
+           WHERE source = 't26.types'), 'done 1/1 1', 'types: cdc_sync.loads shows it done');
+
+-- 2. A load racing the stream: changes at MariaDB, and their Debezium events in the topic, while
+-- the load runs (before, during or after its chunks: every interleaving must converge).
+SELECT cdc_test.mysql($$
+  CREATE TABLE t26.items (id INT PRIMARY KEY, v VARCHAR(20));
+  INSERT INTO t26.items SELECT seq, CONCAT('v', seq) FROM t26.seq_1_to_5000;
+$$);
+SELECT cdc_sync.add_sync_table('t26', 't26.items', 't26_items');
+SELECT cdc_sync.start_pipeline('t26');
+SELECT ok(cdc_sync.wait_for_catchup('t26', '60 s'), 'race: the pipeline runs');
+SELECT cdc_sync.full_load('t26', 't26.items', 'maria', '{"chunk_rows": 250, "parallelism": 2}');
+SELECT cdc_test.mysql($$UPDATE t26.items SET v = 'changed' WHERE id = 10; DELETE FROM t26.items WHERE id = 20;
+                        INSERT INTO t26.items VALUES (6000, 'new'); UPDATE t26.items SET v = 'last' WHERE id = 4999;$$);
+SELECT cdc_test.produce('t26', $$SELECT * FROM pg_temp.ev('u', 10, 'changed') UNION ALL SELECT * FROM pg_temp.ev('d', 20)
+                                 UNION ALL SELECT * FROM pg_temp.ev('c', 6000, 'new')
+                                 UNION ALL SELECT * FROM pg_temp.ev('u', 4999, 'last')$$);
+SELECT cdc_test.mysql($$UPDATE t26.items SET v = 'again' WHERE id = 10;$$);
+SELECT cdc_test.produce('t26', $$SELECT * FROM pg_temp.ev('u', 10, 'again')$$);
+SELECT ok(cdc_sync.wait_for_load('t26', '60 s'), 'race: loaded');
+SELECT ok(cdc_sync.wait_for_catchup('t26', '60 s'), 'race: the kept changes applied after it');
+SELECT is(pg_temp.pg_digest('t26_items'), pg_temp.mysql_digest('t26.items'), 'race: the target equals the source');
+SELECT is((SELECT parked_at FROM cdc_sync.table_stats WHERE pipeline = 't26' AND source = 't26.items'), NULL,
+          'race: the table is live again');
+SELECT is((SELECT chunks_done || '/' || chunks_total FROM cdc_sync.loads WHERE source = 't26.items'), '21/21',
+          'race: 5000 rows in chunks of 250, and the rest');
+
+-- 3. A worker killed half-way: the next one goes on; no row twice.
+SELECT cdc_test.mysql($$
+  CREATE TABLE t26.big (id INT PRIMARY KEY, v VARCHAR(20));
+  INSERT INTO t26.big SELECT seq, CONCAT('row ', seq) FROM t26.seq_1_to_300000;
+$$);
+SELECT cdc_sync.add_sync_table('t26', 't26.big', 't26_big');
+SELECT cdc_sync.full_load('t26', 't26.big', 'maria', '{"chunk_rows": 3000}');
+SELECT ok(cdc_test.wait_until($$SELECT chunks_done >= 10 FROM cdc_sync.loads WHERE source = 't26.big'$$, '60 s'),
+          'kill: ten chunks done');
+SELECT ok((SELECT bool_and(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'cdc_sync load'),
+          'kill: the load worker is terminated');
+SELECT ok(cdc_sync.wait_for_load('t26', '90 s'), 'kill: the load goes on and ends');
+SELECT is((SELECT rows FROM cdc_sync.loads WHERE source = 't26.big'), 300000::bigint, 'kill: every chunk counted once');
+SELECT is(pg_temp.pg_digest('t26_big'), pg_temp.mysql_digest('t26.big'), 'kill: the target equals the source');
+
+-- 4. Errors: credentials (never shown), a table that is not there, a load that fails.
+SELECT throws_like($$SELECT cdc_sync.full_load('t26', 't26.items', 'wrong_password')$$,
+                   'cannot connect to MySQL at 127.0.0.1:%Access denied%', 'a wrong password: the server''s complaint');
+SELECT throws_like($$SELECT cdc_sync.full_load('t26', 't26.nothing', 'maria')$$,
+                   'MySQL connection "maria" has no table "t26.nothing"', 'a missing table is named');
+CREATE TABLE t26_bad (id int PRIMARY KEY, v int);
+SELECT cdc_test.mysql($$CREATE TABLE t26.bad (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t26.bad VALUES (1, 'not a number');$$);
+SELECT cdc_sync.add_sync_table('t26', 't26.bad', 't26_bad');
+SELECT cdc_sync.full_load('t26', 't26.bad', 'maria');
+SELECT throws_like($$SELECT cdc_sync.wait_for_load('t26', '60 s')$$,
+                   'full load of "t26.bad" into pipeline "t26" failed: %invalid input syntax for type integer%',
+                   'a failed load: wait_for_load raises its error');
+
+SELECT cdc_sync.drop_pipeline('t26');
+SELECT cdc_sync.drop_mysql_connection(c) FROM unnest(ARRAY['maria', 'wrong_password']) c;
+SELECT cdc_test.mysql('DROP DATABASE t26');
+SELECT * FROM finish();
