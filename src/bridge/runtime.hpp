@@ -23,6 +23,10 @@ void run_load(int load_id, int index);
 // alone when it is one, else every table (the caller matches them against its pattern).
 std::vector<std::string> mysql_tables(const std::string& options_json, const std::string& name);
 
+// Runs `sql` at the MySQL server a connection (its options, JSON) reaches; its rows as a JSON
+// array of arrays of strings and nulls.
+std::string mysql_query_json(const std::string& options_json, const std::string& sql);
+
 // True when `format` names a supported message format.
 bool is_known_format(const std::string& format);
 

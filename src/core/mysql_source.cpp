@@ -158,6 +158,15 @@ std::string Connection::literal(std::string_view value) {
   return out + "'";
 }
 
+void Connection::rows(const std::string& sql, const std::function<void(const Row&)>& sink) {
+  query(sql);
+  Result r{mysql_use_result(m_)};
+  if (r.res == nullptr) fail("MySQL query returned nothing");
+  size_t n = mysql_num_fields(r.res);
+  while (MYSQL_ROW row = mysql_fetch_row(r.res)) sink(Row{row, mysql_fetch_lengths(r.res), n});
+  if (mysql_errno(m_) != 0) fail("reading MySQL rows failed");
+}
+
 std::optional<std::string> Connection::scalar(const std::string& sql) {
   query(sql);
   Result r{mysql_store_result(m_)};

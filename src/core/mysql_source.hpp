@@ -89,6 +89,8 @@ class Connection {
   long read(const std::string& db, const std::string& table, const std::vector<Column>& columns,
             const std::string& key, const std::optional<std::string>& lo, const std::optional<std::string>& hi,
             const std::string& where, const std::function<void(const Row&)>& sink);
+  // Runs a query; every row to `sink`.
+  void rows(const std::string& sql, const std::function<void(const Row&)>& sink);
   // Runs a statement that returns one row of one value (null: none).
   std::optional<std::string> scalar(const std::string& sql);
   // `value` as a quoted MySQL string literal.

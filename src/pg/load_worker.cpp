@@ -26,6 +26,7 @@ extern "C" {
 
 PGDLLEXPORT void cdc_sync_load_main(Datum);
 PG_FUNCTION_INFO_V1(cdc_sync_mysql_tables);
+PG_FUNCTION_INFO_V1(cdc_sync_mysql_query);
 }
 
 using namespace cdc::pg;
@@ -367,24 +368,48 @@ void cdc_sync_load_main(Datum arg) {
 // SQL: cdc_sync._mysql_tables(options jsonb, pattern text) -> the "db.table" names the pattern is
 // or matches at the server (its own name first, when it exists).
 Datum cdc_sync_mysql_tables(PG_FUNCTION_ARGS) {
-  std::string options = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(0)));
-  std::string pattern = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  char* options = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(0)));
+  char* pattern = text_to_cstring(PG_GETARG_TEXT_PP(1));
   return entry([&]() -> Datum {
     std::vector<std::string> names = cdc::runtime::mysql_tables(options, pattern);
     // Pattern matching is PostgreSQL's (the sync tables' regular expressions).
     Datum result = (Datum)0;
     guard([&]() {
       ArrayBuildState* astate = nullptr;
-      Datum re = CStringGetTextDatum(psprintf("^(?:%s)$", pattern.c_str()));
+      Datum re = CStringGetTextDatum(psprintf("^(?:%s)$", pattern));
       for (const std::string& n : names) {
         Datum name = CStringGetTextDatum(n.c_str());
-        bool match = n == pattern ||
+        bool match = strcmp(n.c_str(), pattern) == 0 ||
                      DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, name, re));
         if (match) astate = accumArrayResult(astate, name, false, TEXTOID, CurrentMemoryContext);
       }
-      result = astate ? makeArrayResult(astate, CurrentMemoryContext)
-                      : PointerGetDatum(construct_empty_array(TEXTOID));
+      result = astate ? makeArrayResult(astate, CurrentMemoryContext) : PointerGetDatum(construct_empty_array(TEXTOID));
     });
     return result;
   });
+}
+
+// SQL: cdc_sync._mysql_query(connection text, sql text) -> jsonb: the rows of `sql` at the server
+// of the caller's own connection (read under row-level security, as the caller), as an array of
+// arrays of strings and nulls.
+Datum cdc_sync_mysql_query(PG_FUNCTION_ARGS) {
+  // No C++ object lives in this frame across a PostgreSQL call (an ERROR's longjmp would skip it).
+  char* connection = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  char* sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
+  char* options = nullptr;
+  SPI_connect();
+  spi_exec("SELECT options::text FROM cdc_sync.mysql_connections WHERE name = $1", SPI_OK_SELECT,
+           "reading the connection", {text_arg(connection)}, true);
+  if (SPI_processed == 1) options = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+  if (options) options = MemoryContextStrdup(CurrentMemoryContext, options);
+  SPI_finish();
+  if (options == nullptr)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("MySQL connection \"%s\" does not exist", connection)));
+  char* json = nullptr;
+  entry([&]() -> Datum {
+    std::string rows = cdc::runtime::mysql_query_json(options, sql);
+    json = pstrdup(rows.c_str());
+    return (Datum)0;
+  });
+  return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }

@@ -122,6 +122,41 @@ void run_load(int load_id, int index) {
   }
 }
 
+std::string mysql_query_json(const std::string& options_json, const std::string& sql) {
+  mysql::Connection my(mysql::options_from_json(options_json));
+  std::string out = "[";
+  bool first_row = true;
+  my.rows(sql, [&](const mysql::Row& r) {
+    out += first_row ? "[" : ",[";
+    first_row = false;
+    for (size_t i = 0; i < r.count; i++) {
+      if (i) out += ',';
+      if (r.values[i] == nullptr) {
+        out += "null";
+        continue;
+      }
+      out += '"';
+      for (unsigned long b = 0; b < r.lengths[i]; b++) {
+        unsigned char c = (unsigned char)r.values[i][b];
+        if (c == '"' || c == '\\') {
+          out += '\\';
+          out += (char)c;
+        } else if (c < 0x20) {
+          static const char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += (char)c;
+        }
+      }
+      out += '"';
+    }
+    out += ']';
+  });
+  return out + "]";
+}
+
 std::vector<std::string> mysql_tables(const std::string& options_json, const std::string& name) {
   mysql::Connection my(mysql::options_from_json(options_json));
   size_t dot = name.find('.');

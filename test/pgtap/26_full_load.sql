@@ -2,7 +2,7 @@
 -- created from MySQL's own column types; a load racing the stream converges to the source; a
 -- load whose worker is killed half-way goes on without writing a row twice; errors are clear.
 \set ON_ERROR_STOP 1
-SELECT plan(20);
+SELECT plan(22);
 
 -- A Debezium event of t26.items keyed by id (as the connector would write for the MariaDB change).
 CREATE FUNCTION pg_temp.ev(op text, id int, v text DEFAULT NULL)
@@ -105,7 +105,24 @@ SELECT ok(cdc_sync.wait_for_load('t26', '90 s'), 'kill: the load goes on and end
 SELECT is((SELECT rows FROM cdc_sync.loads WHERE source = 't26.big'), 300000::bigint, 'kill: every chunk counted once');
 SELECT is(pg_temp.pg_digest('t26_big'), pg_temp.mysql_digest('t26.big'), 'kill: the target equals the source');
 
--- 4. Errors: credentials (never shown), a table that is not there, a load that fails.
+-- 4. verify: equal after the load; then exactly what was changed by hand.
+SELECT results_eq($$SELECT source, target, source_rows, target_rows, missing, extra, changed, equal
+                    FROM cdc_sync.verify('t26', 't26\.(items|big|types)', 'maria') ORDER BY 1$$,
+                  $$VALUES ('t26.big', 'public.t26_big', 300000::bigint, 300000::bigint, 0::bigint, 0::bigint, 0::bigint, true),
+                           ('t26.items', 'public.t26_items', 5000, 5000, 0, 0, 0, true),
+                           ('t26.types', 'public.t26_types', 1, 1, 0, 0, 0, true)$$,
+                  'verify: every table equal, every type normalised alike on both sides');
+UPDATE t26_big SET v = 'tampered' WHERE id = 123;
+DELETE FROM t26_big WHERE id = 250000;
+INSERT INTO t26_big VALUES (900000, 'extra');
+SELECT results_eq($$SELECT source_rows, target_rows, missing, extra, changed, equal, details->'missing', details->'extra',
+                           details->'changed', jsonb_array_length(details->'buckets')
+                    FROM cdc_sync.verify('t26', 't26.big', 'maria')$$,
+                  $$VALUES (300000::bigint, 300000::bigint, 1::bigint, 1::bigint, 1::bigint, false, '["250000"]'::jsonb,
+                            '["900000"]'::jsonb, '["123"]'::jsonb, 3)$$,
+                  'verify: a changed value, a missing row and an extra row, by key and range');
+
+-- 5. Errors: credentials (never shown), a table that is not there, a load that fails.
 SELECT throws_like($$SELECT cdc_sync.full_load('t26', 't26.items', 'wrong_password')$$,
                    'cannot connect to MySQL at 127.0.0.1:%Access denied%', 'a wrong password: the server''s complaint');
 SELECT throws_like($$SELECT cdc_sync.full_load('t26', 't26.nothing', 'maria')$$,
