@@ -236,8 +236,34 @@ bool claim(const Load& l, Chunk& chunk, std::vector<std::string>& target_columns
   return true;
 }
 
+// Inside guard(), in the chunk's transaction: the chunk is done, its rows counted.
+static void mark_chunk_done(const Load& l, const Chunk& chunk, long rows) {
+  spi_exec("UPDATE cdc_sync.load_chunks SET done_at = now(), rows = $3 WHERE load = $1 AND chunk = $2", SPI_OK_UPDATE,
+           "marking the chunk done",
+           {{INT4OID, Int32GetDatum(l.id)}, {INT4OID, Int32GetDatum(chunk.chunk)}, {INT8OID, Int64GetDatum(rows)}});
+  spi_exec("UPDATE cdc_sync.full_loads SET rows_loaded = rows_loaded + $2 WHERE id = $1", SPI_OK_UPDATE,
+           "counting the load's rows", {{INT4OID, Int32GetDatum(l.id)}, {INT8OID, Int64GetDatum(rows)}});
+}
+
 void write_chunk(const Load& l, const Chunk& chunk, const std::vector<std::string>& names, const std::string& text,
                  long rows) {
+  // The target was emptied when the load began (truncate): a chunk's rows are COPYed straight into
+  // it. A stream batch that was waiting then to write the table finds its target truncated when it
+  // locks it, and starts over with the table kept aside (lock_targets()); so no key a chunk holds
+  // is there before it. Without truncate, they may be: the chunk goes through a staging table and
+  // replaces those rows.
+  if (l.truncate || l.append) {
+    guard([&]() {
+      as_owner(load_owner, [&]() {
+        List* attnames = NIL;
+        for (const std::string& n : names) attnames = lappend(attnames, makeString(pstrdup(n.c_str())));
+        copy_text_into(l.target.c_str(), attnames, &text);
+      });
+      mark_chunk_done(l, chunk, rows);
+    });
+    commit();
+    return;
+  }
   std::string stage = "cdc_sync_stage.l" + std::to_string(l.id) + "_w" + std::to_string(l.index);
   std::string create = "CREATE UNLOGGED TABLE IF NOT EXISTS " + stage + " AS SELECT * FROM " + l.target +
                        " WITH NO DATA; ALTER TABLE " + stage + " OWNER TO ";
@@ -264,11 +290,7 @@ void write_chunk(const Load& l, const Chunk& chunk, const std::vector<std::strin
       copy_text_into(stage.c_str(), attnames, &text);
       if (SPI_execute(replace.c_str(), false, 0) < 0) elog(ERROR, "cdc_sync: writing the chunk failed");
     });
-    spi_exec("UPDATE cdc_sync.load_chunks SET done_at = now(), rows = $3 WHERE load = $1 AND chunk = $2", SPI_OK_UPDATE,
-             "marking the chunk done",
-             {{INT4OID, Int32GetDatum(l.id)}, {INT4OID, Int32GetDatum(chunk.chunk)}, {INT8OID, Int64GetDatum(rows)}});
-    spi_exec("UPDATE cdc_sync.full_loads SET rows_loaded = rows_loaded + $2 WHERE id = $1", SPI_OK_UPDATE,
-             "counting the load's rows", {{INT4OID, Int32GetDatum(l.id)}, {INT8OID, Int64GetDatum(rows)}});
+    mark_chunk_done(l, chunk, rows);
   });
   commit();
 }

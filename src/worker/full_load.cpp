@@ -110,7 +110,7 @@ void run_load(int load_id, int index) {
     if (!l.planned) {
       if (index == 0) {
         load::commit_plan(l, make_plan(l, *my));
-      } else if (!load::nap(500)) {
+      } else if (!load::nap(20)) {  // worker 0 is planning: start as soon as it is done
         return;
       }
       continue;
