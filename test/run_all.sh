@@ -43,6 +43,8 @@ echo "== real chain smoke test (MariaDB -> Debezium -> Kafka)"
 # The jars come from Maven Central once, into a cache outside the clone (test/stack/stack.sh).
 bash test/stack/smoke.sh "$RUN_DIR/stack-smoke"
 echo "== every MySQL type through the real chain (MariaDB -> Debezium -> Kafka -> cdc_sync)"; bash test/stack/types/run.sh "$RUN_DIR/stack-types"
+echo "== a full load racing the real stream (MariaDB -> Debezium -> Kafka -> cdc_sync, and full_load)"
+bash test/stack/load_race.sh "$RUN_DIR/stack-load-race"
 
 echo "== database encodings (LATIN1, SQL_ASCII)"
 bash test/encoding/run.sh

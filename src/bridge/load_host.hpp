@@ -25,6 +25,7 @@ struct Load {
   bool auto_create = true;
   bool append = false;
   long chunk_rows = 8192;
+  long max_unchunked_rows = 1000000;  // a table without a primary key: read in one pass up to this
   std::vector<std::string> key;   // the sync table's key ("" entries never)
 };
 

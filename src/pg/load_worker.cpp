@@ -121,7 +121,8 @@ Load read(int id, int index) {
                "  coalesce((l.options->>'truncate')::bool, true), "
                "  coalesce(s.target, pg_catalog.to_regclass(s.target_name)) IS NOT NULL, "
                "  coalesce((s.options->>'auto_create')::bool, true), coalesce((s.options->>'append')::bool, false), "
-               "  coalesce((l.options->>'chunk_rows')::int, 8192), p.owner::oid, array_to_string(s.primary_key, E'\\n') "
+               "  coalesce((l.options->>'chunk_rows')::int, 8192), p.owner::oid, array_to_string(s.primary_key, E'\\n'), "
+               "  coalesce((l.options->>'max_unchunked_rows')::bigint, 1000000) "
                "FROM cdc_sync.full_loads l JOIN cdc_sync.pipelines p ON p.name = l.pipeline "
                "JOIN cdc_sync.sync_tables s ON s.id = l.sync_table "
                "JOIN cdc_sync.mysql_connections c ON c.name = l.connection WHERE l.id = $1",
@@ -146,6 +147,7 @@ Load read(int id, int index) {
       l.chunk_rows = atol(value_at(15));
       load_owner = (Oid)strtoul(value_at(16), nullptr, 10);
       keys = value_at(17);
+      l.max_unchunked_rows = atol(value_at(18));
     });
   });
   if (!found) l.state = "gone";
@@ -165,6 +167,9 @@ void commit_plan(const Load& l, const Plan& plan) {
   std::string truncate = "TRUNCATE " + l.target;
   transaction([&]() {
     guard([&]() {
+      // The pipeline's lock first (in _begin_load): a worker of the pipeline may be creating the
+      // same target for the stream, under that lock.
+      spi_exec("SELECT cdc_sync._begin_load($1)", SPI_OK_SELECT, "starting the load", {{INT4OID, Int32GetDatum(l.id)}});
       if (!plan.create_ddl.empty()) {
         as_owner(load_owner, [&]() {
           if (SPI_execute(plan.create_ddl.c_str(), false, 0) != SPI_OK_UTILITY)
@@ -175,13 +180,12 @@ void commit_plan(const Load& l, const Plan& plan) {
                  SPI_OK_INSERT, "recording the created target",
                  {text_arg(l.pipeline.c_str()), text_arg(source.c_str()), text_arg(l.target.c_str()),
                   text_arg(plan.create_ddl.c_str())});
-        spi_exec("UPDATE cdc_sync.sync_tables SET target = pg_catalog.to_regclass(target_name), "
+        spi_exec("UPDATE cdc_sync.sync_tables SET target = coalesce(target, pg_catalog.to_regclass(target_name)), "
                  "primary_key = CASE WHEN cardinality(primary_key) = 0 THEN coalesce(string_to_array(nullif($2, ''), E'\\n'), "
                  "'{}') ELSE primary_key END WHERE id = $1",
                  SPI_OK_UPDATE, "recording the created target",
                  {{INT4OID, Int32GetDatum(load_sync_table)}, text_arg(keys.c_str())});
       }
-      spi_exec("SELECT cdc_sync._begin_load($1)", SPI_OK_SELECT, "starting the load", {{INT4OID, Int32GetDatum(l.id)}});
       if (l.truncate)
         as_owner(load_owner, [&]() {
           if (SPI_execute(truncate.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: emptying the target failed");

@@ -115,11 +115,13 @@ BEGIN
             RAISE EXCEPTION 'full_load option "parallelism" must be an integer from 1 to 16' USING ERRCODE = 'invalid_parameter_value';
         ELSIF opt = 'where' AND jsonb_typeof(optv) <> 'string' THEN
             RAISE EXCEPTION 'full_load option "where" must be an SQL condition (a string)' USING ERRCODE = 'invalid_parameter_value';
+        ELSIF opt = 'max_unchunked_rows' AND (jsonb_typeof(optv) <> 'number' OR optv::text !~ '^[0-9]+$') THEN
+            RAISE EXCEPTION 'full_load option "max_unchunked_rows" must be a number of rows' USING ERRCODE = 'invalid_parameter_value';
         ELSIF opt = 'truncate' AND jsonb_typeof(optv) <> 'boolean' THEN
             RAISE EXCEPTION 'full_load option "truncate" must be true or false' USING ERRCODE = 'invalid_parameter_value';
-        ELSIF opt NOT IN ('chunk_rows', 'parallelism', 'where', 'truncate') THEN
+        ELSIF opt NOT IN ('chunk_rows', 'parallelism', 'where', 'truncate', 'max_unchunked_rows') THEN
             RAISE EXCEPTION 'unknown full_load option "%"', opt USING ERRCODE = 'invalid_parameter_value',
-                HINT = 'valid options: chunk_rows, parallelism, truncate, where';
+                HINT = 'valid options: chunk_rows, max_unchunked_rows, parallelism, truncate, where';
         END IF;
     END LOOP;
     FOREACH tbl IN ARRAY cdc_sync._mysql_tables(c.options, p_source) LOOP
@@ -197,7 +199,9 @@ BEGIN
         RAISE EXCEPTION 'pipeline "%" does not exist', wait_for_load.pipeline USING ERRCODE = 'undefined_object';
     END IF;
     LOOP
+        -- A failed load counts until a later load of the same table replaces it.
         SELECT * INTO failed FROM cdc_sync.full_loads l WHERE l.pipeline = wait_for_load.pipeline AND l.state = 'failed'
+          AND NOT EXISTS (SELECT 1 FROM cdc_sync.full_loads n WHERE n.sync_table = l.sync_table AND n.id > l.id)
         ORDER BY l.id DESC LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION 'full load of "%" into pipeline "%" failed: %', failed.source, failed.pipeline, failed.error

@@ -37,8 +37,22 @@ load::Plan make_plan(const load::Load& l, mysql::Connection& my) {
   if (columns.empty()) throw host::HostError("MySQL table " + l.db + "." + l.table + " does not exist", "42P01");
   std::vector<std::string> pk = my.primary_key(l.db, l.table);
   load::Plan plan;
-  // A composite key or none: one pass (chunking by tuples is not done yet).
-  plan.key_column = pk.size() == 1 ? pk[0] : "";
+  // Chunks are ranges of the key's first column (the primary key's index leads with it): with a
+  // composite key, rows that share its value stay in one chunk, which may then be larger. A table
+  // without a primary key is read in one pass, so only up to max_unchunked_rows.
+  plan.key_column = pk.empty() ? "" : pk[0];
+  if (pk.empty()) {
+    std::optional<std::string> estimate = my.scalar(
+        "SELECT table_rows FROM information_schema.tables WHERE table_schema = " + my.literal(l.db) +
+        " AND table_name = " + my.literal(l.table));
+    long rows = estimate ? std::atol(estimate->c_str()) : 0;
+    if (rows > l.max_unchunked_rows)
+      throw host::HostError("MySQL table " + l.db + "." + l.table + " has no primary key and about " + std::to_string(rows) +
+                                " rows: without a key it is read in one pass, in one transaction; add a primary key, or "
+                                "raise the full_load option max_unchunked_rows (now " +
+                                std::to_string(l.max_unchunked_rows) + ")",
+                            "54000");
+  }
   for (std::optional<std::string> after; !plan.key_column.empty();) {
     std::optional<std::string> end = my.chunk_end(l.db, l.table, plan.key_column, after, l.chunk_rows);
     if (!end) break;
@@ -50,7 +64,8 @@ load::Plan make_plan(const load::Load& l, mysql::Connection& my) {
   if (l.target_exists) return plan;
   if (!l.auto_create)
     throw host::HostError("target " + l.target + " does not exist and the sync table's auto_create is off", "42P01");
-  std::string ddl = "CREATE TABLE " + l.target + " (";
+  // IF NOT EXISTS: the stream may have created it since the load read its state.
+  std::string ddl = "CREATE TABLE IF NOT EXISTS " + l.target + " (";
   for (size_t i = 0; i < columns.size(); i++) {
     std::string type = pg_type_for_mysql(columns[i].column_type);
     ddl += (i ? ", " : "") + pg_quote(columns[i].name) + " " + (type.empty() ? "text" : type);

@@ -2,7 +2,7 @@
 -- created from MySQL's own column types; a load racing the stream converges to the source; a
 -- load whose worker is killed half-way goes on without writing a row twice; errors are clear.
 \set ON_ERROR_STOP 1
-SELECT plan(24);
+SELECT plan(27);
 
 -- A Debezium event of t26.items keyed by id (as the connector would write for the MariaDB change).
 CREATE FUNCTION pg_temp.ev(op text, id int, v text DEFAULT NULL)
@@ -110,6 +110,28 @@ SELECT ok((SELECT bool_and(pg_terminate_backend(pid)) FROM pg_stat_activity WHER
 SELECT ok(cdc_sync.wait_for_load('t26', '90 s'), 'kill: the load goes on and ends');
 SELECT is((SELECT rows FROM cdc_sync.loads WHERE source = 't26.big'), 300000::bigint, 'kill: every chunk counted once');
 SELECT is(pg_temp.pg_digest('t26_big'), pg_temp.mysql_digest('t26.big'), 'kill: the target equals the source');
+
+-- Keys of two columns: chunks are ranges of the first; no key: one pass, up to max_unchunked_rows.
+SELECT cdc_test.mysql($$
+  CREATE TABLE t26.pairs (a INT, b INT, v VARCHAR(20), PRIMARY KEY (a, b));
+  INSERT INTO t26.pairs SELECT seq % 7, seq, CONCAT('p', seq) FROM t26.seq_1_to_7000;
+  CREATE TABLE t26.nokey (id INT, v VARCHAR(20));
+  INSERT INTO t26.nokey SELECT seq, CONCAT('n', seq) FROM t26.seq_1_to_100;
+  ANALYZE TABLE t26.nokey;
+$$);
+SELECT cdc_sync.add_sync_table('t26', 't26.pairs', 't26_pairs');
+SELECT cdc_sync.add_sync_table('t26', 't26.nokey', 't26_nokey', ARRAY['id']);
+SELECT cdc_sync.full_load('t26', 't26.pairs', 'maria', '{"chunk_rows": 2500, "parallelism": 2}');
+SELECT cdc_sync.full_load('t26', 't26.nokey', 'maria', '{"max_unchunked_rows": 50}');
+SELECT throws_like($$SELECT cdc_sync.wait_for_load('t26', '60 s')$$,
+                   '%t26.nokey has no primary key and about 100 rows%max_unchunked_rows (now 50)%',
+                   'a key-less table larger than max_unchunked_rows is refused, with what to do');
+SELECT cdc_sync.full_load('t26', 't26.nokey', 'maria');
+SELECT ok(cdc_sync.wait_for_load('t26', '60 s'), 'the key-less table loads in one pass (the failed load replaced)');
+SELECT results_eq($$SELECT (SELECT count(*) FROM t26_pairs), (SELECT count(DISTINCT (a, b)) FROM t26_pairs),
+                           (SELECT chunks_total FROM cdc_sync.loads WHERE source = 't26.pairs'), (SELECT count(*) FROM t26_nokey)$$,
+                  $$VALUES (7000::bigint, 7000::bigint, 3::bigint, 100::bigint)$$,
+                  'a two-column key: chunks by its first column, every row once');
 
 -- 4. verify: equal after the load; then exactly what was changed by hand.
 SELECT results_eq($$SELECT source, target, source_rows, target_rows, missing, extra, changed, equal
