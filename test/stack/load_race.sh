@@ -14,13 +14,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-RUN=${1:-/tmp/cdc_load_race}
-rm -rf "$RUN" && mkdir -p "$RUN"
-CDC_RUN_DIR=$RUN/pg
-CDC_PGPORT=${CDC_RACE_PGPORT:-55472}
-CDC_E2E_DB=cdc_race
-source "$ROOT/test/harness/common.sh"
-source "$ROOT/test/stack/stack.sh"
+source "$ROOT/test/stack/env.sh" "${1:-/tmp/cdc_load_race}" "${CDC_RACE_PGPORT:-55472}" cdc_race
 ROWS=${CDC_RACE_ROWS:-200000}
 
 say() { echo "load_race: $*"; }

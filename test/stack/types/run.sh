@@ -28,13 +28,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
-RUN=${1:-/tmp/cdc_types}
-rm -rf "$RUN" && mkdir -p "$RUN"
-CDC_RUN_DIR=$RUN/pg
-CDC_PGPORT=${CDC_TYPES_PGPORT:-55470}
-CDC_E2E_DB=cdc_types
-source "$ROOT/test/harness/common.sh"
-source "$ROOT/test/stack/stack.sh"
+source "$ROOT/test/stack/env.sh" "${1:-/tmp/cdc_types}" "${CDC_TYPES_PGPORT:-55470}" cdc_types
 
 say() { echo "types: $*"; }
 fail() { echo "types: FAILED: $*" >&2; exit 1; }
