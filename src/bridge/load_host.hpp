@@ -26,15 +26,20 @@ struct Load {
   bool append = false;
   long chunk_rows = 8192;
   long max_unchunked_rows = 1000000;  // a table without a primary key: read in one pass up to this
+  int chunks_recorded = 0;              // chunks in load_chunks so far (planning goes on while loading)
+  std::optional<std::string> last_end;  // the last recorded chunk's end
   std::vector<std::string> key;   // the sync table's key ("" entries never)
 };
 
-// What worker 0 decided before the first chunk.
+// What worker 0 decides, a few chunks at a time (the other workers load the first ones meanwhile).
 struct Plan {
   std::string create_ddl;         // CREATE TABLE for a missing target ("" : it exists)
   std::vector<std::string> table_key;  // the created target's key (the sync table's key when it had none)
   std::string key_column;
-  std::vector<std::optional<std::string>> ends;  // chunk i is (ends[i-1], ends[i]]; none: open
+  int first_chunk = 0;            // the number of ends[0]'s chunk; 0: the plan's first part
+  std::optional<std::string> after;  // where chunk first_chunk starts (none: at the first row)
+  std::vector<std::optional<std::string>> ends;  // chunk first_chunk + i ends at ends[i]; none: open
+  bool complete = false;          // the last chunk is among these
 };
 
 struct Chunk {
@@ -43,8 +48,9 @@ struct Chunk {
 };
 
 Load read(int id, int index);
-// One transaction: creates the target (as the owner), starts the handover (_begin_load), empties
-// the target (truncate), records the chunks.
+// One transaction: records the plan's chunks (and the load as planned when it is complete); with
+// its first part, also creates the target (as the owner), starts the handover (_begin_load) and
+// empties the target (truncate).
 void commit_plan(const Load& load, const Plan& plan);
 // Opens a transaction and claims a chunk no other worker holds (with the target's column names);
 // false, with no transaction open, when none is left.

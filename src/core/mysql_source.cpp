@@ -219,6 +219,20 @@ std::optional<std::string> Connection::chunk_end(const std::string& db, const st
   return end;
 }
 
+std::vector<std::string> Connection::chunk_ends(const std::string& db, const std::string& table, const std::string& key,
+                                                long rows) {
+  // (One pass with ROW_NUMBER() OVER (ORDER BY key) measured slower on MariaDB 10.11: it sorts
+  // every row; these index walks of `rows` entries each do not.)
+  std::vector<std::string> ends;
+  for (std::optional<std::string> after;;) {
+    std::optional<std::string> end = chunk_end(db, table, key, after, rows);
+    if (!end) break;
+    ends.push_back(*end);
+    after = end;
+  }
+  return ends;
+}
+
 long Connection::read(const std::string& db, const std::string& table, const std::vector<Column>& columns,
                       const std::string& key, const std::optional<std::string>& lo, const std::optional<std::string>& hi,
                       const std::string& where, const std::function<void(const Row&)>& sink) {

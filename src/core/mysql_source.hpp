@@ -83,6 +83,8 @@ class Connection {
   // none past the last row. Single-column keys only.
   std::optional<std::string> chunk_end(const std::string& db, const std::string& table, const std::string& key,
                                        const std::optional<std::string>& after, long rows);
+  // Every chunk_end() of the table, in key order.
+  std::vector<std::string> chunk_ends(const std::string& db, const std::string& table, const std::string& key, long rows);
   // Streams the rows with `lo` < key <= `hi` (either side open when absent) that pass `where` (an
   // SQL condition, "" for all), in key order, to `sink`; returns the count. A single-column `key`
   // or none (the whole table).

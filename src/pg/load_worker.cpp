@@ -122,7 +122,9 @@ Load read(int id, int index) {
                "  coalesce(s.target, pg_catalog.to_regclass(s.target_name)) IS NOT NULL, "
                "  coalesce((s.options->>'auto_create')::bool, true), coalesce((s.options->>'append')::bool, false), "
                "  coalesce((l.options->>'chunk_rows')::int, 8192), p.owner::oid, array_to_string(s.primary_key, E'\\n'), "
-               "  coalesce((l.options->>'max_unchunked_rows')::bigint, 1000000) "
+               "  coalesce((l.options->>'max_unchunked_rows')::bigint, 1000000), "
+               "  (SELECT count(*) FROM cdc_sync.load_chunks c WHERE c.load = l.id), "
+               "  (SELECT c.hi FROM cdc_sync.load_chunks c WHERE c.load = l.id ORDER BY c.chunk DESC LIMIT 1) "
                "FROM cdc_sync.full_loads l JOIN cdc_sync.pipelines p ON p.name = l.pipeline "
                "JOIN cdc_sync.sync_tables s ON s.id = l.sync_table "
                "JOIN cdc_sync.mysql_connections c ON c.name = l.connection WHERE l.id = $1",
@@ -148,6 +150,8 @@ Load read(int id, int index) {
       load_owner = (Oid)strtoul(value_at(16), nullptr, 10);
       keys = value_at(17);
       l.max_unchunked_rows = atol(value_at(18));
+      l.chunks_recorded = atoi(value_at(19));
+      if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 20) != nullptr) l.last_end = std::string(value_at(20));
     });
   });
   if (!found) l.state = "gone";
@@ -169,8 +173,9 @@ void commit_plan(const Load& l, const Plan& plan) {
     guard([&]() {
       // The pipeline's lock first (in _begin_load): a worker of the pipeline may be creating the
       // same target for the stream, under that lock.
-      spi_exec("SELECT cdc_sync._begin_load($1)", SPI_OK_SELECT, "starting the load", {{INT4OID, Int32GetDatum(l.id)}});
-      if (!plan.create_ddl.empty()) {
+      if (plan.first_chunk == 0)
+        spi_exec("SELECT cdc_sync._begin_load($1)", SPI_OK_SELECT, "starting the load", {{INT4OID, Int32GetDatum(l.id)}});
+      if (plan.first_chunk == 0 && !plan.create_ddl.empty()) {
         as_owner(load_owner, [&]() {
           if (SPI_execute(plan.create_ddl.c_str(), false, 0) != SPI_OK_UTILITY)
             elog(ERROR, "cdc_sync: creating the target failed");
@@ -186,24 +191,27 @@ void commit_plan(const Load& l, const Plan& plan) {
                  SPI_OK_UPDATE, "recording the created target",
                  {{INT4OID, Int32GetDatum(load_sync_table)}, text_arg(keys.c_str())});
       }
-      if (l.truncate)
+      if (plan.first_chunk == 0 && l.truncate)
         as_owner(load_owner, [&]() {
           if (SPI_execute(truncate.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: emptying the target failed");
         });
       for (size_t c = 0; c < plan.ends.size(); c++) {
-        const char* lo = c == 0 || !plan.ends[c - 1] ? nullptr : plan.ends[c - 1]->c_str();
+        const std::optional<std::string>& from = c == 0 ? plan.after : plan.ends[c - 1];
+        const char* lo = from ? from->c_str() : nullptr;
         const char* hi = plan.ends[c] ? plan.ends[c]->c_str() : nullptr;
         spi_exec("INSERT INTO cdc_sync.load_chunks (load, chunk, lo, hi) VALUES ($1, $2, $3, $4)", SPI_OK_INSERT,
                  "recording a chunk",
-                 {{INT4OID, Int32GetDatum(l.id)}, {INT4OID, Int32GetDatum((int)c)},
+                 {{INT4OID, Int32GetDatum(l.id)}, {INT4OID, Int32GetDatum(plan.first_chunk + (int)c)},
                   lo ? text_arg(lo) : SpiArg{TEXTOID, (Datum)0, true}, hi ? text_arg(hi) : SpiArg{TEXTOID, (Datum)0, true}});
       }
-      spi_exec("UPDATE cdc_sync.full_loads SET planned = true, key_column = nullif($2, '') WHERE id = $1", SPI_OK_UPDATE,
-               "recording the plan", {{INT4OID, Int32GetDatum(l.id)}, text_arg(plan.key_column.c_str())});
+      spi_exec("UPDATE cdc_sync.full_loads SET planned = $3, key_column = nullif($2, '') WHERE id = $1", SPI_OK_UPDATE,
+               "recording the plan",
+               {{INT4OID, Int32GetDatum(l.id)}, text_arg(plan.key_column.c_str()), {BOOLOID, BoolGetDatum(plan.complete)}});
     });
   });
-  ereport(LOG, (errmsg("cdc_sync: full load %d of %s into %s: %zu chunks", l.id, source.c_str(), l.target.c_str(),
-                       plan.ends.size())));
+  if (plan.complete)
+    ereport(LOG, (errmsg("cdc_sync: full load %d of %s into %s: %zu chunks", l.id, source.c_str(), l.target.c_str(),
+                         plan.first_chunk + plan.ends.size())));
 }
 
 bool claim(const Load& l, Chunk& chunk, std::vector<std::string>& target_columns) {
@@ -305,7 +313,8 @@ bool end_if_done(const Load& l) {
   bool done = false;
   transaction([&]() {
     guard([&]() {
-      spi_exec("SELECT count(*) = 0 FROM cdc_sync.load_chunks WHERE load = $1 AND done_at IS NULL", SPI_OK_SELECT,
+      spi_exec("SELECT l.planned AND NOT EXISTS (SELECT 1 FROM cdc_sync.load_chunks c WHERE c.load = l.id AND c.done_at IS NULL) "
+               "FROM cdc_sync.full_loads l WHERE l.id = $1", SPI_OK_SELECT,
                "checking the load", {{INT4OID, Int32GetDatum(l.id)}});
       done = strcmp(value_at(1), "t") == 0;
       if (done) spi_exec("SELECT cdc_sync._end_load($1)", SPI_OK_SELECT, "ending the load", {{INT4OID, Int32GetDatum(l.id)}});

@@ -30,16 +30,18 @@ int bits_of(const std::string& column_type) {
   return open == std::string::npos ? 1 : std::atoi(column_type.c_str() + open + 1);
 }
 
-// Worker 0's first step: the chunks (key ranges of chunk_rows rows, from MySQL's primary key), and
-// the target from MySQL's own column types when it is missing.
-load::Plan make_plan(const load::Load& l, mysql::Connection& my) {
+// Worker 0's plan: the target from MySQL's own column types when it is missing, then the chunks
+// (key ranges of chunk_rows rows of the primary key's first column), recorded a few at a time so
+// that the other workers load the first ones while the rest are found. A plan cut short (the
+// worker stopped) goes on from its last recorded chunk.
+void plan_load(const load::Load& l, mysql::Connection& my) {
   std::vector<mysql::Column> columns = my.columns(l.db, l.table);
   if (columns.empty()) throw host::HostError("MySQL table " + l.db + "." + l.table + " does not exist", "42P01");
   std::vector<std::string> pk = my.primary_key(l.db, l.table);
   load::Plan plan;
-  // Chunks are ranges of the key's first column (the primary key's index leads with it): with a
-  // composite key, rows that share its value stay in one chunk, which may then be larger. A table
-  // without a primary key is read in one pass, so only up to max_unchunked_rows.
+  // With a composite key, rows that share its first column's value stay in one chunk, which may
+  // then be larger. A table without a primary key is read in one pass, so only up to
+  // max_unchunked_rows.
   plan.key_column = pk.empty() ? "" : pk[0];
   if (pk.empty()) {
     std::optional<std::string> estimate = my.scalar(
@@ -53,30 +55,42 @@ load::Plan make_plan(const load::Load& l, mysql::Connection& my) {
                                 std::to_string(l.max_unchunked_rows) + ")",
                             "54000");
   }
-  for (std::optional<std::string> after; !plan.key_column.empty();) {
-    std::optional<std::string> end = my.chunk_end(l.db, l.table, plan.key_column, after, l.chunk_rows);
-    if (!end) break;
-    plan.ends.push_back(end);
-    after = end;
-  }
-  plan.ends.push_back(std::nullopt);  // the rest, and rows inserted past the last end meanwhile
   plan.table_key = !l.key.empty() ? l.key : pk;
-  if (l.target_exists) return plan;
-  if (!l.auto_create)
-    throw host::HostError("target " + l.target + " does not exist and the sync table's auto_create is off", "42P01");
-  // IF NOT EXISTS: the stream may have created it since the load read its state.
-  std::string ddl = "CREATE TABLE IF NOT EXISTS " + l.target + " (";
-  for (size_t i = 0; i < columns.size(); i++) {
-    std::string type = pg_type_for_mysql(columns[i].column_type);
-    ddl += (i ? ", " : "") + pg_quote(columns[i].name) + " " + (type.empty() ? "text" : type);
+  if (!l.target_exists && l.chunks_recorded == 0) {
+    if (!l.auto_create)
+      throw host::HostError("target " + l.target + " does not exist and the sync table's auto_create is off", "42P01");
+    // IF NOT EXISTS: the stream may have created it since the load read its state.
+    std::string ddl = "CREATE TABLE IF NOT EXISTS " + l.target + " (";
+    for (size_t i = 0; i < columns.size(); i++) {
+      std::string type = pg_type_for_mysql(columns[i].column_type);
+      ddl += (i ? ", " : "") + pg_quote(columns[i].name) + " " + (type.empty() ? "text" : type);
+    }
+    if (!plan.table_key.empty() && !l.append) {
+      ddl += ", PRIMARY KEY (";
+      for (size_t i = 0; i < plan.table_key.size(); i++) ddl += (i ? ", " : "") + pg_quote(plan.table_key[i]);
+      ddl += ")";
+    }
+    plan.create_ddl = ddl + ")";
   }
-  if (!plan.table_key.empty() && !l.append) {
-    ddl += ", PRIMARY KEY (";
-    for (size_t i = 0; i < plan.table_key.size(); i++) ddl += (i ? ", " : "") + pg_quote(plan.table_key[i]);
-    ddl += ")";
+  plan.first_chunk = l.chunks_recorded;
+  plan.after = l.last_end;
+  for (size_t part = 0; !plan.complete && !load::stop_requested(); part++) {
+    plan.ends.clear();
+    // Two chunks first, so that the others start at once; then sixteen per transaction.
+    for (size_t i = 0; i < (part == 0 ? 2 : 16); i++) {
+      std::optional<std::string> end;
+      if (!plan.key_column.empty())
+        end = my.chunk_end(l.db, l.table, plan.key_column, plan.ends.empty() ? plan.after : plan.ends.back(), l.chunk_rows);
+      plan.ends.push_back(end);
+      if (!end) {
+        plan.complete = true;  // the rest, and rows inserted past the last end meanwhile
+        break;
+      }
+    }
+    load::commit_plan(l, plan);
+    plan.first_chunk += (int)plan.ends.size();
+    plan.after = plan.ends.back();
   }
-  plan.create_ddl = ddl + ")";
-  return plan;
 }
 
 // Loads one chunk nobody else holds; false when none is left to take.
@@ -122,18 +136,18 @@ void run_load(int load_id, int index) {
     load::Load l = load::read(load_id, index);
     if (l.state != "running") return;
     if (!my) my = std::make_unique<mysql::Connection>(mysql::options_from_json(l.connection_json));
-    if (!l.planned) {
-      if (index == 0) {
-        load::commit_plan(l, make_plan(l, *my));
-      } else if (!load::nap(20)) {  // worker 0 is planning: start as soon as it is done
-        return;
-      }
+    if (!l.planned && index == 0) {
+      plan_load(l, *my);
+      continue;
+    }
+    if (l.chunks_recorded == 0) {  // worker 0 has not recorded the first chunks yet
+      if (!load::nap(20)) return;
       continue;
     }
     if (columns.empty()) columns = my->columns(l.db, l.table);
     if (load_chunk(l, *my, columns)) continue;
-    if (load::end_if_done(l)) return;
-    if (!load::nap(500)) return;  // the last chunks are other workers'
+    if (l.planned && load::end_if_done(l)) return;
+    if (!load::nap(l.planned ? 500 : 20)) return;  // the last chunks are other workers', or not found yet
   }
 }
 

@@ -157,6 +157,9 @@ start_mariadb() {
   source "$ROOT/test/stack/stack.sh"
   mariadb_start "${RUN_DIR}_mariadb" >/dev/null || return 1  # (not under RUN_DIR: start_pg chowns it)
   mariadb_sql "CREATE USER 'cdc'@'127.0.0.1' IDENTIFIED BY 'cdc'; GRANT ALL ON *.* TO 'cdc'@'127.0.0.1';"
+  # Known here (start_pg records the port), not to child processes: the real-chain tests start
+  # MariaDBs of their own, on ports of their own.
+  export -n MARIADB_PORT MARIADB_SOCK
 }
 
 stop_mariadb() {
