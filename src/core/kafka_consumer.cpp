@@ -21,6 +21,9 @@
 
 static_assert(cdc::kafka::kTimedOut == RD_KAFKA_RESP_ERR__TIMED_OUT);
 static_assert(cdc::kafka::kTransport == RD_KAFKA_RESP_ERR__TRANSPORT);
+static_assert(cdc::kafka::kAllBrokersDown == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN);
+static_assert(cdc::kafka::kLeaderNotAvailable == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
+static_assert(cdc::kafka::kNotLeader == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
 
 namespace cdc::kafka {
 

@@ -24,6 +24,9 @@ namespace cdc::kafka {
 // broker connection yet, or it broke): a call cut short by either may succeed when asked again.
 constexpr int kTimedOut = -185;
 constexpr int kTransport = -195;
+constexpr int kAllBrokersDown = -187;
+constexpr int kLeaderNotAvailable = 5;  // a partition between leaders (a broker just restarted)
+constexpr int kNotLeader = 6;
 
 class KafkaError : public std::runtime_error {
  public:

@@ -21,7 +21,8 @@ constexpr int kSliceMs = 200;
 
 // Runs `call(slice_ms)` until it succeeds, in slices of at most kSliceMs until `deadline`, calling
 // `check` before each: librdkafka's blocking calls cannot be interrupted, slices can. A broker not
-// reachable yet is asked again until the deadline, as one long call would have waited for it.
+// reachable yet, or a partition between leaders (a broker just restarted), is asked again until
+// the deadline, as one long call would have waited for it.
 template <typename F>
 auto in_slices(F call, std::chrono::steady_clock::time_point deadline, const std::function<void()>& check) {
   for (;;) {
@@ -31,7 +32,8 @@ auto in_slices(F call, std::chrono::steady_clock::time_point deadline, const std
     try {
       return call(slice);
     } catch (const kafka::KafkaError& e) {
-      bool again = e.code() == kafka::kTimedOut || e.code() == kafka::kTransport;
+      bool again = e.code() == kafka::kTimedOut || e.code() == kafka::kTransport || e.code() == kafka::kAllBrokersDown ||
+                   e.code() == kafka::kLeaderNotAvailable || e.code() == kafka::kNotLeader;
       if (!again || std::chrono::steady_clock::now() >= deadline) throw;
     }
   }
