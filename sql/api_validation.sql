@@ -103,6 +103,11 @@ SELECT cdc_sync.add_sync_table('p', '[a-z]+\..*', 'public.{table}');
 SELECT cdc_sync.add_sync_table('p', '[a-z]+\..*', 'public.{db}_{table}', NULL, '{"source_column": "src"}');
 SELECT cdc_sync.alter_sync_table('p', '[a-z]+\..*', '{"source_column": "other"}');
 SELECT cdc_sync.remove_sync_table('p', '[a-z]+\..*');
+-- columns
+SELECT cdc_sync.add_sync_table('p', 'db.cols', 'cols_new', NULL, '{"columns": {"include": ["a"], "exclude": ["b"]}}');
+SELECT cdc_sync.add_sync_table('p', 'db.cols', 'cols_new', NULL, '{"columns": {"rename": {"a": ""}}}');
+SELECT cdc_sync.add_sync_table('p', 'db.cols', 'cols_new', NULL, '{"columns": {"only": ["a"]}}');
+SELECT cdc_sync.add_sync_table('p', 'db.cols', 'cols_new', NULL, '{"columns": {"exclude": "ssn"}}');
 -- partition_by
 SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "LIST (x)"}');
 SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "RANGE (a, b)"}');

@@ -35,6 +35,14 @@ class PipelineGone : public std::runtime_error {
 // What a sync table does with a source column its target lacks (option schema_changes).
 enum class SchemaChanges { Evolve, Ignore, Fail };
 
+// Sync table option columns: which source fields reach the target, and under which names.
+struct ColumnMapping {
+  std::vector<std::string> include;                          // only these fields (empty: all)
+  std::vector<std::string> exclude;                          // never these fields
+  std::vector<std::pair<std::string, std::string>> rename;   // source field -> target column
+  bool empty() const { return include.empty() && exclude.empty() && rename.empty(); }
+};
+
 struct SyncTableConfig {
   int id = 0;
   std::string source;                 // regular expression over "db.table"
@@ -60,6 +68,7 @@ struct SyncTableConfig {
   // Sync table option source_column: the column that takes each row's source name (a key column,
   // so that sources merged into one target keep equal keys apart); "" for none.
   std::string source_column;
+  ColumnMapping field_map;  // sync table option columns
 };
 
 // Special values of PipelineConfig::start_position.

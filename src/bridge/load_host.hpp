@@ -3,6 +3,8 @@
 // Neutral header: standard C++ only. Functions throw host::HostError for PostgreSQL errors.
 #pragma once
 
+#include "bridge/host.hpp"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +31,7 @@ struct Load {
   int chunks_recorded = 0;              // chunks in load_chunks so far (planning goes on while loading)
   std::optional<std::string> last_end;  // the last recorded chunk's end
   std::vector<std::string> key;   // the sync table's key ("" entries never)
+  ColumnMapping field_map;        // the sync table's columns option
 };
 
 // What worker 0 decides, a few chunks at a time (the other workers load the first ones meanwhile).

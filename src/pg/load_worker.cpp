@@ -124,7 +124,11 @@ Load read(int id, int index) {
                "  coalesce((l.options->>'chunk_rows')::int, 8192), p.owner::oid, array_to_string(s.primary_key, E'\\n'), "
                "  coalesce((l.options->>'max_unchunked_rows')::bigint, 1000000), "
                "  (SELECT count(*) FROM cdc_sync.load_chunks c WHERE c.load = l.id), "
-               "  (SELECT c.hi FROM cdc_sync.load_chunks c WHERE c.load = l.id ORDER BY c.chunk DESC LIMIT 1) "
+               "  (SELECT c.hi FROM cdc_sync.load_chunks c WHERE c.load = l.id ORDER BY c.chunk DESC LIMIT 1), "
+               "  array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'include')), E'\\n'), "
+               "  array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'exclude')), E'\\n'), "
+               "  array_to_string(ARRAY(SELECT r.key || E'\\n' || r.value "
+               "    FROM pg_catalog.jsonb_each_text(s.options->'columns'->'rename') r), E'\\n') "
                "FROM cdc_sync.full_loads l JOIN cdc_sync.pipelines p ON p.name = l.pipeline "
                "JOIN cdc_sync.sync_tables s ON s.id = l.sync_table "
                "JOIN cdc_sync.mysql_connections c ON c.name = l.connection WHERE l.id = $1",
@@ -152,6 +156,9 @@ Load read(int id, int index) {
       l.max_unchunked_rows = atol(value_at(18));
       l.chunks_recorded = atoi(value_at(19));
       if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 20) != nullptr) l.last_end = std::string(value_at(20));
+      split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 21), l.field_map.include);
+      split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 22), l.field_map.exclude);
+      split_pairs(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 23), l.field_map.rename);
     });
   });
   if (!found) l.state = "gone";

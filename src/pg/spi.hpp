@@ -106,4 +106,29 @@ inline bool regex_full_match(const char* pattern, const char* subject) {
   return match;
 }
 
+// Appends the lines of `text` (may be null) to `out`.
+inline void split_lines(const char* text, std::vector<std::string>& out) {
+  for (const char* k = text; k != nullptr && *k != '\0';) {
+    const char* newline = strchr(k, '\n');
+    size_t len = newline ? size_t(newline - k) : strlen(k);
+    out.emplace_back(k, len);
+    k = newline ? newline + 1 : k + len;
+  }
+}
+
+// Appends the pairs of lines of `text` (may be null: name, then value) to `out`.
+inline void split_pairs(const char* text, std::vector<std::pair<std::string, std::string>>& out) {
+  bool second = false;
+  for (const char* k = text; k != nullptr && *k != '\0';) {
+    const char* newline = strchr(k, '\n');
+    size_t len = newline ? size_t(newline - k) : strlen(k);
+    if (second)
+      out.back().second.assign(k, len);
+    else
+      out.emplace_back(std::string(k, len), std::string());
+    second = !second;
+    k = newline ? newline + 1 : k + len;
+  }
+}
+
 }  // namespace cdc::pg

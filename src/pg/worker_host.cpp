@@ -115,16 +115,6 @@ int column_index(const std::vector<std::string>& columns, const char* name, size
 // Loads the sync tables of the pipeline into `cfg` and worker.tables. Runs inside guard(): every
 // C++ object it fills is owned by cfg or worker.tables, none by this frame, so an ERROR's
 // longjmp skips no destructor; strings are built only from values PostgreSQL already returned.
-// Appends the lines of `text` (may be null) to `out`.
-static void split_lines(const char* text, std::vector<std::string>& out) {
-  for (const char* k = text; k != nullptr && *k != '\0';) {
-    const char* newline = strchr(k, '\n');
-    size_t len = newline ? size_t(newline - k) : strlen(k);
-    out.emplace_back(k, len);
-    k = newline ? newline + 1 : k + len;
-  }
-}
-
 void load_tables(host::PipelineConfig& cfg, std::string& problem) {
   uint64 ntables = spi_exec(
       "SELECT s.id, s.source, CASE WHEN s.target_template IS NULL "
@@ -142,7 +132,11 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       "lower(substring(s.options->>'partition_by' from '^\\s*(\\w+)')), "
       "array_to_string(regexp_split_to_array(btrim(substring(s.options->>'partition_by' from '\\((.*)\\)')), "
       "  '\\s*,\\s*'), E'\\n'), "
-      "coalesce(s.options->>'partition_interval', 'month'), coalesce(s.options->>'partitions', '8') "
+"coalesce(s.options->>'partition_interval', 'month'), coalesce(s.options->>'partitions', '8'), "
+      "array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'include')), E'\n'), "
+      "array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'exclude')), E'\n'), "
+      "array_to_string(ARRAY(SELECT r.key || E'\n' || r.value "
+      "  FROM pg_catalog.jsonb_each_text(s.options->'columns'->'rename') r), E'\n') "
       "FROM cdc_sync.sync_tables s "
       "LEFT JOIN pg_catalog.pg_class c ON s.target_template IS NULL "
       "  AND c.oid = coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid "
@@ -181,6 +175,9 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       meta.partitions = atoi(SPI_getvalue(tables->vals[t], tables->tupdesc, 18));
     }
     split_lines(keys, tc.key_names);
+    split_lines(SPI_getvalue(tables->vals[t], tables->tupdesc, 19), tc.field_map.include);
+    split_lines(SPI_getvalue(tables->vals[t], tables->tupdesc, 20), tc.field_map.exclude);
+    split_pairs(SPI_getvalue(tables->vals[t], tables->tupdesc, 21), tc.field_map.rename);
     if (tc.is_template) {
       // Never written: its sources' own sync tables are.
       tc.target = meta.target_name = SPI_getvalue(tables->vals[t], tables->tupdesc, 9);

@@ -472,13 +472,30 @@ BEGIN
             IF jsonb_typeof(optv) <> 'number' OR optv::text !~ '^[0-9]+$' OR optv::text::bigint NOT BETWEEN 2 AND 1024 THEN
                 RAISE EXCEPTION 'sync table option "partitions" must be an integer from 2 to 1024' USING ERRCODE = 'invalid_parameter_value';
             END IF;
+        ELSIF opt = 'columns' THEN
+            IF jsonb_typeof(optv) <> 'object'
+               OR EXISTS (SELECT 1 FROM jsonb_object_keys(optv) k WHERE k NOT IN ('include', 'exclude', 'rename'))
+               OR (optv ? 'include' AND optv ? 'exclude')
+               OR EXISTS (SELECT 1 FROM jsonb_each(optv) e WHERE e.key IN ('include', 'exclude')
+                          AND (jsonb_typeof(e.value) <> 'array' OR EXISTS (
+                               SELECT 1 FROM jsonb_array_elements(e.value) v
+                               WHERE jsonb_typeof(v) <> 'string' OR v #>> '{}' IN ('') OR v #>> '{}' ~ '[\n\t]')))
+               OR (optv ? 'rename' AND (jsonb_typeof(optv->'rename') <> 'object' OR EXISTS (
+                       SELECT 1 FROM jsonb_each(optv->'rename') r
+                       WHERE jsonb_typeof(r.value) <> 'string' OR r.value #>> '{}' = '' OR r.key = ''
+                          OR r.key ~ '[\n\t]' OR r.value #>> '{}' ~ '[\n\t]'))) THEN
+                RAISE EXCEPTION 'sync table option "columns" must be {"include": [fields]} or {"exclude": [fields]}, '
+                                'and/or {"rename": {"field": "column"}}'
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'include and exclude name source fields (not both); rename maps a source field to its target column';
+            END IF;
         ELSIF opt = 'keys_unique_across_sources' THEN
             IF jsonb_typeof(optv) <> 'boolean' THEN
                 RAISE EXCEPTION 'sync table option "keys_unique_across_sources" must be true or false' USING ERRCODE = 'invalid_parameter_value';
             END IF;
         ELSE
             RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
-                HINT = 'valid options: append, auto_create, keys_unique_across_sources, on_table_error, op_field, '
+                HINT = 'valid options: append, auto_create, columns, keys_unique_across_sources, on_table_error, op_field, '
                        'partition_by, partition_interval, partitions, schema_changes, source_column';
         END IF;
     END LOOP;

@@ -104,19 +104,24 @@ BEGIN
         -- The columns both sides have, and the key.
         m_row := '{}'; p_row := '{}'; m_key := '{}'; p_key := '{}';
         FOR cols IN
-            SELECT x->>0 AS name, x->>1 AS data_type, format_type(a.atttypid, a.atttypmod) AS pg_type,
-                   (x->>0) = ANY (st.primary_key) AS is_key
+            -- (Under the sync table's columns option: fields left out are not compared, renamed
+            -- ones are compared with their target columns.)
+            SELECT x->>0 AS name, a.attname::text AS pg_name, x->>1 AS data_type,
+                   format_type(a.atttypid, a.atttypmod) AS pg_type, a.attname = ANY (st.primary_key) AS is_key
             FROM jsonb_array_elements(cdc_sync._mysql_query(p_connection, format(
                 'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = %L '
                 'AND table_name = %L ORDER BY ordinal_position', db, rel))) WITH ORDINALITY e(x, ord)
-            JOIN pg_attribute a ON a.attrelid = st.rel_oid AND a.attname = x->>0 AND NOT a.attisdropped
+            JOIN pg_attribute a ON a.attrelid = st.rel_oid AND NOT a.attisdropped
+             AND a.attname = coalesce(st.options->'columns'->'rename'->>(x->>0), x->>0)
+            WHERE NOT coalesce(st.options->'columns'->'exclude' ? (x->>0), false)
+              AND (NOT coalesce(st.options->'columns' ? 'include', false) OR st.options->'columns'->'include' ? (x->>0))
             ORDER BY ord
         LOOP
             m_row := m_row || format('COALESCE(%s, CHAR(1))', cdc_sync._mysql_norm(cdc_sync._mysql_ident(cols.name), cols.data_type));
-            p_row := p_row || format('coalesce(%s, chr(1))', cdc_sync._pg_norm(quote_ident(cols.name), cols.pg_type, cols.data_type));
+            p_row := p_row || format('coalesce(%s, chr(1))', cdc_sync._pg_norm(quote_ident(cols.pg_name), cols.pg_type, cols.data_type));
             IF cols.is_key THEN
                 m_key := m_key || cdc_sync._mysql_norm(cdc_sync._mysql_ident(cols.name), cols.data_type);
-                p_key := p_key || cdc_sync._pg_norm(quote_ident(cols.name), cols.pg_type, cols.data_type);
+                p_key := p_key || cdc_sync._pg_norm(quote_ident(cols.pg_name), cols.pg_type, cols.data_type);
                 int_key := cols.data_type IN ('tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint');
             END IF;
         END LOOP;

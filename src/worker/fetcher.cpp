@@ -1,6 +1,8 @@
 // The fetch thread (see fetcher.hpp).
 #include "worker/fetcher.hpp"
 
+#include <algorithm>
+
 #include "core/error_text.hpp"
 #include "core/source_types.hpp"
 
@@ -95,7 +97,7 @@ Fetcher::Fetcher(kafka::Consumer& consumer, const host::PipelineConfig& config,
   for (const host::SyncTableConfig& t : config.tables) {
     target_types_.push_back(t.column_types);
     missing_.push_back(t.target_missing);
-    source_columns_.push_back(t.source_column);
+    table_configs_.push_back(t);
   }
   declared_.assign(config.tables.size(), 0);
   last_declared_.resize(config.tables.size());
@@ -362,7 +364,7 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
     std::string_view source = source_of(changes_[c], m.topic, topic_sources_);
     int t = route(source, m.topic);
     if (t < 0) continue;
-    if (!source_columns_[t].empty()) add_source_column(changes_[c], source_columns_[t], source);
+    shape_change(changes_[c], table_configs_[t], source);
     if (!batch.tables[t].check(changes_[c], error)) {
       batch.state[index] = Batch::kDeadLetter;
       bad_message(batch, m, error, settings);
@@ -441,6 +443,32 @@ void add_source_column(DecodedChange& change, std::string_view column, std::stri
   if (change.has_after) put(change.after);
   if (!change.before.empty()) put(change.before);
   if (!change.key.empty()) put(change.key);
+}
+
+void shape_change(DecodedChange& change, const host::SyncTableConfig& table, std::string_view source) {
+  const host::ColumnMapping& map = table.field_map;
+  if (!map.empty()) {
+    auto listed = [](const std::vector<std::string>& names, std::string_view name) {
+      return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    auto shape = [&](std::vector<FieldValue>& image) {
+      image.erase(std::remove_if(image.begin(), image.end(),
+                                 [&](const FieldValue& f) {
+                                   return listed(map.exclude, f.name) || (!map.include.empty() && !listed(map.include, f.name));
+                                 }),
+                  image.end());
+      for (FieldValue& f : image)
+        for (const auto& [from, to] : map.rename)
+          if (f.name == from) {
+            f.name = to;
+            break;
+          }
+    };
+    shape(change.after);
+    shape(change.before);
+    shape(change.key);
+  }
+  if (!table.source_column.empty()) add_source_column(change, table.source_column, source);
 }
 
 // A message that cannot be applied: a dead letter, or the end of the pipeline, by policy.

@@ -67,6 +67,9 @@ std::string_view source_of(const DecodedChange& change, std::string_view topic,
 // field of that name from the message gives way), so that sources merged into one target keep
 // equal keys apart.
 void add_source_column(DecodedChange& change, std::string_view column, std::string_view source);
+// What a sync table does to a change before it is batched: its columns option (fields left out,
+// fields renamed to their target columns) and its source_column. Names may point into `table`.
+void shape_change(DecodedChange& change, const host::SyncTableConfig& table, std::string_view source);
 // The decoder settings a pipeline asks for.
 DecoderOptions decoder_options(const host::PipelineConfig& config);
 
@@ -138,7 +141,7 @@ class Fetcher {
   std::vector<DecodedChange> changes_;
   std::vector<int> routed_;  // sync table per change of the current message
   std::map<PartitionKey, int64_t> fetched_;  // next offset after the last message taken
-  std::vector<std::string> source_columns_;  // per sync table (source_column option)
+  std::vector<host::SyncTableConfig> table_configs_;  // copies: shape_change() names point into them
   std::unordered_map<std::string, int> routes_;
   std::string last_source_;
   int last_route_ = -1;

@@ -30,6 +30,16 @@ int bits_of(const std::string& column_type) {
   return open == std::string::npos ? 1 : std::atoi(column_type.c_str() + open + 1);
 }
 
+// The target column of MySQL column `name` under the sync table's columns option; "" when it is
+// left out.
+std::string target_name(const host::ColumnMapping& map, const std::string& name) {
+  if (std::find(map.exclude.begin(), map.exclude.end(), name) != map.exclude.end()) return "";
+  if (!map.include.empty() && std::find(map.include.begin(), map.include.end(), name) == map.include.end()) return "";
+  for (const auto& [from, to] : map.rename)
+    if (from == name) return to;
+  return name;
+}
+
 // Worker 0's plan: the target from MySQL's own column types when it is missing, then the chunks
 // (key ranges of chunk_rows rows of the primary key's first column), recorded a few at a time so
 // that the other workers load the first ones while the rest are found. A plan cut short (the
@@ -55,15 +65,21 @@ void plan_load(const load::Load& l, mysql::Connection& my) {
                                 std::to_string(l.max_unchunked_rows) + ")",
                             "54000");
   }
-  plan.table_key = !l.key.empty() ? l.key : pk;
+  plan.table_key = l.key;
+  if (plan.table_key.empty())
+    for (const std::string& k : pk) plan.table_key.push_back(target_name(l.field_map, k));
   if (!l.target_exists && l.chunks_recorded == 0) {
     if (!l.auto_create)
       throw host::HostError("target " + l.target + " does not exist and the sync table's auto_create is off", "42P01");
     // IF NOT EXISTS: the stream may have created it since the load read its state.
     std::string ddl = "CREATE TABLE IF NOT EXISTS " + l.target + " (";
-    for (size_t i = 0; i < columns.size(); i++) {
-      std::string type = pg_type_for_mysql(columns[i].column_type);
-      ddl += (i ? ", " : "") + pg_quote(columns[i].name) + " " + (type.empty() ? "text" : type);
+    bool first = true;
+    for (const mysql::Column& c : columns) {
+      std::string name = target_name(l.field_map, c.name);
+      if (name.empty()) continue;
+      std::string type = pg_type_for_mysql(c.column_type);
+      ddl += (first ? "" : ", ") + pg_quote(name) + " " + (type.empty() ? "text" : type);
+      first = false;
     }
     if (!plan.table_key.empty() && !l.append) {
       ddl += ", PRIMARY KEY (";
@@ -103,12 +119,14 @@ bool load_chunk(const load::Load& l, mysql::Connection& my, const std::vector<my
     std::vector<mysql::Column> read_columns;
     std::vector<std::string> names;
     std::vector<int> bits;
-    for (const mysql::Column& c : source_columns)
-      if (std::find(target_columns.begin(), target_columns.end(), c.name) != target_columns.end()) {
+    for (const mysql::Column& c : source_columns) {
+      std::string name = target_name(l.field_map, c.name);
+      if (!name.empty() && std::find(target_columns.begin(), target_columns.end(), name) != target_columns.end()) {
         read_columns.push_back(c);
-        names.push_back(c.name);
+        names.push_back(name);
         bits.push_back(c.data_type == "bit" ? bits_of(c.column_type) : 0);
       }
+    }
     if (read_columns.empty())
       throw host::HostError("target " + l.target + " has none of the columns of MySQL table " + l.db + "." + l.table, "42703");
     std::string text;

@@ -69,7 +69,7 @@ bool PipelineWorker::create_parked_target(int table) {
       for (size_t c = 0; c < count; c++) {
         std::string_view source = source_of(changes[c], p.topic, cfg_.topic_sources);
         if (changes[c].op == Op::Truncate || resolve_route(std::string(source)) != table) continue;
-        if (!tc.source_column.empty()) add_source_column(changes[c], tc.source_column, source);
+        shape_change(changes[c], tc, source);
         rows.at_message((uint32_t)i);
         rows.add(changes[c], error);
         if (rows.key_fields().empty()) {
@@ -133,7 +133,7 @@ bool PipelineWorker::replay_table(int table) {
           if (changes[c].op == Op::Truncate && !cfg_.apply_truncate) continue;
           std::string_view source = source_of(changes[c], p.topic, cfg_.topic_sources);
           if (resolve_route(std::string(source)) != table) continue;
-          if (!tc.source_column.empty()) add_source_column(changes[c], tc.source_column, source);
+          shape_change(changes[c], tc, source);
           if (!rows.check(changes[c], error) || !rows.add(changes[c], error))
             throw host::HostError("parked message " + where(p.topic, p.partition, p.offset) + ": " + error, "22000");
         }

@@ -280,7 +280,10 @@ bool PipelineWorker::config_changed(End& end, bool force) {
                   fresh.tables[i].append == cfg_.tables[i].append && fresh.tables[i].op_field == cfg_.tables[i].op_field &&
                   fresh.tables[i].key == cfg_.tables[i].key && fresh.tables[i].source == cfg_.tables[i].source &&
                   fresh.tables[i].schema_changes == cfg_.tables[i].schema_changes &&
-                  fresh.tables[i].target_missing == cfg_.tables[i].target_missing;
+                  fresh.tables[i].target_missing == cfg_.tables[i].target_missing &&
+                  fresh.tables[i].field_map.include == cfg_.tables[i].field_map.include &&
+                  fresh.tables[i].field_map.exclude == cfg_.tables[i].field_map.exclude &&
+                  fresh.tables[i].field_map.rename == cfg_.tables[i].field_map.rename;
   bool restart = !tables_same || fresh.brokers != cfg_.brokers || fresh.topics != cfg_.topics ||
                  fresh.format != cfg_.format || fresh.kafka != cfg_.kafka || fresh.group_id != cfg_.group_id ||
                  fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge ||
@@ -540,7 +543,7 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
       std::string_view source = source_of(changes[c], m.topic, cfg_.topic_sources);
       int t = resolve_route(std::string(source));
       if (t >= 0 && !cfg_.tables[t].parked) {
-        if (!cfg_.tables[t].source_column.empty()) add_source_column(changes[c], cfg_.tables[t].source_column, source);
+        shape_change(changes[c], cfg_.tables[t], source);
         tables[t].add(changes[c], error);
         last_table = t;
       }
