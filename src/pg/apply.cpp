@@ -47,25 +47,6 @@ int copy_read(void* outbuf, int minread, int maxread) {
   return (int)n;
 }
 
-// Runs SPI statements as the pipeline owner (changes are applied with the owner's rights), in a
-// security-restricted operation: the owner's triggers cannot queue deferred triggers (which would
-// fire at commit, as superuser) nor change the session; any GUC they set is undone on restore.
-struct AsOwner {
-  Oid saved_user;
-  int saved_context;
-  int guc_level;
-  AsOwner() { enter(); }
-  void enter() {
-    GetUserIdAndSecContext(&saved_user, &saved_context);
-    guc_level = NewGUCNestLevel();
-    SetUserIdAndSecContext(worker.owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-  }
-  void restore() {
-    AtEOXact_GUC(false, guc_level);
-    SetUserIdAndSecContext(saved_user, saved_context);
-  }
-};
-
 // Executes a statement, prepared on first use and kept; returns rows processed.
 // Called inside guard(): no objects with destructors are created here.
 uint64 run_plan(TableMeta& t, const std::string& sql, int expected) {

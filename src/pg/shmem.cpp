@@ -2,6 +2,7 @@
 #include "pg/shmem.hpp"
 
 extern "C" {
+#include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 }
@@ -9,6 +10,37 @@ extern "C" {
 namespace cdc::pg {
 
 static SharedState* state = nullptr;
+static uint64 attached_generation = 0;  // of the slot this worker attached to
+
+// Clears this worker's pid and latch from its slot when the process exits, unless it was reused.
+static void detach_from_slot(int, Datum arg) {
+  int s = DatumGetInt32(arg);
+  LWLockAcquire(state->lock, LW_EXCLUSIVE);
+  if (state->slots[s].pid == MyProcPid && state->slots[s].generation == attached_generation) {
+    state->slots[s].pid = 0;
+    state->slots[s].latch = nullptr;
+  }
+  LWLockRelease(state->lock);
+}
+
+bool attach_to_slot(int s, WorkerSlot& out) {
+  WorkerSlot* slot = &state->slots[s];
+  uint64 generation;
+  memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
+  LWLockAcquire(state->lock, LW_EXCLUSIVE);
+  if (!slot->in_use || slot->generation != generation) {
+    LWLockRelease(state->lock);
+    ereport(LOG, (errmsg("cdc_sync: worker slot %d was reused before this worker started; exiting", s)));
+    return false;
+  }
+  slot->pid = MyProcPid;
+  slot->latch = MyLatch;
+  out = *slot;
+  LWLockRelease(state->lock);
+  attached_generation = generation;
+  on_shmem_exit(detach_from_slot, Int32GetDatum(s));
+  return true;
+}
 
 // Bytes of shared memory the slots need.
 static Size shmem_size() {

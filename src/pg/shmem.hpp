@@ -58,6 +58,12 @@ SharedState* shared();
 void request_shmem();
 void init_shmem();
 
+// First call of a worker the launcher started in slot `s` (pipeline and load workers alike): false
+// when the slot was given to another worker meanwhile (a late start: the worker exits); else
+// publishes this process's pid and latch there (cleared at exit while the slot is still ours) and
+// copies the slot into `out`.
+bool attach_to_slot(int s, WorkerSlot& out);
+
 // Wakes the launcher and every worker (after a configuration change committed).
 void wake_all();
 

@@ -39,19 +39,6 @@ namespace host = cdc::host;
 
 namespace {
 
-// Clears this worker's pid and latch from its slot when the process exits.
-void detach_slot(int, Datum arg) {
-  SharedState* st = shared();
-  int s = DatumGetInt32(arg);
-  LWLockAcquire(st->lock, LW_EXCLUSIVE);
-  if (st->slots[s].pid == MyProcPid && st->slots[s].generation == worker.generation) {  // not reused
-    st->slots[s].pid = 0;
-    st->slots[s].latch = nullptr;
-  }
-  LWLockRelease(st->lock);
-}
-
-
 // Runs `fn` in its own transaction with SPI connected and a snapshot; aborts on error.
 template <typename F>
 void in_transaction(F&& fn) {
@@ -121,10 +108,7 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       "  THEN coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid END, c.oid IS NOT NULL, "
       // A key left to the first message's ('{}') whose target the user made: the target's own.
       "array_to_string(CASE WHEN cardinality(s.primary_key) > 0 OR c.oid IS NULL THEN s.primary_key "
-      "  ELSE ARRAY(SELECT a.attname::text FROM pg_catalog.pg_index i "
-      "    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord) "
-      "    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-      "    WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY k.ord) END, E'\\n'), "
+      "  ELSE cdc_sync._primary_key(c.oid) END, E'\\n'), "
       "coalesce((s.options->>'append')::bool, false), coalesce(s.options->>'op_field', ''), "
       "coalesce(s.options->>'schema_changes', 'evolve'), s.target_name, "
       "coalesce(s.options->>'on_table_error', 'park') = 'park', s.parked_at IS NOT NULL, s.retry_requested, "
@@ -548,28 +532,15 @@ void cdc_sync_worker_main(Datum arg) {
   pqsignal(SIGTERM, handle_sigterm);
   BackgroundWorkerUnblockSignals();
 
-  SharedState* st = shared();
   int s = DatumGetInt32(arg);
-  WorkerSlot* slot = &st->slots[s];
-  uint64 generation;
-  memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
-  LWLockAcquire(st->lock, LW_EXCLUSIVE);
-  if (!slot->in_use || slot->generation != generation) {
-    // Started too late: the launcher gave the slot to another worker meanwhile.
-    LWLockRelease(st->lock);
-    ereport(LOG, (errmsg("cdc_sync: worker slot %d was reused before this worker started; exiting", s)));
-    proc_exit(0);
-  }
-  slot->pid = MyProcPid;
-  slot->latch = MyLatch;
+  WorkerSlot slot;
+  if (!attach_to_slot(s, slot)) proc_exit(0);  // started too late: the slot is another worker's
   worker.slot = s;
-  worker.generation = generation;
-  worker.pipeline_id = slot->pipeline_id;
-  worker.worker_index = slot->worker_index;
-  worker.parallelism = slot->parallelism;
-  worker.owner = slot->owner;
-  LWLockRelease(st->lock);
-  on_shmem_exit(detach_slot, Int32GetDatum(s));
+  worker.generation = slot.generation;
+  worker.pipeline_id = slot.pipeline_id;
+  worker.worker_index = slot.worker_index;
+  worker.parallelism = slot.parallelism;
+  worker.owner = slot.owner;
 
   // Connect as the bootstrap superuser: catalog writes need it; rows are applied as the owner.
   BackgroundWorkerInitializeConnection(database_name, nullptr, 0);

@@ -48,6 +48,27 @@ struct WorkerState {
 
 extern WorkerState worker;
 
+// Runs SPI statements as `owner`, the pipeline owner (changes are applied with the owner's
+// rights), in a security-restricted operation: the owner's triggers cannot queue deferred triggers
+// (which would fire at commit, as superuser) nor change the session; any GUC they set is undone on
+// restore(). Trivially destructible: usable inside guard().
+struct AsOwner {
+  Oid owner;
+  Oid saved_user;
+  int saved_context;
+  int guc_level;
+  explicit AsOwner(Oid who = worker.owner) : owner(who) { enter(); }
+  void enter() {
+    GetUserIdAndSecContext(&saved_user, &saved_context);
+    guc_level = NewGUCNestLevel();
+    SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+  }
+  void restore() {
+    AtEOXact_GUC(false, guc_level);
+    SetUserIdAndSecContext(saved_user, saved_context);
+  }
+};
+
 // Inside guard(): COPYs `text` (COPY text format, UTF-8) into the columns `attnames` (a List of
 // String) of `table` (a qualified name, quoted where needed), as the current user.
 void copy_text_into(const char* table, List* attnames, const std::string* text);
