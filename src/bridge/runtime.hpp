@@ -19,10 +19,6 @@ void run_worker();
 // loads chunks until none is left, ends the load; returns when it is done or the worker must stop.
 void run_load(int load_id, int index);
 
-// The MySQL tables "db.table" of the server that a connection (its options, JSON) reaches: `name`
-// alone when it is one, else every table (the caller matches them against its pattern).
-std::vector<std::string> mysql_tables(const std::string& options_json, const std::string& name);
-
 // Runs `sql` at the MySQL server a connection (its options, JSON) reaches; its rows as a JSON
 // array of arrays of strings and nulls.
 std::string mysql_query_json(const std::string& options_json, const std::string& sql);

@@ -197,18 +197,6 @@ std::vector<std::string> Connection::primary_key(const std::string& db, const st
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> Connection::tables(const std::function<bool(const std::string&)>& wanted) {
-  query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-        "AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') "
-        "ORDER BY table_schema, table_name");
-  Result r{mysql_store_result(m_)};
-  if (r.res == nullptr) fail("listing MySQL's tables failed");
-  std::vector<std::pair<std::string, std::string>> out;
-  while (MYSQL_ROW row = mysql_fetch_row(r.res))
-    if (wanted(std::string(row[0]) + "." + row[1])) out.emplace_back(row[0], row[1]);
-  return out;
-}
-
 std::optional<std::string> Connection::chunk_end(const std::string& db, const std::string& table, const std::string& key,
                                                  const std::optional<std::string>& after, long rows) {
   std::string k = quote_identifier(key);
@@ -217,20 +205,6 @@ std::optional<std::string> Connection::chunk_end(const std::string& db, const st
                     std::to_string(rows - 1);
   std::optional<std::string> end = scalar(sql);
   return end;
-}
-
-std::vector<std::string> Connection::chunk_ends(const std::string& db, const std::string& table, const std::string& key,
-                                                long rows) {
-  // (One pass with ROW_NUMBER() OVER (ORDER BY key) measured slower on MariaDB 10.11: it sorts
-  // every row; these index walks of `rows` entries each do not.)
-  std::vector<std::string> ends;
-  for (std::optional<std::string> after;;) {
-    std::optional<std::string> end = chunk_end(db, table, key, after, rows);
-    if (!end) break;
-    ends.push_back(*end);
-    after = end;
-  }
-  return ends;
 }
 
 long Connection::read(const std::string& db, const std::string& table, const std::vector<Column>& columns,

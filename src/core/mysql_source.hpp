@@ -77,14 +77,10 @@ class Connection {
   std::vector<Column> columns(const std::string& db, const std::string& table);
   // Its primary key columns in key order (empty: none).
   std::vector<std::string> primary_key(const std::string& db, const std::string& table);
-  // Tables of the server whose "db.table" the caller's `wanted` accepts.
-  std::vector<std::pair<std::string, std::string>> tables(const std::function<bool(const std::string&)>& wanted);
   // The key value that ends the chunk of `rows` rows after `after` (none: from the first row), or
   // none past the last row. Single-column keys only.
   std::optional<std::string> chunk_end(const std::string& db, const std::string& table, const std::string& key,
                                        const std::optional<std::string>& after, long rows);
-  // Every chunk_end() of the table, in key order.
-  std::vector<std::string> chunk_ends(const std::string& db, const std::string& table, const std::string& key, long rows);
   // Streams the rows with `lo` < key <= `hi` (either side open when absent) that pass `where` (an
   // SQL condition, "" for all), in key order, to `sink`; returns the count. A single-column `key`
   // or none (the whole table).

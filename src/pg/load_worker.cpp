@@ -1,6 +1,6 @@
 // Full loads, PostgreSQL side: the load workers' entry point (started by the launcher, one per
 // load and index), the catalog and target work they ask for (bridge/load_host.hpp), and
-// cdc_sync._mysql_tables(). The handover to the stream is in cdc_sync._begin_load / _end_load.
+// cdc_sync._mysql_query(). The handover to the stream is in cdc_sync._begin_load / _end_load.
 #include "pg/bridge.hpp"
 #include "pg/shmem.hpp"
 #include "pg/spi.hpp"
@@ -25,7 +25,6 @@ extern "C" {
 #include "utils/wait_event.h"
 
 PGDLLEXPORT void cdc_sync_load_main(Datum);
-PG_FUNCTION_INFO_V1(cdc_sync_mysql_tables);
 PG_FUNCTION_INFO_V1(cdc_sync_mysql_query);
 }
 
@@ -83,19 +82,6 @@ void transaction(F&& fn) {
   }
 }
 
-// Runs SPI statements as the pipeline owner, within a security-restricted operation.
-template <typename F>
-void as_owner(Oid owner, F&& fn) {
-  Oid saved_user;
-  int saved_context;
-  GetUserIdAndSecContext(&saved_user, &saved_context);
-  int level = NewGUCNestLevel();
-  SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-  fn();
-  AtEOXact_GUC(false, level);
-  SetUserIdAndSecContext(saved_user, saved_context);
-}
-
 // "a, b" from names, each quoted; prefixed ("s.a, s.b") when `prefix` is given.
 std::string quoted_list(const std::vector<std::string>& names, const char* prefix = "") {
   std::string out;
@@ -111,7 +97,6 @@ Load read(int id, int index) {
   Load l;
   l.id = id;
   l.index = index;
-  std::string keys;
   bool found = false;
   transaction([&]() {
     guard([&]() {
@@ -152,7 +137,7 @@ Load read(int id, int index) {
       l.append = strcmp(value_at(14), "t") == 0;
       l.chunk_rows = atol(value_at(15));
       load_owner = (Oid)strtoul(value_at(16), nullptr, 10);
-      keys = value_at(17);
+      split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 17), l.key);
       l.max_unchunked_rows = atol(value_at(18));
       l.chunks_recorded = atoi(value_at(19));
       if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 20) != nullptr) l.last_end = std::string(value_at(20));
@@ -162,12 +147,6 @@ Load read(int id, int index) {
     });
   });
   if (!found) l.state = "gone";
-  for (size_t pos = 0; !keys.empty();) {
-    size_t nl = keys.find('\n', pos);
-    l.key.push_back(keys.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-    if (nl == std::string::npos) break;
-    pos = nl + 1;
-  }
   return l;
 }
 
@@ -183,10 +162,10 @@ void commit_plan(const Load& l, const Plan& plan) {
       if (plan.first_chunk == 0)
         spi_exec("SELECT cdc_sync._begin_load($1)", SPI_OK_SELECT, "starting the load", {{INT4OID, Int32GetDatum(l.id)}});
       if (plan.first_chunk == 0 && !plan.create_ddl.empty()) {
-        as_owner(load_owner, [&]() {
-          if (SPI_execute(plan.create_ddl.c_str(), false, 0) != SPI_OK_UTILITY)
-            elog(ERROR, "cdc_sync: creating the target failed");
-        });
+        AsOwner owner(load_owner);
+        if (SPI_execute(plan.create_ddl.c_str(), false, 0) != SPI_OK_UTILITY)
+          elog(ERROR, "cdc_sync: creating the target failed");
+        owner.restore();
         spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
                  "VALUES ($1, $2, $3, $4, '', 0, 0)",
                  SPI_OK_INSERT, "recording the created target",
@@ -198,10 +177,11 @@ void commit_plan(const Load& l, const Plan& plan) {
                  SPI_OK_UPDATE, "recording the created target",
                  {{INT4OID, Int32GetDatum(load_sync_table)}, text_arg(keys.c_str())});
       }
-      if (plan.first_chunk == 0 && l.truncate)
-        as_owner(load_owner, [&]() {
-          if (SPI_execute(truncate.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: emptying the target failed");
-        });
+      if (plan.first_chunk == 0 && l.truncate) {
+        AsOwner owner(load_owner);
+        if (SPI_execute(truncate.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: emptying the target failed");
+        owner.restore();
+      }
       for (size_t c = 0; c < plan.ends.size(); c++) {
         const std::optional<std::string>& from = c == 0 ? plan.after : plan.ends[c - 1];
         const char* lo = from ? from->c_str() : nullptr;
@@ -273,11 +253,11 @@ void write_chunk(const Load& l, const Chunk& chunk, const std::vector<std::strin
   // replaces those rows.
   if (l.truncate || l.append) {
     guard([&]() {
-      as_owner(load_owner, [&]() {
-        List* attnames = NIL;
-        for (const std::string& n : names) attnames = lappend(attnames, makeString(pstrdup(n.c_str())));
-        copy_text_into(l.target.c_str(), attnames, &text);
-      });
+      AsOwner owner(load_owner);
+      List* attnames = NIL;
+      for (const std::string& n : names) attnames = lappend(attnames, makeString(pstrdup(n.c_str())));
+      copy_text_into(l.target.c_str(), attnames, &text);
+      owner.restore();
       mark_chunk_done(l, chunk, rows);
     });
     commit();
@@ -302,13 +282,13 @@ void write_chunk(const Load& l, const Chunk& chunk, const std::vector<std::strin
   guard([&]() {
     char* sql = psprintf("%s%s", create.c_str(), quote_identifier(GetUserNameFromId(load_owner, false)));
     if (SPI_execute(sql, false, 0) < 0) elog(ERROR, "cdc_sync: creating the load's staging table failed");
-    as_owner(load_owner, [&]() {
-      if (SPI_execute(truncate.c_str(), false, 0) < 0) elog(ERROR, "cdc_sync: emptying the staging table failed");
-      List* attnames = NIL;
-      for (const std::string& n : names) attnames = lappend(attnames, makeString(pstrdup(n.c_str())));
-      copy_text_into(stage.c_str(), attnames, &text);
-      if (SPI_execute(replace.c_str(), false, 0) < 0) elog(ERROR, "cdc_sync: writing the chunk failed");
-    });
+    AsOwner owner(load_owner);
+    if (SPI_execute(truncate.c_str(), false, 0) < 0) elog(ERROR, "cdc_sync: emptying the staging table failed");
+    List* attnames = NIL;
+    for (const std::string& n : names) attnames = lappend(attnames, makeString(pstrdup(n.c_str())));
+    copy_text_into(stage.c_str(), attnames, &text);
+    if (SPI_execute(replace.c_str(), false, 0) < 0) elog(ERROR, "cdc_sync: writing the chunk failed");
+    owner.restore();
     mark_chunk_done(l, chunk, rows);
   });
   commit();
@@ -375,21 +355,10 @@ void handle_sigterm(SIGNAL_ARGS) {
 void cdc_sync_load_main(Datum arg) {
   pqsignal(SIGTERM, handle_sigterm);
   BackgroundWorkerUnblockSignals();
-  SharedState* st = shared();
-  int s = DatumGetInt32(arg);
-  WorkerSlot* slot = &st->slots[s];
-  uint64 generation;
-  memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
-  LWLockAcquire(st->lock, LW_EXCLUSIVE);
-  if (!slot->in_use || slot->generation != generation) {
-    LWLockRelease(st->lock);
-    proc_exit(0);
-  }
-  slot->pid = MyProcPid;
-  slot->latch = MyLatch;
-  int load_id = -slot->pipeline_id;
-  int index = slot->worker_index;
-  LWLockRelease(st->lock);
+  WorkerSlot slot;
+  if (!attach_to_slot(DatumGetInt32(arg), slot)) proc_exit(0);  // started too late
+  int load_id = -slot.pipeline_id;  // (loads take their slots with minus their id)
+  int index = slot.worker_index;
   BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
   pgstat_report_appname("cdc_sync load");
@@ -405,30 +374,6 @@ void cdc_sync_load_main(Datum arg) {
     return (Datum)0;
   });
   proc_exit(0);
-}
-
-// SQL: cdc_sync._mysql_tables(options jsonb, pattern text) -> the "db.table" names the pattern is
-// or matches at the server (its own name first, when it exists).
-Datum cdc_sync_mysql_tables(PG_FUNCTION_ARGS) {
-  char* options = DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(0)));
-  char* pattern = text_to_cstring(PG_GETARG_TEXT_PP(1));
-  return entry([&]() -> Datum {
-    std::vector<std::string> names = cdc::runtime::mysql_tables(options, pattern);
-    // Pattern matching is PostgreSQL's (the sync tables' regular expressions).
-    Datum result = (Datum)0;
-    guard([&]() {
-      ArrayBuildState* astate = nullptr;
-      Datum re = CStringGetTextDatum(psprintf("^(?:%s)$", pattern));
-      for (const std::string& n : names) {
-        Datum name = CStringGetTextDatum(n.c_str());
-        bool match = strcmp(n.c_str(), pattern) == 0 ||
-                     DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, name, re));
-        if (match) astate = accumArrayResult(astate, name, false, TEXTOID, CurrentMemoryContext);
-      }
-      result = astate ? makeArrayResult(astate, CurrentMemoryContext) : PointerGetDatum(construct_empty_array(TEXTOID));
-    });
-    return result;
-  });
 }
 
 // SQL: cdc_sync._mysql_query(connection text, sql text) -> jsonb: the rows of `sql` at the server

@@ -571,11 +571,7 @@ BEGIN
         RAISE EXCEPTION 'target "%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
     END IF;
     IF key IS NULL THEN
-        SELECT array_agg(a.attname::text ORDER BY k.ord) INTO key
-        FROM pg_index i
-        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-        WHERE i.indrelid = t AND i.indisprimary;
+        key := cdc_sync._primary_key(t);
         IF key IS NULL AND append THEN
             key := '{}';  -- an append table needs no key
         ELSIF key IS NULL THEN

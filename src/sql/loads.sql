@@ -86,10 +86,21 @@ BEGIN
     DELETE FROM cdc_sync.mysql_connections WHERE name = p_name;
 END $$;
 
--- The MySQL tables "db.table" that `pattern` names (itself, or those it matches), read from the
--- server with the connection's options; errors name the server's complaint.
-CREATE FUNCTION cdc_sync._mysql_tables(options jsonb, pattern text) RETURNS text[]
-AS 'MODULE_PATHNAME', 'cdc_sync_mysql_tables' LANGUAGE C STRICT;
+-- Runs SQL at the server of the caller's own MySQL connection: its rows as a JSON array of arrays.
+CREATE FUNCTION cdc_sync._mysql_query(connection text, sql text) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'cdc_sync_mysql_query' LANGUAGE C STRICT;
+
+-- The tables "db.table" of a connection's server that `pattern` names: itself, or those it
+-- matches (a regular expression over the whole name), in name order; errors name the server's
+-- complaint.
+CREATE FUNCTION cdc_sync._mysql_source_tables(connection text, pattern text) RETURNS SETOF text
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT n FROM (SELECT x->>0 || '.' || (x->>1) AS n FROM jsonb_array_elements(cdc_sync._mysql_query(connection,
+        'SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = ''BASE TABLE'' '
+        'AND table_schema NOT IN (''mysql'', ''information_schema'', ''performance_schema'', ''sys'') '
+        'ORDER BY 1, 2')) x) t
+    WHERE n = pattern OR n ~ ('^(?:' || pattern || ')$')
+$$;
 
 CREATE FUNCTION cdc_sync._full_load(caller oid, caller_path text, p_pipeline text, p_source text, p_connection text,
                                     p_options jsonb)
@@ -124,7 +135,7 @@ BEGIN
                 HINT = 'valid options: chunk_rows, max_unchunked_rows, parallelism, truncate, where';
         END IF;
     END LOOP;
-    FOREACH tbl IN ARRAY cdc_sync._mysql_tables(c.options, p_source) LOOP
+    FOR tbl IN SELECT cdc_sync._mysql_source_tables(p_connection, p_source) LOOP
         -- Its sync table: the exact one, else the first pattern that matches (a template's gets
         -- its own sync table now).
         SELECT * INTO st FROM cdc_sync.sync_tables s WHERE s.pipeline = p_pipeline AND s.source = tbl;
@@ -218,7 +229,7 @@ BEGIN
 END $$;
 
 REVOKE ALL ON FUNCTION cdc_sync._validate_mysql_options, cdc_sync._create_mysql_connection, cdc_sync._connection_for,
-    cdc_sync._alter_mysql_connection, cdc_sync._drop_mysql_connection, cdc_sync._mysql_tables, cdc_sync._full_load,
+    cdc_sync._alter_mysql_connection, cdc_sync._drop_mysql_connection, cdc_sync._full_load,
     cdc_sync._begin_load, cdc_sync._end_load FROM PUBLIC;
 
 CREATE FUNCTION cdc_sync.create_mysql_connection(name text, options jsonb)

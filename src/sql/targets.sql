@@ -1,6 +1,16 @@
 -- Targets of sync tables: names to create (auto_create), target templates ({db}, {schema},
 -- {table}, {topic}) and the check that sources merged into one target cannot collide.
 
+-- The primary key columns of table `t` in key order; NULL when it has none.
+CREATE FUNCTION cdc_sync._primary_key(t regclass) RETURNS text[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT array_agg(a.attname::text ORDER BY k.ord)
+    FROM pg_index i
+    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE i.indrelid = t AND i.indisprimary
+$$;
+
 -- The schema and table parts of a target template, unquoted (an unquoted part folds to lower
 -- case, as PostgreSQL does), placeholders left in place; a one-part template goes to `create_in`.
 CREATE FUNCTION cdc_sync._template_parts(p_target text, create_in name) RETURNS text[]
@@ -220,11 +230,7 @@ BEGIN
     t := pg_catalog.to_regclass(expanded);
     key := tpl.primary_key;
     IF t IS NOT NULL AND cardinality(key) = 0 AND NOT coalesce((tpl.options->>'append')::boolean, false) THEN
-        SELECT array_agg(a.attname::text ORDER BY k.ord) INTO key
-        FROM pg_index i
-        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-        WHERE i.indrelid = t AND i.indisprimary;
+        key := cdc_sync._primary_key(t);
         IF key IS NULL THEN
             RAISE EXCEPTION 'target % of source "%" (template "%") has no primary key', t, p_source, tpl.target_name
                 USING ERRCODE = 'invalid_table_definition', HINT = 'add a primary key to the table';
@@ -283,5 +289,5 @@ BEGIN
 END $$;
 GRANT EXECUTE ON FUNCTION cdc_sync._add_range_partitions TO PUBLIC;  -- DDL the caller may run anyway
 
-REVOKE ALL ON FUNCTION cdc_sync._template_parts, cdc_sync._expand_template, cdc_sync._check_shared_target,
+REVOKE ALL ON FUNCTION cdc_sync._primary_key, cdc_sync._template_parts, cdc_sync._expand_template, cdc_sync._check_shared_target,
     cdc_sync._add_missing_target, cdc_sync._materialize_sync_table FROM PUBLIC;

@@ -2,10 +2,6 @@
 -- on both sides (only the checksums cross the network), then the mismatching buckets narrowed to
 -- keys, after the pipeline caught up (so a table being written is compared at one point).
 
--- Runs SQL at the server of the caller's own MySQL connection: its rows as a JSON array of arrays.
-CREATE FUNCTION cdc_sync._mysql_query(connection text, sql text) RETURNS jsonb
-AS 'MODULE_PATHNAME', 'cdc_sync_mysql_query' LANGUAGE C STRICT;
-
 -- `name` quoted for MySQL.
 CREATE FUNCTION cdc_sync._mysql_ident(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT '`' || replace(name, '`', '``') || '`'
@@ -84,13 +80,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM cdc_sync.pipelines pp WHERE pp.name = p_pipeline) THEN
         RAISE EXCEPTION 'pipeline "%" does not exist', p_pipeline USING ERRCODE = 'undefined_object';
     END IF;
-    FOR tbl IN
-        SELECT x->>0 || '.' || (x->>1) FROM jsonb_array_elements(cdc_sync._mysql_query(p_connection,
-            'SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = ''BASE TABLE'' '
-            'AND table_schema NOT IN (''mysql'', ''information_schema'', ''performance_schema'', ''sys'') '
-            'ORDER BY 1, 2')) x
-        WHERE x->>0 || '.' || (x->>1) = p_source OR x->>0 || '.' || (x->>1) ~ ('^(?:' || p_source || ')$')
-    LOOP
+    FOR tbl IN SELECT cdc_sync._mysql_source_tables(p_connection, p_source) LOOP
         SELECT s.*, coalesce(s.target, pg_catalog.to_regclass(s.target_name)) AS rel_oid INTO st
         FROM cdc_sync.sync_tables s WHERE s.pipeline = p_pipeline AND s.target_template IS NULL
           AND (s.source = tbl OR tbl ~ ('^(?:' || s.source || ')$'))
@@ -216,5 +206,5 @@ RETURNS TABLE (source text, target text, source_rows bigint, target_rows bigint,
                changed bigint, equal boolean, details jsonb)
 LANGUAGE sql AS $$ SELECT * FROM cdc_sync._verify($1, $2, $3, coalesce($4, '{}')) $$;
 
-GRANT EXECUTE ON FUNCTION cdc_sync._mysql_query, cdc_sync._mysql_ident, cdc_sync._mysql_norm, cdc_sync._pg_norm
+GRANT EXECUTE ON FUNCTION cdc_sync._mysql_query, cdc_sync._mysql_source_tables, cdc_sync._mysql_ident, cdc_sync._mysql_norm, cdc_sync._pg_norm
     TO PUBLIC;  -- _mysql_query reaches only the caller's own connections (row-level security)

@@ -430,7 +430,10 @@ std::string_view source_of(const DecodedChange& change, std::string_view topic,
   return it != topic_sources.end() ? std::string_view(it->second) : topic;
 }
 
-void add_source_column(DecodedChange& change, std::string_view column, std::string_view source) {
+// Sync table option source_column: each image of `change` carries `source` in field `column` (a
+// field of that name from the message gives way), so that sources merged into one target keep
+// equal keys apart.
+static void add_source_column(DecodedChange& change, std::string_view column, std::string_view source) {
   auto put = [&](std::vector<FieldValue>& image) {
     for (FieldValue& f : image)
       if (f.name == column) {

@@ -63,10 +63,6 @@ TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConf
 // The source name of a change; formats without one take it from the topic (topic_sources).
 std::string_view source_of(const DecodedChange& change, std::string_view topic,
                            const std::map<std::string, std::string>& topic_sources);
-// Sync table option source_column: each image of `change` carries `source` in field `column` (a
-// field of that name from the message gives way), so that sources merged into one target keep
-// equal keys apart.
-void add_source_column(DecodedChange& change, std::string_view column, std::string_view source);
 // What a sync table does to a change before it is batched: its columns option (fields left out,
 // fields renamed to their target columns) and its source_column. Names may point into `table`.
 void shape_change(DecodedChange& change, const host::SyncTableConfig& table, std::string_view source);

@@ -204,13 +204,4 @@ std::string mysql_query_json(const std::string& options_json, const std::string&
   return out + "]";
 }
 
-std::vector<std::string> mysql_tables(const std::string& options_json, const std::string& name) {
-  mysql::Connection my(mysql::options_from_json(options_json));
-  size_t dot = name.find('.');
-  if (dot != std::string::npos && !my.columns(name.substr(0, dot), name.substr(dot + 1)).empty()) return {name};
-  std::vector<std::string> out;
-  for (auto& [db, table] : my.tables([](const std::string&) { return true; })) out.push_back(db + "." + table);
-  return out;
-}
-
 }  // namespace cdc::runtime
