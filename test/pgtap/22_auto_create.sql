@@ -4,12 +4,6 @@
 \set ON_ERROR_STOP 1
 SELECT plan(18);
 
-CREATE FUNCTION pg_temp.primary_key(t regclass) RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(a.attname, ', ' ORDER BY k.ord)
-    FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
-    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-    WHERE i.indrelid = t AND i.indisprimary
-$$;
 -- A Debezium event with its schema envelope (MySQL types propagated for two columns), keyed by
 -- order_no and line as Debezium's MySQL connector keys it.
 CREATE FUNCTION pg_temp.dbz_order(order_no int, line int, item text, price text, op text DEFAULT 'c')
@@ -47,7 +41,7 @@ SELECT ok(cdc_sync.wait_for_catchup('t22', '60 s'), 'caught up');
 SELECT is(cdc_test.columns('t22_orders'),
           'order_no integer, line smallint, item character varying(20), price numeric(8,2), placed timestamp(3) without time zone',
           'created with the source''s columns in order and the types the schema declares');
-SELECT is(pg_temp.primary_key('t22_orders'), 'order_no, line', 'keyed by the message key');
+SELECT is(cdc_test.primary_key('t22_orders'), 'order_no, line', 'keyed by the message key');
 SELECT results_eq('SELECT order_no, line, item, price, placed FROM t22_orders ORDER BY 1, 2',
                   $$VALUES (1, 1::smallint, 'apple'::varchar, 1.69::numeric, '2024-05-01 10:00:00.123'::timestamp),
                            (1, 2::smallint, 'pear'::varchar, 0.01::numeric, '2024-05-01 10:00:00.123'::timestamp)$$,
@@ -71,9 +65,9 @@ SELECT cdc_test.produce('t22c', $$VALUES
      'mysqlType', '{"ts": "datetime(3)", "host": "varchar(64)", "msg": "text"}'::jsonb)::text)$$);
 SELECT cdc_sync.start_pipeline('t22c');
 SELECT ok(cdc_sync.wait_for_catchup('t22c', '60 s'), 'canal: caught up');
-SELECT is(cdc_test.columns('t22_mirror.items') || ' | key ' || pg_temp.primary_key('t22_mirror.items'),
+SELECT is(cdc_test.columns('t22_mirror.items') || ' | key ' || cdc_test.primary_key('t22_mirror.items'),
           'sku character(8), qty bigint, price numeric(6,2) | key sku', 'canal: mysqlType and pkNames');
-SELECT is(pg_temp.primary_key('t22_mirror.logs'), 'ts, host', 'the sync table''s key wins');
+SELECT is(cdc_test.primary_key('t22_mirror.logs'), 'ts, host', 'the sync table''s key wins');
 
 -- AWS DMS: the create-table control record's table definition (IncludeControlDetails) gives the
 -- types and the key of a target created at the table's first load record.
@@ -85,7 +79,7 @@ SELECT cdc_test.produce('t22d', $$VALUES
   (0, NULL, '{"data": {"EMP_ID": 7, "NAME": "Ada", "SALARY": 1234.50, "HIRED": "2024-05-01 10:00:00.123456"}, "metadata": {"timestamp": "2025-06-10T11:28:48Z", "record-type": "data", "operation": "load", "partition-key-type": "primary-key", "schema-name": "HR", "table-name": "EMP"}}')$$);
 SELECT cdc_sync.start_pipeline('t22d');
 SELECT ok(cdc_sync.wait_for_catchup('t22d', '60 s'), 'dms: caught up');
-SELECT is(cdc_test.columns('t22_dms_emp') || ' | key ' || pg_temp.primary_key('t22_dms_emp'),
+SELECT is(cdc_test.columns('t22_dms_emp') || ' | key ' || cdc_test.primary_key('t22_dms_emp'),
           'EMP_ID integer, NAME character varying(40), SALARY numeric(9,2), HIRED timestamp(6) without time zone | key EMP_ID',
           'dms: the table definition''s types and primary key');
 

@@ -5,12 +5,6 @@
 \set ON_ERROR_STOP 1
 SELECT plan(35);
 
-CREATE FUNCTION pg_temp.primary_key(t regclass) RETURNS text LANGUAGE sql AS $$
-    SELECT string_agg(a.attname, ', ' ORDER BY k.ord)
-    FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
-    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-    WHERE i.indrelid = t AND i.indisprimary
-$$;
 -- A Debezium event of db.tbl keyed by id, as (partition, key, value).
 CREATE FUNCTION pg_temp.ev(db text, tbl text, op text, id int, v text DEFAULT NULL)
 RETURNS TABLE (p int, k text, v text) LANGUAGE sql AS $$
@@ -46,7 +40,7 @@ SELECT results_eq($$SELECT source, target, template FROM cdc_sync.table_stats WH
                   'table_stats shows each source with its target and template, and the template');
 SELECT results_eq('SELECT id, v FROM t24_mirror.orders ORDER BY id', $$VALUES (1::bigint, 'o1 again'), (2, 'o2')$$,
                   'a missing target is created and holds its source''s rows');
-SELECT is(pg_temp.primary_key('t24_mirror.orders'), 'id', 'keyed by the message key');
+SELECT is(cdc_test.primary_key('t24_mirror.orders'), 'id', 'keyed by the message key');
 SELECT results_eq('SELECT id, v, note FROM t24_mirror.items', $$VALUES (1, 'i1', 'made by hand')$$,
                   'an existing target is used as it is');
 SELECT results_eq($$SELECT id, v FROM t24_mirror."we""ird"$$, $$VALUES (7::bigint, 'w7')$$,
@@ -84,7 +78,7 @@ SELECT cdc_test.produce('t24s', $$SELECT * FROM pg_temp.ev('shop_1', 'orders', '
                                  SELECT * FROM pg_temp.ev('shop_2', 'orders', 'd', 2, 'two of shop 2')$$);
 SELECT cdc_sync.start_pipeline('t24s');
 SELECT ok(cdc_sync.wait_for_catchup('t24s', '60 s'), 'shards: caught up');
-SELECT is(cdc_test.columns('t24_orders') || ' | key ' || pg_temp.primary_key('t24_orders'),
+SELECT is(cdc_test.columns('t24_orders') || ' | key ' || cdc_test.primary_key('t24_orders'),
           'shard text, id bigint, v text | key shard, id', 'the source column leads the created table and its key');
 SELECT results_eq('SELECT shard, id, v FROM t24_orders ORDER BY 1, 2',
                   $$VALUES ('shop_1.orders', 1::bigint, 'one of shop 1, updated'), ('shop_2.orders', 1, 'one of shop 2')$$,
@@ -142,7 +136,7 @@ SELECT cdc_sync.retry_table('t24p', 'other.b');
 SELECT ok(cdc_sync.wait_for_catchup('t24p', '60 s'), 'retried');
 SELECT results_eq('SELECT id, v FROM t24p_other.b', $$VALUES (1::bigint, 'other b again')$$,
                   'the retry created the table and applied the kept changes in order');
-SELECT is(pg_temp.primary_key('t24p_other.b') || ' | ' || coalesce((SELECT parked_reason FROM cdc_sync.table_stats
+SELECT is(cdc_test.primary_key('t24p_other.b') || ' | ' || coalesce((SELECT parked_reason FROM cdc_sync.table_stats
                                                                     WHERE pipeline = 't24p' AND source = 'other.b'), 'live'),
           'id | live', 'keyed by the message key, and live again');
 

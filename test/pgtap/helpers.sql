@@ -135,6 +135,14 @@ CREATE FUNCTION cdc_test.dbz(op text, after jsonb, before jsonb DEFAULT NULL, db
                               'source', jsonb_build_object('db', db, 'table', tbl))::text
 $$;
 
+-- A table's primary key columns, in key order: "order_no, line".
+CREATE FUNCTION cdc_test.primary_key(t regclass) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(a.attname, ', ' ORDER BY k.ord)
+    FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE i.indrelid = t AND i.indisprimary
+$$;
+
 -- A table's columns and their types, in order: "id integer, v text".
 CREATE FUNCTION cdc_test.columns(t regclass) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
