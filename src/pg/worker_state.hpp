@@ -3,6 +3,10 @@
 
 #include "pg/pg.hpp"
 
+extern "C" {
+#include "utils/guc.h"  // AsOwner: NewGUCNestLevel, AtEOXact_GUC
+}
+
 #include "bridge/host.hpp"
 
 #include <string>
