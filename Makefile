@@ -8,7 +8,7 @@ GLUE_SRCS := $(wildcard src/pg/*.cpp) $(wildcard src/worker/*.cpp)
 OBJS = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-SQL_PARTS = src/sql/catalog.sql src/sql/internal.sql src/sql/targets.sql src/sql/api.sql src/sql/loads.sql src/sql/verify.sql src/sql/views.sql
+SQL_PARTS = src/sql/catalog.sql src/sql/internal.sql src/sql/targets.sql src/sql/api.sql src/sql/semantics.sql src/sql/loads.sql src/sql/verify.sql src/sql/views.sql
 
 REGRESS = api_validation api_lifecycle
 REGRESS_OPTS = --inputdir=. --load-extension=cdc_sync

@@ -43,6 +43,24 @@ struct ColumnMapping {
   bool empty() const { return include.empty() && exclude.empty() && rename.empty(); }
 };
 
+// Sync table options that decide what a change does to its target (core/change_meta.hpp).
+struct ApplyOptions {
+  std::string delete_mode = "delete";      // delete, soft, archive, only_archive, ignore
+  std::string truncate_mode = "truncate";  // truncate, soft, ignore
+  std::string version_column;              // "" for none
+  std::vector<std::string> metadata_columns;  // _cdc_op, _cdc_source_ts, ... maintained on every write
+  bool changelog = false;                  // mode changelog: every change is a new row
+  // Whether rows stage their change's metadata (any option above that is not a default).
+  bool stage_meta() const {
+    return delete_mode != "delete" || truncate_mode == "soft" || !version_column.empty() ||
+           !metadata_columns.empty() || changelog;
+  }
+  bool operator==(const ApplyOptions& o) const {
+    return delete_mode == o.delete_mode && truncate_mode == o.truncate_mode && version_column == o.version_column &&
+           metadata_columns == o.metadata_columns && changelog == o.changelog;
+  }
+};
+
 struct SyncTableConfig {
   int id = 0;
   std::string source;                 // regular expression over "db.table"
@@ -69,6 +87,7 @@ struct SyncTableConfig {
   // so that sources merged into one target keep equal keys apart); "" for none.
   std::string source_column;
   ColumnMapping field_map;  // sync table option columns
+  ApplyOptions semantics;   // delete_mode, truncate_mode, version_column, metadata_columns, mode
 };
 
 // Special values of PipelineConfig::start_position.
@@ -118,6 +137,8 @@ struct StageRows {
   bool replace = false;
   bool append = false;                        // plain inserts
   bool validate_only = false;                 // staged only to pass the input functions; not applied
+  bool meta = false;                          // lines carry the change's metadata after the op
+  bool archive = false;                       // rows for the archive of deleted rows
   const std::string* copy_text = nullptr;     // "op\tv...\n" lines
   size_t upserts = 0;
   size_t deletes = 0;
@@ -248,8 +269,16 @@ void replay_failed(int sync_table_id, const std::string& reason);
 // for writing, and says whether DDL changed any target since load_config() read them (the batch
 // must then be rebuilt from the fresh columns: a column added to a target is filled at once).
 bool lock_targets(const std::vector<int>& tables);
-// Truncates the target of table `table` (index into PipelineConfig::tables) as the owner.
-void truncate_target(int table);
+// A truncate event, for truncate_mode soft (which marks every row deleted with it).
+struct TruncateEvent {
+  int64_t source_ts_ms = INT64_MIN;  // INT64_MIN: unknown
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = -1;  // -1: unknown
+};
+// Truncates the target of table `table` (index into PipelineConfig::tables) as the owner, or marks
+// its rows deleted (truncate_mode soft).
+void truncate_target(int table, const TruncateEvent& event);
 // Stages `rows` and applies them to table `table` as the pipeline owner; adds to `counts`.
 void apply_rows(int table, const StageRows& rows, ApplyCounts& counts);
 void write_progress(const BatchProgress& progress);

@@ -98,6 +98,9 @@ bool equals_word(std::string_view text, std::string_view lower) {
 }  // namespace
 
 TableBatch::TableBatch(TableShape shape) : shape_(std::move(shape)), ncols_(shape_.columns.size()) {
+  // Versions from the metadata are compared on it; changelog rows carry it.
+  if (shape_.version_from == VersionFrom::SourceTs || shape_.version_from == VersionFrom::Offset || shape_.changelog)
+    shape_.stage_meta = true;
   for (size_t i = 0; i < ncols_; ++i) column_index_.emplace(shape_.columns[i], static_cast<int>(i));
   if (!shape_.unavailable_value.empty())
     unavailable_forms_ = {shape_.unavailable_value, base64_of(shape_.unavailable_value),
@@ -276,6 +279,12 @@ bool TableBatch::marked_deleted(const DecodedChange& change) const {
 // Stores the values of `image`'s fields into the row's slots; `data`: the image is row data, so a
 // field that matches no column is counted (the op_field is not data).
 void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>& image, bool data) {
+  set_columns_in(slots_, first_slot, image, data);
+}
+
+// set_columns() into `slots` (the rows', or the archive's).
+void TableBatch::set_columns_in(std::vector<std::string_view>& slots, uint32_t first_slot,
+                                const std::vector<FieldValue>& image, bool data) {
   for (const FieldValue& f : image) {
     bool folded = false;
     int c = column_of(f.name, &folded);
@@ -287,7 +296,7 @@ void TableBatch::set_columns(uint32_t first_slot, const std::vector<FieldValue>&
       continue;
     }
     if (!unavailable_forms_.empty() && is_unavailable(f)) continue;  // keep the target's value
-    slots_[first_slot + c] = shape_.types.empty()
+    slots[first_slot + c] = shape_.types.empty()
                                  ? copy_value(arena_, f)
                                  : copy_value(arena_, f, shape_.types[c], convert_scratch_, shape_.encoding);
   }
@@ -303,7 +312,7 @@ const FieldValue* TableBatch::named(const std::vector<FieldValue>& image, std::s
 // Keeps the values `row` holds now for validation (see the class comment): a later change of
 // its key is about to overwrite or delete them.
 void TableBatch::supersede(const Row& row) {
-  if (row.is_delete) return;  // a delete's values are never staged beyond its key
+  if (row.is_delete && !carries_values()) return;  // a delete's values are then never staged beyond its key
   superseded_slots_.insert(superseded_slots_.end(), slots_.begin() + row.first_slot,
                            slots_.begin() + row.first_slot + ncols_);
   superseded_++;
@@ -321,19 +330,105 @@ bool TableBatch::check(const DecodedChange& change, std::string& error) {
   if (change.op == Op::Truncate) return true;
   const std::vector<FieldValue>& image = change.op == Op::Delete ? change.before : change.after;
   if (!shape_.append && !key_of(image, &change.key, error)) return false;
-  return !refused(change, error);
+  return !refused(change, error) && !version_missing(change, error);
+}
+
+// True (with `error`) when the shape compares versions and the change has none to compare.
+bool TableBatch::version_missing(const DecodedChange& change, std::string& error) {
+  if (shape_.append || change.op == Op::Truncate) return false;
+  if (shape_.version_from == VersionFrom::SourceTs && change.source_ts_ms == DecodedChange::kNoSourceTime) {
+    error = "the message carries no source commit time, which version_column \"_cdc_source_ts\" compares; use "
+            "a column of the row as version_column";
+    return true;
+  }
+  if (shape_.version_from != VersionFrom::Column) return false;
+  const std::vector<FieldValue>& image = change.op == Op::Delete ? change.before : change.after;
+  if (field_for(image, shape_.version_column) || field_for(change.key, shape_.version_column)) return false;
+  error = "version column \"" + shape_.columns[shape_.version_column] + "\" is missing from the message (sync " +
+          "table option version_column: every change must carry it)";
+  return true;
+}
+
+// The metadata of the change being added, as the row's (op: the change's, or `op` when given).
+RowMeta TableBatch::meta_of_current(Op op) {
+  RowMeta m;
+  if (change_ == nullptr) return m;
+  m.op = op == Op::Insert ? change_->op : op;
+  m.source_ts_ms = change_->source_ts_ms;
+  if (meta_ != nullptr && meta_->offset >= 0) {
+    if (meta_->topic != last_topic_) last_topic_ = arena_.store(meta_->topic);
+    m.topic = last_topic_;
+    m.partition = meta_->partition;
+    m.offset = meta_->offset;
+  }
+  return m;
+}
+
+// Keeps a deleted row for the archive: the delete's image (and key), with its metadata.
+void TableBatch::archive_delete(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields) {
+  Archived a;
+  a.first_slot = static_cast<uint32_t>(archived_slots_.size());
+  archived_slots_.resize(archived_slots_.size() + ncols_);
+  set_columns_in(archived_slots_, a.first_slot, key_fields, false);
+  set_columns_in(archived_slots_, a.first_slot, image, false);
+  a.meta = meta_of_current(Op::Delete);
+  archived_.push_back(a);
+}
+
+// True when the change being added is older than what row `index` holds (version_column).
+bool TableBatch::older_than_kept(const Row& row, uint32_t index, const std::vector<FieldValue>& image,
+                                 const std::vector<FieldValue>& key_fields) {
+  switch (shape_.version_from) {
+    case VersionFrom::None: return false;
+    case VersionFrom::SourceTs: return change_->source_ts_ms < metas_[index].source_ts_ms;
+    case VersionFrom::Offset:
+      return meta_ != nullptr && meta_->offset >= 0 && meta_->topic == metas_[index].topic &&
+             meta_->partition == metas_[index].partition && meta_->offset < metas_[index].offset;
+    case VersionFrom::Column: break;
+  }
+  int c = shape_.version_column;
+  const FieldValue* f = field_for(image, c);
+  if (f == nullptr) f = field_for(key_fields, c);
+  std::string_view kept = slots_[row.first_slot + c];
+  if (f == nullptr || kept.data() == nullptr) return false;
+  std::string_view now = shape_.types.empty()
+                             ? copy_value(arena_, *f)
+                             : copy_value(arena_, *f, shape_.types[c], convert_scratch_, shape_.encoding);
+  bool numeric = !shape_.types.empty() &&
+                 (shape_.types[c].kind == ColumnKind::Integer || shape_.types[c].kind == ColumnKind::Numeric);
+  return compare_versions(now, kept, numeric) < 0;
+}
+
+// Keeps the values of a change that is not applied (an older version) for validation only.
+void TableBatch::supersede_image(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields) {
+  uint32_t first = static_cast<uint32_t>(superseded_slots_.size());
+  superseded_slots_.resize(superseded_slots_.size() + ncols_);
+  set_columns_in(superseded_slots_, first, key_fields, false);
+  set_columns_in(superseded_slots_, first, image, false);
+  superseded_++;
 }
 
 // Append mode: the change's row image becomes a new row, whatever its key.
+// Mode changelog: with the change's op and before image; a truncate is a row of its own.
 void TableBatch::add_appended(const DecodedChange& change) {
   Row row;
   row.first_slot = static_cast<uint32_t>(slots_.size());
   slots_.resize(slots_.size() + ncols_);
   rows_.push_back(row);
-  set_columns(row.first_slot, change.op == Op::Delete ? change.before : change.after, true);
+  if (change.op != Op::Truncate) set_columns(row.first_slot, change.op == Op::Delete ? change.before : change.after, true);
+  if (!shape_.stage_meta) return;
+  metas_.push_back(meta_of_current());
+  if (shape_.changelog && change.has_before && !change.before.empty()) {
+    std::string json = image_json(change.before);
+    std::string escaped;
+    append_copy_escaped(escaped, json);
+    metas_.back().before = arena_.store(escaped);
+  }
 }
 
-bool TableBatch::add(const DecodedChange& change, std::string& error) {
+bool TableBatch::add(const DecodedChange& change, std::string& error, const ChangeMeta& meta) {
+  change_ = &change;
+  meta_ = &meta;
   if (change.op == Op::Truncate) {
     truncate();
     return true;
@@ -343,6 +438,7 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
     add_appended(change);
     return true;
   }
+  if (version_missing(change, error)) return false;
   // A delete carries its row in `before`; a row marked by op_field carries it in `after`.
   bool marked = change.op != Op::Delete && marked_deleted(change);
   bool is_delete = change.op == Op::Delete || marked;
@@ -362,32 +458,65 @@ bool TableBatch::add(const DecodedChange& change, std::string& error) {
   return true;
 }
 
+// Whether deletes stage their image's values (beyond the key): soft deletes and archives write
+// them, versions compare them.
+bool TableBatch::carries_values() const {
+  return shape_.delete_mode != DeleteMode::Delete || shape_.version_from != VersionFrom::None;
+}
+
 // Records `image` as the last change of the key in key_scratch_ (a delete when `is_delete`).
 void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields,
                      bool is_delete) {
+  const bool was_delete = is_delete;
+  if (is_delete) {
+    DeleteMode mode = shape_.delete_mode;
+    if (mode == DeleteMode::Archive || mode == DeleteMode::OnlyArchive) archive_delete(image, key_fields);
+    if (mode == DeleteMode::OnlyArchive || mode == DeleteMode::Ignore) return;
+  } else if (shape_.delete_mode == DeleteMode::OnlyArchive) {
+    return;  // only deletes are kept
+  }
+  // delete_mode soft: the delete is an upsert of its image, marked deleted.
+  const bool soft = is_delete && shape_.delete_mode == DeleteMode::Soft;
+  if (soft) is_delete = false;
   auto found = by_key_.find(std::string_view(key_scratch_));
   if (found == by_key_.end()) {
     Row row;
     row.is_delete = is_delete;
+    row.soft = soft;
     row.first_slot = static_cast<uint32_t>(slots_.size());
     slots_.resize(slots_.size() + ncols_);
     rows_.push_back(row);
+    if (shape_.stage_meta) metas_.push_back(meta_of_current(was_delete ? Op::Delete : Op::Insert));
     by_key_.emplace(arena_.store(key_scratch_), static_cast<uint32_t>(rows_.size() - 1));
     // The Kafka key first, so key columns found only there are staged too; the row image wins.
     set_columns(row.first_slot, key_fields);
-    set_columns(row.first_slot, image, !is_delete);
+    set_columns(row.first_slot, image, !was_delete);
     return;
   }
-  Row& row = rows_[found->second];
+  const uint32_t index = found->second;
+  Row& row = rows_[index];
+  if (older_than_kept(row, index, image, key_fields)) {  // version_column: a newer change is kept
+    supersede_image(image, key_fields);
+    older_versions_++;
+    return;
+  }
   supersede(row);
-  if (is_delete) {
-    row.is_delete = true;
+  if (shape_.stage_meta) metas_[index] = meta_of_current(was_delete ? Op::Delete : Op::Insert);
+  if (was_delete) {
+    row.is_delete = is_delete;
+    row.soft = soft;
+    if (carries_values()) {  // the delete's own image, not what the batch's earlier changes wrote
+      std::fill(slots_.begin() + row.first_slot, slots_.begin() + row.first_slot + ncols_, std::string_view());
+      set_columns(row.first_slot, key_fields);
+      set_columns(row.first_slot, image);
+    }
     return;
   }
-  if (row.is_delete) {
+  if (row.is_delete || row.soft) {
     // Delete then insert within one batch: the new row replaces the old one entirely.
     std::fill(slots_.begin() + row.first_slot, slots_.begin() + row.first_slot + ncols_, std::string_view());
     row.is_delete = false;
+    row.soft = false;
     row.replace = true;
     set_columns(row.first_slot, key_fields);
   }
@@ -395,14 +524,39 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
 }
 
 void TableBatch::truncate() {
+  if (shape_.truncate_mode == TruncateMode::Ignore) return;
+  truncates_++;
+  if (shape_.changelog) {  // a row of the change log, like any change
+    static const DecodedChange none;
+    if (change_ == nullptr) change_ = &none;
+    DecodedChange marker;
+    marker.op = Op::Truncate;
+    marker.source_ts_ms = change_->source_ts_ms;
+    const DecodedChange* outer = change_;
+    change_ = &marker;
+    add_appended(marker);
+    change_ = outer;
+    return;
+  }
+  truncate_meta_ = meta_of_current(Op::Truncate);
+  truncate_first_ = true;
+  if (shape_.truncate_mode == TruncateMode::Soft) {
+    // Every row so far is marked deleted (the target's rows by the host, first): its values are
+    // applied, then marked.
+    for (size_t r = 0; r < rows_.size(); r++) {
+      if (rows_[r].is_delete || rows_[r].soft) continue;
+      rows_[r].soft = true;
+      if (shape_.stage_meta) metas_[r] = truncate_meta_;
+    }
+    return;
+  }
   // The rows before the truncate are moot for the target, but not for validation: a bad message
   // is reported whatever follows it. (The arena keeps their values until clear().)
   for (const Row& row : rows_) supersede(row);
   rows_.clear();
   slots_.clear();
+  metas_.clear();
   by_key_.clear();
-  truncate_first_ = true;
-  truncates_++;
 }
 
 void TableBatch::clear() {
@@ -421,6 +575,14 @@ void TableBatch::clear() {
   epoch_++;
   superseded_slots_.clear();
   superseded_ = 0;
+  metas_.clear();
+  archived_.clear();
+  archived_slots_.clear();
+  truncate_meta_ = RowMeta();
+  older_versions_ = 0;
+  last_topic_ = {};
+  change_ = nullptr;
+  meta_ = nullptr;
 }
 
 // Writes one byte per column into `mask`: 1 when the row `values` (ncols_ slots) carries that column.
@@ -443,12 +605,14 @@ std::vector<int> TableBatch::columns_in(const std::string& mask) const {
 // `columns`. A delete ('d') carries only its key (as when it is staged alone), so what its before
 // image holds never decides its fate.
 void TableBatch::append_line(std::string& out, char op, const std::string_view* values,
-                             const std::vector<int>& columns) const {
+                             const std::vector<int>& columns, const RowMeta* meta) const {
   out.push_back(op);
+  if (meta != nullptr) append_meta_fields(out, *meta);
+  const bool key_only = op == 'd' && !carries_values();
   for (int c : columns) {
     out.push_back('\t');
     std::string_view v = values[c];
-    if (v.data() == nullptr || (op == 'd' && std::find(shape_.key.begin(), shape_.key.end(), c) == shape_.key.end()))
+    if (v.data() == nullptr || (key_only && std::find(shape_.key.begin(), shape_.key.end(), c) == shape_.key.end()))
       v = kNull;
     out.append(v.data(), v.size());
   }
@@ -472,20 +636,51 @@ void TableBatch::append_superseded_groups(std::vector<StageGroup>& groups) const
     }
     StageGroup& g = groups[it->second];
     g.upserts++;
-    append_line(g.copy_text, 'v', values, g.columns);
+    append_line(g.copy_text, 'v', values, g.columns, nullptr);
+  }
+}
+
+// The deleted rows for the archive: plain inserts ('a'), one group per set of columns they carry.
+void TableBatch::append_archive_groups(std::vector<StageGroup>& groups) const {
+  std::unordered_map<std::string, size_t> by_mask;
+  std::string mask;
+  for (const Archived& a : archived_) {
+    const std::string_view* values = &archived_slots_[a.first_slot];
+    mask_of(values, mask);
+    auto [it, fresh] = by_mask.try_emplace(mask, groups.size());
+    if (fresh) {
+      StageGroup g;
+      g.archive = g.append = g.meta = true;
+      g.columns = columns_in(mask);
+      groups.push_back(std::move(g));
+    }
+    StageGroup& g = groups[it->second];
+    g.upserts++;
+    append_line(g.copy_text, 'a', values, g.columns, &a.meta);
   }
 }
 
 std::vector<StageGroup> TableBatch::groups() const {
-  // Upserts group by (column set, replace); deletes need only the key, so they ride along with
-  // the largest upsert group instead of costing a statement of their own.
   std::vector<StageGroup> groups;
+  append_row_groups(groups);
+  append_archive_groups(groups);
+  append_superseded_groups(groups);
+  return groups;
+}
+
+// The rows of the batch, grouped for the target's statements.
+void TableBatch::append_row_groups(std::vector<StageGroup>& groups) const {
+  // Upserts group by (column set, replace); deletes need only the key, so they ride along with
+  // the largest upsert group instead of costing a statement of their own (unless they carry
+  // their values: then they group by the columns they carry, like upserts).
+  const size_t first_group = groups.size();
+  const bool carry = carries_values();
   std::unordered_map<std::string, size_t> by_mask;
   std::string mask;
   std::vector<size_t> group_of_row(rows_.size(), SIZE_MAX);
   for (size_t r = 0; r < rows_.size(); ++r) {
     const Row& row = rows_[r];
-    if (row.is_delete) continue;
+    if (row.is_delete && !carry) continue;
     mask_of(&slots_[row.first_slot], mask);
     bool full = std::find(mask.begin(), mask.end(), '\0') == mask.end();
     mask.push_back(row.replace && !full ? 1 : 0);
@@ -496,21 +691,23 @@ std::vector<StageGroup> TableBatch::groups() const {
       g.full = full;
       g.replace = row.replace && !full;
       g.append = shape_.append;
+      g.meta = shape_.stage_meta;
       it = by_mask.emplace(mask, groups.size()).first;
       groups.push_back(std::move(g));
     }
     group_of_row[r] = it->second;
-    groups[it->second].upserts++;
+    (row.is_delete ? groups[it->second].deletes : groups[it->second].upserts)++;
   }
   size_t delete_group = SIZE_MAX;
-  for (size_t g = 0; g < groups.size(); ++g)
+  for (size_t g = first_group; g < groups.size(); ++g)
     if (!groups[g].replace && (delete_group == SIZE_MAX || groups[g].upserts > groups[delete_group].upserts))
       delete_group = g;
-  for (size_t r = 0; r < rows_.size(); ++r) {
+  for (size_t r = 0; r < rows_.size() && !carry; ++r) {
     if (!rows_[r].is_delete) continue;
     if (delete_group == SIZE_MAX) {
       StageGroup g;
       g.columns = shape_.key;
+      g.meta = shape_.stage_meta;
       std::sort(g.columns.begin(), g.columns.end());
       g.full = g.columns.size() == ncols_;
       delete_group = groups.size();
@@ -519,13 +716,14 @@ std::vector<StageGroup> TableBatch::groups() const {
     group_of_row[r] = delete_group;
     groups[delete_group].deletes++;
   }
-  for (StageGroup& g : groups) g.copy_text.reserve((g.upserts + g.deletes) * 64 * g.columns.size() / 4);
+  for (size_t g = first_group; g < groups.size(); ++g)
+    groups[g].copy_text.reserve((groups[g].upserts + groups[g].deletes) * 64 * groups[g].columns.size() / 4);
   for (size_t r = 0; r < rows_.size(); ++r) {
     StageGroup& g = groups[group_of_row[r]];
-    append_line(g.copy_text, rows_[r].is_delete ? 'd' : 'u', &slots_[rows_[r].first_slot], g.columns);
+    const Row& row = rows_[r];
+    append_line(g.copy_text, row.is_delete ? 'd' : (row.soft ? 's' : 'u'), &slots_[row.first_slot], g.columns,
+                shape_.stage_meta ? &metas_[r] : nullptr);
   }
-  append_superseded_groups(groups);
-  return groups;
 }
 
 }  // namespace cdc

@@ -4,6 +4,7 @@
 
 #include "core/arena.hpp"
 #include "core/change.hpp"
+#include "core/change_meta.hpp"
 #include "core/column_type.hpp"
 
 #include <cstdint>
@@ -39,6 +40,13 @@ struct TableShape {
   // asked of `source_type` (what the message declares, "" for nothing) or else read off the value.
   bool collect_new_columns = false;
   std::function<std::string(std::string_view field)> source_type;
+  // Apply semantics (sync table options; see change_meta.hpp).
+  DeleteMode delete_mode = DeleteMode::Delete;
+  TruncateMode truncate_mode = TruncateMode::Truncate;
+  bool changelog = false;   // mode changelog (with append): each row also stages its op and before image
+  bool stage_meta = false;  // stage each row's op, source time, topic, partition and offset
+  VersionFrom version_from = VersionFrom::None;
+  int version_column = -1;  // VersionFrom::Column: index into `columns`
 
   TableShape() = default;
   TableShape(std::vector<std::string> cols, std::vector<int> key_cols,
@@ -62,7 +70,11 @@ struct StageGroup {
   bool replace = false;       // rows must replace the old row (absent columns get defaults, not old values)
   bool append = false;        // rows are plain inserts (TableShape::append)
   bool validate_only = false;  // rows only pass through the input functions (see TableBatch)
-  std::string copy_text;      // "op\tv1\tv2...\n" per row, op 'u' (upsert), 'd' (delete) or 'v' (validate)
+  bool meta = false;          // each line carries the change's metadata after the op (kMetaFields)
+  bool archive = false;       // rows for the archive of deleted rows ('a'), not for the target
+  // "op\tv1\tv2...\n" per row, op 'u' (upsert), 'd' (delete), 's' (upsert marked deleted: a soft
+  // delete or truncate), 'a' (archive) or 'v' (validate)
+  std::string copy_text;
   size_t upserts = 0;
   size_t deletes = 0;
 };
@@ -82,17 +94,22 @@ class TableBatch {
  public:
   explicit TableBatch(TableShape shape);
 
-  // Adds one change. Returns false and sets `error` when the change cannot be keyed.
-  bool add(const DecodedChange& change, std::string& error);
+  // Adds one change (from where `meta` says). Returns false and sets `error` when the change
+  // cannot be keyed or lacks its version.
+  bool add(const DecodedChange& change, std::string& error, const ChangeMeta& meta = ChangeMeta());
   // Whether add() would accept the change (it can be keyed, and no value is refused outright;
   // see base64_decimal_problem), without adding it.
   bool check(const DecodedChange& change, std::string& error);
   // A truncate of the source table: forget the batch's rows and truncate the target first.
   void truncate();
 
-  bool empty() const { return rows_.empty() && !truncate_first_ && superseded_ == 0; }
+  bool empty() const { return rows_.empty() && !truncate_first_ && superseded_ == 0 && archived_.empty(); }
   size_t rows() const { return rows_.size(); }
   bool truncate_first() const { return truncate_first_; }
+  // The (last) truncate event's metadata (truncate_mode soft marks rows deleted with it).
+  const RowMeta& truncate_meta() const { return truncate_meta_; }
+  // Changes not applied because a newer version of their key was in the batch.
+  uint64_t older_versions() const { return older_versions_; }
   const TableShape& shape() const { return shape_; }
 
   // The batch's rows split into groups of identical column sets.
@@ -127,7 +144,13 @@ class TableBatch {
   struct Row {
     bool is_delete = false;
     bool replace = false;
+    bool soft = false;        // staged 's': its values applied, marked deleted
     uint32_t first_slot = 0;  // index of this row's first value in slots_
+  };
+  // A deleted row for the archive (delete_mode archive, only_archive).
+  struct Archived {
+    uint32_t first_slot = 0;  // into archived_slots_
+    RowMeta meta;
   };
   bool key_of(const std::vector<FieldValue>& image, const std::vector<FieldValue>* fallback,
               std::string& error);
@@ -139,6 +162,18 @@ class TableBatch {
   bool values_refused(const std::vector<FieldValue>& image, std::string& error);
   bool refused(const DecodedChange& change, std::string& error);
   void set_columns(uint32_t first_slot, const std::vector<FieldValue>& image, bool data = false);
+  void set_columns_in(std::vector<std::string_view>& slots, uint32_t first_slot, const std::vector<FieldValue>& image,
+                      bool data);
+  bool version_missing(const DecodedChange& change, std::string& error);
+  bool older_than_kept(const Row& row, uint32_t row_index, const std::vector<FieldValue>& image,
+                       const std::vector<FieldValue>& key_fields);
+  void supersede_image(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields);
+  void archive_delete(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields);
+  RowMeta meta_of_current(Op op = Op::Insert);
+  bool carries_values() const;
+  void append_meta(std::string& out, const RowMeta& meta) const;
+  void append_row_groups(std::vector<StageGroup>& groups) const;
+  void append_archive_groups(std::vector<StageGroup>& groups) const;
   void supersede(const Row& row);
   void append_superseded_groups(std::vector<StageGroup>& groups) const;
   bool is_unavailable(const FieldValue& value) const;
@@ -147,7 +182,8 @@ class TableBatch {
   void put(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields, bool is_delete);
   void mask_of(const std::string_view* values, std::string& mask) const;
   std::vector<int> columns_in(const std::string& mask) const;
-  void append_line(std::string& out, char op, const std::string_view* values, const std::vector<int>& columns) const;
+  void append_line(std::string& out, char op, const std::string_view* values, const std::vector<int>& columns,
+                   const RowMeta* meta) const;
 
   TableShape shape_;
   size_t ncols_;
@@ -182,6 +218,16 @@ class TableBatch {
   uint32_t message_ = 0;
   std::vector<std::string_view> superseded_slots_;  // superseded_ rows of ncols_ values each
   size_t superseded_ = 0;
+  // Apply semantics: per-row metadata (parallel to rows_ when the shape stages it), deleted rows
+  // for the archive, and the change being added.
+  std::vector<RowMeta> metas_;
+  std::vector<Archived> archived_;
+  std::vector<std::string_view> archived_slots_;
+  const DecodedChange* change_ = nullptr;
+  const ChangeMeta* meta_ = nullptr;
+  RowMeta truncate_meta_;
+  uint64_t older_versions_ = 0;
+  std::string_view last_topic_;  // the topic last stored in the arena
 };
 
 // How many field names a TableBatch remembers resolving (the rest are resolved every time).

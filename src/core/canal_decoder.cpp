@@ -39,6 +39,7 @@ struct FlatMessage {
   size_t data_rows = 0;            // rows read into data_
   size_t old_rows = 0;             // entries read into old_
   std::string_view types_raw;      // the "mysqlType" object's JSON text, unparsed
+  int64_t es = DecodedChange::kNoSourceTime;  // "es": when MySQL executed it (epoch ms)
 };
 
 // Maps the Canal event types that carry rows; false for all others. "INIT" is what Flink's
@@ -347,6 +348,14 @@ error_code CanalDecoder::scan_member(std::string_view key, ondemand::value value
   if (key == "table") {
     return json::read_string_member(value, msg.table, true, "'table' is not a string", problem_);
   }
+  if (key == "es") {
+    ondemand::json_type type;
+    SIMDJSON_TRY(value.type().get(type));
+    if (type != ondemand::json_type::number) return simdjson::SUCCESS;  // informational: skipped
+    int64_t ms = 0;
+    if (value.get_int64().get(ms) == simdjson::SUCCESS) msg.es = ms;
+    return simdjson::SUCCESS;
+  }
   if (key == "pkNames") {
     error_code err = json::read_string_array(value, pk_names_);
     return err == simdjson::INCORRECT_TYPE ? fail("'pkNames' is not an array of strings") : err;
@@ -473,6 +482,7 @@ DecodeResult CanalDecoder::finish(const FlatMessage& msg, bool split,
   json::RowChangeInput in;
   in.op = op;
   in.source = source_;
+  in.source_ts_ms = msg.es;
   in.key_names = &pk_names_;
   in.split_key_change = split;
   size_t rows_wanted = split ? msg.data_rows : 1;
@@ -494,6 +504,7 @@ DecodeResult CanalDecoder::truncate(const FlatMessage& msg, std::vector<DecodedC
   c.clear();
   c.op = Op::Truncate;
   c.source = source_;
+  c.source_ts_ms = msg.es;
   count = 1;
   return {};
 }

@@ -43,10 +43,15 @@ struct DecodedChange {
   std::vector<FieldValue> before;  // row image before the change (may be partial or absent)
   std::vector<FieldValue> after;   // row image after the change
   std::vector<FieldValue> key;     // fields of the Kafka message key, when it is a JSON object
+  int64_t source_ts_ms = kNoSourceTime;  // when the source committed it (Debezium's source.ts_ms,
+                                         // Canal's es, Maxwell's ts), kNoSourceTime when unsaid
+
+  static constexpr int64_t kNoSourceTime = INT64_MIN;
 
   void clear() {
     op = Op::Insert;
     source = {};
+    source_ts_ms = kNoSourceTime;
     has_before = has_after = false;
     before.clear();
     after.clear();

@@ -42,6 +42,7 @@ struct EventFields {
   bool has_op = false;
   bool has_source = false;
   bool has_ts = false;         // ts_ms / ts_us / ts_ns: all a heartbeat carries
+  int64_t source_ts_ms = DecodedChange::kNoSourceTime;  // source.ts_ms: the source's commit time
   bool schema_change = false;  // ddl / tableChanges: a schema-change event
   bool other = false;          // a key Debezium never writes there, e.g. a bare row's column
   Image before = Image::Absent;
@@ -154,6 +155,11 @@ Step read_source(ondemand::value value, EventFields& ev) {
       CDC_STEP_TRY(read_name(member, ev.schema, "'source.schema' is not a string"));
     } else if (key == "table") {
       CDC_STEP_TRY(read_name(member, ev.table, "'source.table' is not a string"));
+    } else if (key == "ts_ms") {
+      ondemand::json_type ts_type;
+      CDC_JSON_TRY(member.type().get(ts_type));
+      int64_t ms = 0;
+      if (ts_type == ondemand::json_type::number && member.get_int64().get(ms) == simdjson::SUCCESS) ev.source_ts_ms = ms;
     }
   }
   ev.has_source = true;
@@ -511,6 +517,7 @@ DecodeResult DebeziumDecoder::finish(const EventFields& ev, DecodedChange& out) 
   }
   out.op = op;
   out.source = source_;
+  out.source_ts_ms = ev.source_ts_ms;
   out.has_before = ev.before == Image::Object;
   out.has_after = ev.after == Image::Object;
   if ((op == Op::Insert || op == Op::Update) && !out.has_after) {

@@ -410,6 +410,7 @@ void append_row_changes(const RowChangeInput& in, std::vector<DecodedChange>& ou
     DecodedChange& c = next_change(out, count);
     c.op = in.op;
     c.source = in.source;
+    c.source_ts_ms = in.source_ts_ms;
     bool is_delete = in.op == Op::Delete;
     (is_delete ? c.before : c.after).assign(row.begin(), row.end());
     (is_delete ? c.has_before : c.has_after) = true;
@@ -418,6 +419,7 @@ void append_row_changes(const RowChangeInput& in, std::vector<DecodedChange>& ou
   DecodedChange& c = next_change(out, count);
   c.op = Op::Update;
   c.source = in.source;
+  c.source_ts_ms = in.source_ts_ms;
   c.before.assign(row.begin(), row.end());
   if (in.old != nullptr) overlay_fields(c.before, *in.old);
   c.has_before = true;
@@ -432,6 +434,7 @@ void append_row_changes(const RowChangeInput& in, std::vector<DecodedChange>& ou
   DecodedChange& insert = next_change(out, count);
   insert.op = Op::Insert;
   insert.source = in.source;
+  insert.source_ts_ms = in.source_ts_ms;
   insert.after.assign(row.begin(), row.end());
   insert.has_after = true;
 }
@@ -603,6 +606,7 @@ DecodeResult take_first_change(DecodeResult r, const std::vector<DecodedChange>&
   const DecodedChange& first = changes[0];
   out.op = first.op;
   out.source = first.source;
+  out.source_ts_ms = first.source_ts_ms;
   out.has_before = first.has_before;
   out.has_after = first.has_after;
   out.before = first.before;  // copy-assignment reuses out's capacity

@@ -96,6 +96,7 @@ struct RowChangeInput {
   const std::vector<FieldValue>* old = nullptr;  // update: previous values of changed columns
   const std::vector<std::string_view>* key_names = nullptr;  // primary key columns, if known
   bool split_key_change = true;       // key change -> Delete(old key) + Insert(new row)
+  int64_t source_ts_ms = DecodedChange::kNoSourceTime;  // the source's commit time, if said
 };
 
 // Appends the change(s) of one row at out[count], growing `out` only when it is too short.

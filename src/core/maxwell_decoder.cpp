@@ -28,6 +28,7 @@ struct RowEvent {
   std::string_view type, database, table;
   bool has_type = false;
   bool has_key_columns = false;  // "primary_key_columns" was present
+  int64_t ts = DecodedChange::kNoSourceTime;  // "ts": the binlog event's time (epoch seconds)
   Member data = Member::Absent;
   Member old = Member::Absent;
 };
@@ -167,6 +168,14 @@ error_code MaxwellDecoder::scan_member(std::string_view key, ondemand::value val
   if (key == "table") {
     return json::read_string_member(value, ev.table, true, "'table' is not a string", problem_);
   }
+  if (key == "ts") {
+    ondemand::json_type type;
+    SIMDJSON_TRY(value.type().get(type));
+    if (type != ondemand::json_type::number) return simdjson::SUCCESS;  // informational: skipped
+    int64_t seconds = 0;
+    if (value.get_int64().get(seconds) == simdjson::SUCCESS) ev.ts = seconds * 1000;
+    return simdjson::SUCCESS;
+  }
   if (key == "primary_key_columns") {
     error_code err = json::read_string_array(value, pk_names_);
     if (err == simdjson::INCORRECT_TYPE)
@@ -222,6 +231,7 @@ DecodeResult MaxwellDecoder::finish(const RowEvent& ev, const char* key, size_t 
   json::RowChangeInput in;
   in.op = op;
   in.source = source_;
+  in.source_ts_ms = ev.ts;
   in.row = &data_;
   in.old = (op == Op::Update && ev.old == Member::Object) ? &old_ : nullptr;
   in.split_key_change = split;

@@ -1,6 +1,7 @@
 // Applying a batch: COPY the rows into an UNLOGGED staging table, then one MERGE (or
 // DELETE USING + INSERT) per column set, as the pipeline owner; then offsets and counters, all in
 // one transaction.
+#include "pg/apply_semantics.hpp"
 #include "pg/bridge.hpp"
 #include "pg/spi.hpp"
 #include "pg/worker_state.hpp"
@@ -70,8 +71,11 @@ uint64 run_plan(TableMeta& t, const std::string& sql, int expected) {
 std::string create_stage_sql(TableMeta& t) {
   t.stage_name = "cdc_sync_stage.p" + std::to_string(worker.pipeline_id) + "_s" + std::to_string(t.sync_table_id) +
                  "_w" + std::to_string(worker.worker_index);
+  // _cdc_action says what the row does (see StageGroup); _cdc_m_* hold its change's metadata.
   std::string sql = "DROP TABLE IF EXISTS " + t.stage_name + "; CREATE UNLOGGED TABLE " + t.stage_name +
-                    " AS SELECT NULL::\"char\" AS _cdc_op, t.* FROM " + t.target_name + " t WITH NO DATA";
+                    " AS SELECT NULL::\"char\" AS _cdc_action, NULL::text AS _cdc_m_op, NULL::bigint AS _cdc_m_ts_ms, "
+                    "NULL::text AS _cdc_m_topic, NULL::integer AS _cdc_m_partition, NULL::bigint AS _cdc_m_offset, "
+                    "NULL::jsonb AS _cdc_m_before, t.* FROM " + t.target_name + " t WITH NO DATA";
 #if CDC_DISTRIBUTED_CLAUSE
   if (t.key.empty()) {
     sql += " DISTRIBUTED RANDOMLY";
@@ -86,7 +90,10 @@ std::string create_stage_sql(TableMeta& t) {
 
 // Streams COPY text into the staging table with the executor's COPY FROM (multi-insert).
 void copy_into_stage(TableMeta& t, const host::StageRows& rows) {
-  List* attnames = list_make1(makeString(pstrdup("_cdc_op")));
+  List* attnames = list_make1(makeString(pstrdup("_cdc_action")));
+  if (rows.meta)
+    for (const char* m : {"_cdc_m_op", "_cdc_m_ts_ms", "_cdc_m_topic", "_cdc_m_partition", "_cdc_m_offset", "_cdc_m_before"})
+      attnames = lappend(attnames, makeString(pstrdup(m)));
   for (int c : *rows.columns) attnames = lappend(attnames, makeString(pstrdup(t.raw_columns[c].c_str())));
   copy_text_into(t.stage_name.c_str(), attnames, rows.copy_text);
 }
@@ -128,28 +135,31 @@ std::string key_join(const TableMeta& t) {
   return on;
 }
 
-// Column list "a, b, c" (prefixed: "s.a, s.b") for the given column indices.
+// Column list "a, b, c" (prefixed: "s.a, s.b") for the given column indices; the columns the
+// options maintain are not the message's to write (managed_columns() adds them).
 std::string column_list(const TableMeta& t, const std::vector<int>& cols, const char* prefix) {
   std::string out;
-  for (size_t i = 0; i < cols.size(); i++) out += (i ? ", " : "") + std::string(prefix) + t.columns[cols[i]];
+  for (int c : cols)
+    if (!is_managed(t, c)) out += (out.empty() ? "" : ", ") + std::string(prefix) + t.columns[c];
   return out;
 }
 
-// "a = s.a, ..." for the non-key columns among `cols`; empty when there are none.
+// "a = s.a, ..." for the non-key columns among `cols`, then the managed ones; empty when none.
 std::string update_list(const TableMeta& t, const std::vector<int>& cols) {
   std::string out;
   for (int c : cols) {
     bool is_key = false;
     for (int k : t.key) is_key |= (k == c);
-    if (is_key) continue;
+    if (is_key || is_managed(t, c)) continue;
     out += (out.empty() ? "" : ", ") + t.columns[c] + " = s." + t.columns[c];
   }
-  return out;
+  std::string managed = managed_set(t);
+  return out.empty() && !managed.empty() ? managed.substr(2) : out + managed;
 }
 
 constexpr size_t kAnalyzeMinRows = 100;
-constexpr const char* kIsDelete = "s._cdc_op OPERATOR(pg_catalog.=) 'd'";
-constexpr const char* kIsUpsert = "s._cdc_op OPERATOR(pg_catalog.<>) 'd'";
+constexpr const char* kIsDelete = "s._cdc_action OPERATOR(pg_catalog.=) 'd'";
+constexpr const char* kIsUpsert = "s._cdc_action OPERATOR(pg_catalog.<>) 'd'";
 
 // What a statement's row count means for the inserted/updated/deleted statistics.
 enum class Counts {
@@ -158,6 +168,7 @@ enum class Counts {
   Inserted,            // new rows
   InsertedOrReplaced,  // rows inserted; those that replaced a removed row were counted as Updated
   Merge,               // a MERGE: counts come from the table's transaction statistics
+  None,                // not the target's rows (archive, tombstones)
 };
 
 // The statements that apply one staged group, each with the SPI result code it must return.
@@ -173,17 +184,36 @@ struct ApplyPlan {
   std::vector<Step> steps;
 };
 
+// "a, b" + ", c, d": joins two column lists of which the second starts with ", " (or is empty).
+std::string joined(const std::string& list, const std::string& more) {
+  return list.empty() && !more.empty() ? more.substr(2) : list + more;
+}
+
 // Builds the statements for a group: none beyond COPY for a validate-only group, one MERGE,
 // DELETE USING + INSERT for full rows or replacements, or UPDATE + DELETE + INSERT for partial
 // rows without MERGE (absent columns keep their values, which delete + insert would lose).
+// The sync table's options add their columns (managed_*), conditions (version_ok: a change older
+// than the row is not applied; tombstone_allows: nor older than the key's delete) and statements
+// (the archive's insert, the tombstones' upsert), the same way for both strategies.
 ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
   ApplyPlan p;
   p.truncate_stage = "TRUNCATE " + t.stage_name;
   if (rows.validate_only) return p;  // COPY alone runs every value through its input function
+  if (rows.archive) {
+    p.steps.push_back({"INSERT INTO " + t.archive_name + " (" +
+                           joined(column_list(t, *rows.columns, ""), managed_columns(t, true)) + ") SELECT " +
+                           joined(column_list(t, *rows.columns, "s."), managed_values(t, true)) + " FROM " +
+                           t.stage_name + " s WHERE s._cdc_action OPERATOR(pg_catalog.=) 'a'",
+                       SPI_OK_INSERT, Counts::None});
+    return p;
+  }
   const std::string on = key_join(t);
-  const std::string cols = column_list(t, *rows.columns, "");
-  const std::string values = column_list(t, *rows.columns, "s.");
+  const std::string cols = joined(column_list(t, *rows.columns, ""), managed_columns(t, false));
+  const std::string values = joined(column_list(t, *rows.columns, "s."), managed_values(t, false));
   const std::string set = update_list(t, *rows.columns);
+  const std::string newer = version_ok(t);         // "" without version_column
+  const std::string allowed = tombstone_allows(t);  // "" without tombstones
+  const std::string absent = newer.empty() ? "" : " AND NOT EXISTS (SELECT 1 FROM " + t.target_name + " t WHERE " + on + ")";
   const std::string insert_select = "INSERT INTO " + t.target_name + " (" + cols +
                                     ") OVERRIDING SYSTEM VALUE SELECT " + values + " FROM " + t.stage_name +
                                     " s WHERE " + kIsUpsert;
@@ -196,24 +226,26 @@ ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
       p.count = "SELECT count(*) FILTER (WHERE " + std::string(kIsDelete) + "), count(*) FILTER (WHERE " + kIsUpsert +
                 ") FROM " + t.stage_name + " s JOIN " + t.target_name + " t ON " + on;
     std::string merge = "MERGE INTO " + t.target_name + " t USING " + t.stage_name + " s ON " + on +
-                        " WHEN MATCHED AND " + kIsDelete + " THEN DELETE";
-    if (!set.empty()) merge += " WHEN MATCHED THEN UPDATE SET " + set;
-    merge += " WHEN NOT MATCHED AND " + std::string(kIsUpsert) + " THEN INSERT (" + cols +
+                        " WHEN MATCHED AND " + kIsDelete + newer + " THEN DELETE";
+    if (!set.empty()) merge += " WHEN MATCHED" + newer + " THEN UPDATE SET " + set;
+    merge += " WHEN NOT MATCHED AND " + std::string(kIsUpsert) + allowed + " THEN INSERT (" + cols +
              ") OVERRIDING SYSTEM VALUE VALUES (" + values + ")";
     p.steps.push_back({merge, CDC_SPI_OK_MERGE, Counts::Merge});
   } else if (rows.replace || rows.full) {
-    p.steps.push_back({delete_using + " AND " + kIsDelete, SPI_OK_DELETE, Counts::Deleted});
-    p.steps.push_back({delete_using + " AND " + kIsUpsert, SPI_OK_DELETE, Counts::Updated});
-    p.steps.push_back({insert_select, SPI_OK_INSERT, Counts::InsertedOrReplaced});
+    p.steps.push_back({delete_using + " AND " + kIsDelete + newer, SPI_OK_DELETE, Counts::Deleted});
+    p.steps.push_back({delete_using + " AND " + kIsUpsert + newer, SPI_OK_DELETE, Counts::Updated});
+    p.steps.push_back({insert_select + absent + allowed, SPI_OK_INSERT, Counts::InsertedOrReplaced});
   } else {
     if (!set.empty())
       p.steps.push_back({"UPDATE " + t.target_name + " t SET " + set + " FROM " + t.stage_name + " s WHERE " + on +
-                             " AND " + kIsUpsert,
+                             " AND " + kIsUpsert + newer,
                          SPI_OK_UPDATE, Counts::Updated});
-    p.steps.push_back({delete_using + " AND " + kIsDelete, SPI_OK_DELETE, Counts::Deleted});
-    p.steps.push_back({insert_select + " AND NOT EXISTS (SELECT 1 FROM " + t.target_name + " t WHERE " + on + ")",
+    p.steps.push_back({delete_using + " AND " + kIsDelete + newer, SPI_OK_DELETE, Counts::Deleted});
+    p.steps.push_back({insert_select + " AND NOT EXISTS (SELECT 1 FROM " + t.target_name + " t WHERE " + on + ")" + allowed,
                        SPI_OK_INSERT, Counts::Inserted});
   }
+  if (!t.tombstone_name.empty() && rows.deletes > 0)
+    p.steps.push_back({tombstone_upsert(t, on), SPI_OK_INSERT, Counts::None});
   return p;
 }
 
@@ -406,9 +438,24 @@ void reset_apply_state() {
   guard([]() { forget_apply_state(); });
 }
 
-void truncate_target(int table) {
+void truncate_target(int table, const TruncateEvent& event) {
   TableMeta& t = worker.tables[table];
-  const std::string sql = "TRUNCATE " + t.target_name;
+  if (t.semantics.truncate_mode == "soft" && !t.append) {
+    const std::string soft = soft_truncate_sql(t);
+    const bool known_ts = event.source_ts_ms != INT64_MIN, known_at = event.offset >= 0;
+    guard([&]() {
+      AsOwner owner;
+      spi_exec(soft.c_str(), SPI_OK_UPDATE, "marking every row deleted (truncate_mode soft)",
+               {{INT8OID, Int64GetDatum(known_ts ? event.source_ts_ms : 0), !known_ts},
+                {TEXTOID, known_at ? PointerGetDatum(utf8_to_text(event.topic.data(), event.topic.size())) : (Datum)0, !known_at},
+                {INT4OID, Int32GetDatum(event.partition), !known_at},
+                {INT8OID, Int64GetDatum(event.offset), !known_at}});
+      owner.restore();
+    });
+    return;
+  }
+  // The tombstones go too: after a truncate, no delete before it decides anything.
+  const std::string sql = "TRUNCATE " + t.target_name + (t.tombstone_name.empty() ? "" : ", " + t.tombstone_name);
   guard([&]() {
     AsOwner owner;
     if (SPI_execute(sql.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: truncate failed");
@@ -451,11 +498,13 @@ void add_columns(int table, const std::vector<AddedColumn>& columns) {
   const TableMeta& t = worker.tables[table];
   check_type_spellings(columns);
   guard([&]() {
-    for (const AddedColumn& c : columns)
-      run_schema_change(t,
-                        psprintf(c.widen ? "ALTER TABLE %s ALTER COLUMN %s TYPE %s" : "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s",
-                                 t.target_name.c_str(), quote_identifier(c.name.c_str()), c.type.c_str()),
-                        &c);
+    for (const AddedColumn& c : columns) {
+      const char* form = c.widen ? "ALTER TABLE %s ALTER COLUMN %s TYPE %s" : "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s";
+      run_schema_change(t, psprintf(form, t.target_name.c_str(), quote_identifier(c.name.c_str()), c.type.c_str()), &c);
+      // The archive of deleted rows keeps the target's columns.
+      if (!t.archive_name.empty())
+        run_schema_change(t, psprintf(form, t.archive_name.c_str(), quote_identifier(c.name.c_str()), c.type.c_str()), &c);
+    }
   });
 }
 
@@ -569,7 +618,7 @@ void apply_rows(int table, const StageRows& rows, ApplyCounts& counts) {
     AsOwner owner;
     run_plan(t, plan.truncate_stage, SPI_OK_UTILITY);
     copy_into_stage(t, rows);
-    if (t.partition_kind == "range" && rows.upserts > 0) {
+    if (t.partition_kind == "range" && rows.upserts > 0 && !rows.archive) {
       owner.restore();
       add_range_partitions(t);
       owner.enter();
@@ -597,6 +646,7 @@ void apply_rows(int table, const StageRows& rows, ApplyCounts& counts) {
         case Counts::Updated: counts.updated += n; updated += n; break;
         case Counts::Inserted: counts.inserted += n; break;
         case Counts::InsertedOrReplaced: counts.inserted += n - updated; break;
+        case Counts::None: break;
         case Counts::Merge:
           if (plan.count.empty()) {
             ApplyCounts after = xact_tuple_counts(t.target);

@@ -1,6 +1,7 @@
 // The pipeline worker's PostgreSQL side: entry point, identity, configuration, offsets, waiting,
 // status. Implements the host interface (bridge/host.hpp) that the C++ runtime drives.
 #include "pg/bridge.hpp"
+#include "pg/apply_semantics.hpp"
 #include "pg/key_equality.hpp"
 #include "pg/spi.hpp"
 #include "pg/shmem.hpp"
@@ -39,25 +40,6 @@ namespace host = cdc::host;
 
 namespace {
 
-// Runs `fn` in its own transaction with SPI connected and a snapshot; aborts on error.
-template <typename F>
-void in_transaction(F&& fn) {
-  try {
-    guard([&]() {
-      SetCurrentStatementStartTimestamp();
-      StartTransactionCommand();
-      SPI_connect();
-      PushActiveSnapshot(GetTransactionSnapshot());
-      fn();
-      PopActiveSnapshot();
-      SPI_finish();
-      CommitTransactionCommand();
-    });
-  } catch (...) {
-    guard([]() { AbortCurrentTransaction(); });
-    throw;
-  }
-}
 
 // Executes a read-only query with one int4 parameter; errors raise.
 void query_with_id(const char* sql, int id) {
@@ -120,7 +102,11 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
       "array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'include')), E'\n'), "
       "array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'exclude')), E'\n'), "
       "array_to_string(ARRAY(SELECT r.key || E'\n' || r.value "
-      "  FROM pg_catalog.jsonb_each_text(s.options->'columns'->'rename') r), E'\n') "
+      "  FROM pg_catalog.jsonb_each_text(s.options->'columns'->'rename') r), E'\n'), "
+      "coalesce(s.options->>'delete_mode', 'delete'), coalesce(s.options->>'truncate_mode', 'truncate'), "
+      "coalesce(s.options->>'version_column', ''), "
+      "array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'metadata_columns')), E'\n'), "
+      "coalesce(s.options->>'mode', 'upsert') = 'changelog' "
       "FROM cdc_sync.sync_tables s "
       "LEFT JOIN pg_catalog.pg_class c ON s.target_template IS NULL "
       "  AND c.oid = coalesce(s.target, pg_catalog.to_regclass(s.target_name))::oid "
@@ -162,6 +148,12 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
     split_lines(SPI_getvalue(tables->vals[t], tables->tupdesc, 19), tc.field_map.include);
     split_lines(SPI_getvalue(tables->vals[t], tables->tupdesc, 20), tc.field_map.exclude);
     split_pairs(SPI_getvalue(tables->vals[t], tables->tupdesc, 21), tc.field_map.rename);
+    tc.semantics.delete_mode = SPI_getvalue(tables->vals[t], tables->tupdesc, 22);
+    tc.semantics.truncate_mode = SPI_getvalue(tables->vals[t], tables->tupdesc, 23);
+    tc.semantics.version_column = SPI_getvalue(tables->vals[t], tables->tupdesc, 24);
+    split_lines(SPI_getvalue(tables->vals[t], tables->tupdesc, 25), tc.semantics.metadata_columns);
+    tc.semantics.changelog = strcmp(SPI_getvalue(tables->vals[t], tables->tupdesc, 26), "t") == 0;
+    if (tc.semantics.changelog) tc.append = true;
     if (tc.is_template) {
       // Never written: its sources' own sync tables are.
       tc.target = meta.target_name = SPI_getvalue(tables->vals[t], tables->tupdesc, 9);
@@ -231,6 +223,8 @@ void load_tables(host::PipelineConfig& cfg, std::string& problem) {
         return;
       }
     }
+    resolve_semantics(meta, tc, (int)t, nspname, relname, problem);
+    if (!problem.empty()) return;
   }
 }
 
@@ -255,6 +249,7 @@ PipelineConfig load_config() {
   bool found = false;
   forget_apply_state();
   worker.tables.clear();
+  worker.pending_ddl.clear();
   targets_invalidated = false;  // DDL from now on is noticed by the next batch
   in_transaction([&]() {
     query_with_id(
@@ -311,7 +306,15 @@ PipelineConfig load_config() {
     load_tables(cfg, problem);
   });
   if (!found || state != "running") throw PipelineGone("pipeline is no longer running");
-  if (!problem.empty()) throw HostError(problem, "42P01");
+  if (!problem.empty()) {
+    worker.pending_ddl.clear();
+    throw HostError(problem, "42P01");
+  }
+  if (!worker.pending_ddl.empty()) {
+    // Columns and side tables the sync tables' options need: made, then read again.
+    run_pending_ddl();
+    return load_config();
+  }
   return cfg;
 }
 

@@ -4,10 +4,13 @@
 #include "pg/pg.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "utils/guc.h"  // AsOwner: NewGUCNestLevel, AtEOXact_GUC
+#include "utils/snapmgr.h"
 }
 
 #include "bridge/host.hpp"
+#include "pg/bridge.hpp"
 
 #include <string>
 #include <unordered_map>
@@ -34,6 +37,14 @@ struct TableMeta {
   std::vector<std::string> partition_columns;  // unquoted
   std::string partition_step;                  // range: day ... year, or an integer's step
   int partitions = 8;                          // hash
+  // Apply semantics (apply_semantics.cpp): the sync table's options, and what they write.
+  host::ApplyOptions semantics;
+  bool append = false;
+  std::vector<int> managed;                // columns the options maintain (indices into columns)
+  std::vector<std::string> managed_names;  // their names, unquoted
+  int version = -1;                        // version_column: index into columns
+  std::string archive_name;                // delete_mode archive/only_archive: quoted, qualified
+  std::string tombstone_name;              // version_column with hard deletes: quoted, qualified
 };
 
 struct WorkerState {
@@ -48,6 +59,13 @@ struct WorkerState {
   bool use_merge = true;
   std::vector<TableMeta> tables;
   MemoryContext batch_context = nullptr;  // reset at every batch
+  // DDL that sync table options need (columns, archive and tombstone tables), found while the
+  // configuration was read: run as the owner, then the configuration is read again.
+  struct PendingDdl {
+    int table;  // index into tables
+    std::string ddl;
+  };
+  std::vector<PendingDdl> pending_ddl;
 };
 
 extern WorkerState worker;
@@ -72,6 +90,26 @@ struct AsOwner {
     SetUserIdAndSecContext(saved_user, saved_context);
   }
 };
+
+// Runs `fn` in its own transaction with SPI connected and a snapshot; aborts on error.
+template <typename F>
+void in_transaction(F&& fn) {
+  try {
+    guard([&]() {
+      SetCurrentStatementStartTimestamp();
+      StartTransactionCommand();
+      SPI_connect();
+      PushActiveSnapshot(GetTransactionSnapshot());
+      fn();
+      PopActiveSnapshot();
+      SPI_finish();
+      CommitTransactionCommand();
+    });
+  } catch (...) {
+    guard([]() { AbortCurrentTransaction(); });
+    throw;
+  }
+}
 
 // Inside guard(): COPYs `text` (COPY text format, UTF-8) into the columns `attnames` (a List of
 // String) of `table` (a qualified name, quoted where needed), as the current user.

@@ -489,16 +489,20 @@ BEGIN
                     USING ERRCODE = 'invalid_parameter_value',
                           HINT = 'include and exclude name source fields (not both); rename maps a source field to its target column';
             END IF;
+        ELSIF opt IN ('delete_mode', 'truncate_mode', 'version_column', 'metadata_columns', 'mode') THEN
+            NULL;  -- cdc_sync._validate_apply_options
         ELSIF opt = 'keys_unique_across_sources' THEN
             IF jsonb_typeof(optv) <> 'boolean' THEN
                 RAISE EXCEPTION 'sync table option "keys_unique_across_sources" must be true or false' USING ERRCODE = 'invalid_parameter_value';
             END IF;
         ELSE
             RAISE EXCEPTION 'unknown sync table option "%"', opt USING ERRCODE = 'invalid_parameter_value',
-                HINT = 'valid options: append, auto_create, columns, keys_unique_across_sources, on_table_error, op_field, '
-                       'partition_by, partition_interval, partitions, schema_changes, source_column';
+                HINT = 'valid options: append, auto_create, columns, delete_mode, keys_unique_across_sources, '
+                       'metadata_columns, mode, on_table_error, op_field, partition_by, partition_interval, partitions, '
+                       'schema_changes, source_column, truncate_mode, version_column';
         END IF;
     END LOOP;
+    PERFORM cdc_sync._validate_apply_options(p_options);
     append := coalesce((p_options->>'append')::boolean, false);
     IF p_options ? 'partition_interval' AND coalesce(p_options->>'partition_by', '') !~* '^\s*range' THEN
         RAISE EXCEPTION 'sync table option "partition_interval" goes with "partition_by": "RANGE (column)"'
@@ -546,6 +550,9 @@ BEGIN
     END IF;
     IF p_target IS NULL THEN
         RAISE EXCEPTION 'target must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_options->>'mode' = 'changelog' AND NOT p_options ? 'append' THEN
+        p_options := p_options || '{"append": true}';  -- a change log appends: no key, every change a row
     END IF;
     append := cdc_sync._validate_sync_table_options(p_options);
     -- Resolve the target the way the caller would (and where the caller would create it).
@@ -652,7 +659,7 @@ BEGIN
     END IF;
     -- A key set to null goes back to its default.
     merged := jsonb_strip_nulls(s.options || p_options);
-    FOREACH opt IN ARRAY ARRAY['append', 'source_column', 'keys_unique_across_sources', 'partition_by',
+    FOREACH opt IN ARRAY ARRAY['append', 'mode', 'source_column', 'keys_unique_across_sources', 'partition_by',
                                'partition_interval', 'partitions'] LOOP
         IF (merged->opt) IS DISTINCT FROM (s.options->opt) THEN
             RAISE EXCEPTION 'sync table option "%" cannot be changed', opt USING ERRCODE = 'feature_not_supported',

@@ -60,13 +60,44 @@ TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConf
   shape.append = table.append;
   shape.op_field = table.op_field;
   shape.collect_new_columns = table.schema_changes != host::SchemaChanges::Ignore;
+  apply_semantics(shape, table);
   if (table.target_missing) {
     // auto_create: nothing to apply yet; the batch collects the columns (names, types, order) and
     // the key the worker creates the target with, then the session starts again.
     shape.append = true;
     shape.collect_new_columns = true;
+    shape.changelog = false;
+    shape.delete_mode = DeleteMode::Delete;
+    shape.truncate_mode = TruncateMode::Truncate;
+    shape.version_from = VersionFrom::None;
   }
   return shape;
+}
+
+// The batch's side of a sync table's apply options (the SQL side is the host's).
+void apply_semantics(TableShape& shape, const host::SyncTableConfig& table) {
+  const host::ApplyOptions& o = table.semantics;
+  shape.changelog = o.changelog;
+  shape.stage_meta = o.stage_meta();
+  shape.delete_mode = o.delete_mode == "soft"           ? DeleteMode::Soft
+                      : o.delete_mode == "archive"      ? DeleteMode::Archive
+                      : o.delete_mode == "only_archive" ? DeleteMode::OnlyArchive
+                      : o.delete_mode == "ignore"       ? DeleteMode::Ignore
+                                                        : DeleteMode::Delete;
+  shape.truncate_mode = o.truncate_mode == "soft"     ? TruncateMode::Soft
+                        : o.truncate_mode == "ignore" ? TruncateMode::Ignore
+                                                      : TruncateMode::Truncate;
+  shape.version_from = VersionFrom::None;
+  if (o.version_column.empty()) return;
+  auto it = std::find(table.columns.begin(), table.columns.end(), o.version_column);
+  if (o.version_column == "_cdc_source_ts") {
+    shape.version_from = VersionFrom::SourceTs;
+  } else if (o.version_column == "_cdc_offset") {
+    shape.version_from = VersionFrom::Offset;
+  } else if (it != table.columns.end()) {
+    shape.version_from = VersionFrom::Column;
+    shape.version_column = (int)(it - table.columns.begin());
+  }
 }
 
 DecoderOptions decoder_options(const host::PipelineConfig& config) {
@@ -384,7 +415,7 @@ void Fetcher::take_message(Batch& batch, const kafka::Message& m, size_t index, 
     if (mine.empty() || mine.back() != index) mine.push_back((uint32_t)index);
     TableBatch& table = batch.tables[routed_[c]];
     table.at_message((uint32_t)index);
-    table.add(changes_[c], error);
+    table.add(changes_[c], error, ChangeMeta{m.topic, m.partition, m.offset});
     if (missing_[routed_[c]] && table.key_fields().empty()) {
       std::vector<std::string> key;
       for (const FieldValue& f : changes_[c].key) key.emplace_back(f.name);

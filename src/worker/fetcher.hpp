@@ -60,6 +60,8 @@ void keep_raw(const kafka::Message& m, host::RawMessage& out);
 // pipeline's format gets (SourceEncoding: Debezium's every rule, base64 or 0x-hex bytes, or only
 // the unambiguous ones).
 TableShape shape_of(const host::SyncTableConfig& table, const host::PipelineConfig& config);
+// Sets the apply semantics of `table`'s options (delete_mode, ..., version_column) on `shape`.
+void apply_semantics(TableShape& shape, const host::SyncTableConfig& table);
 // The source name of a change; formats without one take it from the topic (topic_sources).
 std::string_view source_of(const DecodedChange& change, std::string_view topic,
                            const std::map<std::string, std::string>& topic_sources);

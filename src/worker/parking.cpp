@@ -71,7 +71,7 @@ bool PipelineWorker::create_parked_target(int table) {
         if (changes[c].op == Op::Truncate || resolve_route(std::string(source)) != table) continue;
         shape_change(changes[c], tc, source);
         rows.at_message((uint32_t)i);
-        rows.add(changes[c], error);
+        rows.add(changes[c], error, ChangeMeta{p.topic, p.partition, p.offset});
         if (rows.key_fields().empty()) {
           std::vector<std::string> key;
           for (const FieldValue& f : changes[c].key) key.emplace_back(f.name);
@@ -134,7 +134,7 @@ bool PipelineWorker::replay_table(int table) {
           std::string_view source = source_of(changes[c], p.topic, cfg_.topic_sources);
           if (resolve_route(std::string(source)) != table) continue;
           shape_change(changes[c], tc, source);
-          if (!rows.check(changes[c], error) || !rows.add(changes[c], error))
+          if (!rows.check(changes[c], error) || !rows.add(changes[c], error, ChangeMeta{p.topic, p.partition, p.offset}))
             throw host::HostError("parked message " + where(p.topic, p.partition, p.offset) + ": " + error, "22000");
         }
       }

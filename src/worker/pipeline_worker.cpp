@@ -283,7 +283,8 @@ bool PipelineWorker::config_changed(End& end, bool force) {
                   fresh.tables[i].target_missing == cfg_.tables[i].target_missing &&
                   fresh.tables[i].field_map.include == cfg_.tables[i].field_map.include &&
                   fresh.tables[i].field_map.exclude == cfg_.tables[i].field_map.exclude &&
-                  fresh.tables[i].field_map.rename == cfg_.tables[i].field_map.rename;
+                  fresh.tables[i].field_map.rename == cfg_.tables[i].field_map.rename &&
+                  fresh.tables[i].semantics == cfg_.tables[i].semantics;
   bool restart = !tables_same || fresh.brokers != cfg_.brokers || fresh.topics != cfg_.topics ||
                  fresh.format != cfg_.format || fresh.kafka != cfg_.kafka || fresh.group_id != cfg_.group_id ||
                  fresh.parallelism != cfg_.parallelism || fresh.use_merge != cfg_.use_merge ||
@@ -389,6 +390,8 @@ host::StageRows stage_rows(const StageGroup& g) {
   rows.replace = g.replace;
   rows.append = g.append;
   rows.validate_only = g.validate_only;
+  rows.meta = g.meta;
+  rows.archive = g.archive;
   rows.copy_text = &g.copy_text;
   rows.upserts = g.upserts;
   rows.deletes = g.deletes;
@@ -397,7 +400,15 @@ host::StageRows stage_rows(const StageGroup& g) {
 
 // Applies one sync table's part of a batch as the owner: its truncate first, then each group.
 void apply_table(int table, const TableBatch& rows, host::ApplyCounts& counts) {
-  if (rows.truncate_first()) host::truncate_target(table);
+  if (rows.truncate_first()) {
+    const RowMeta& m = rows.truncate_meta();
+    host::TruncateEvent event;
+    event.source_ts_ms = m.source_ts_ms;
+    event.topic = std::string(m.topic);
+    event.partition = m.partition;
+    event.offset = m.offset;
+    host::truncate_target(table, event);
+  }
   for (const StageGroup& g : rows.groups()) host::apply_rows(table, stage_rows(g), counts);
 }
 
@@ -544,7 +555,7 @@ void PipelineWorker::apply_range(Batch& batch, size_t lo, size_t hi, std::vector
       int t = resolve_route(std::string(source));
       if (t >= 0 && !cfg_.tables[t].parked) {
         shape_change(changes[c], cfg_.tables[t], source);
-        tables[t].add(changes[c], error);
+        tables[t].add(changes[c], error, ChangeMeta{m.topic, m.partition, m.offset});
         last_table = t;
       }
     }
