@@ -108,6 +108,19 @@ SELECT cdc_sync.add_sync_table('p', 'db.cols', 'cols_new', NULL, '{"columns": {"
 SELECT cdc_sync.add_sync_table('p', 'db.cols', 'cols_new', NULL, '{"columns": {"rename": {"a": ""}}}');
 SELECT cdc_sync.add_sync_table('p', 'db.cols', 'cols_new', NULL, '{"columns": {"only": ["a"]}}');
 SELECT cdc_sync.add_sync_table('p', 'db.cols', 'cols_new', NULL, '{"columns": {"exclude": "ssn"}}');
+-- apply options
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"delete_mode": "hard"}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"truncate_mode": "archive"}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"version_column": ""}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"version_column": "_cdc_topic"}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"metadata_columns": ["_cdc_op", "op"]}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"mode": "audit"}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"mode": "changelog", "append": false}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"mode": "changelog", "delete_mode": "soft"}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"append": true, "version_column": "v"}');
+SELECT cdc_sync.add_sync_table('p', 'db.am', 'am_new', NULL, '{"mode": "changelog", "metadata_columns": ["_cdc_offset"]}');
+SELECT cdc_sync.alter_sync_table('p', 'db.am', '{"mode": "upsert"}');
+SELECT cdc_sync.remove_sync_table('p', 'db.am');
 -- partition_by
 SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "LIST (x)"}');
 SELECT cdc_sync.add_sync_table('p', 'db.part', 'part_new', NULL, '{"partition_by": "RANGE (a, b)"}');

@@ -427,8 +427,17 @@ void TableBatch::add_appended(const DecodedChange& change) {
 }
 
 bool TableBatch::add(const DecodedChange& change, std::string& error, const ChangeMeta& meta) {
+  // The change and its metadata are known while it is added, and only then.
   change_ = &change;
   meta_ = &meta;
+  bool added = add_change(change, error);
+  change_ = nullptr;
+  meta_ = nullptr;
+  return added;
+}
+
+// add() of the change in change_.
+bool TableBatch::add_change(const DecodedChange& change, std::string& error) {
   if (change.op == Op::Truncate) {
     truncate();
     return true;
@@ -538,7 +547,9 @@ void TableBatch::truncate() {
     change_ = outer;
     return;
   }
-  truncate_meta_ = meta_of_current(Op::Truncate);
+  const RowMeta meta = meta_of_current(Op::Truncate);
+  // The target's rows meet the batch's first truncate (a later one finds them marked already).
+  if (!truncate_first_) truncate_meta_ = meta;
   truncate_first_ = true;
   if (shape_.truncate_mode == TruncateMode::Soft) {
     // Every row so far is marked deleted (the target's rows by the host, first): its values are
@@ -546,7 +557,7 @@ void TableBatch::truncate() {
     for (size_t r = 0; r < rows_.size(); r++) {
       if (rows_[r].is_delete || rows_[r].soft) continue;
       rows_[r].soft = true;
-      if (shape_.stage_meta) metas_[r] = truncate_meta_;
+      if (shape_.stage_meta) metas_[r] = meta;
     }
     return;
   }

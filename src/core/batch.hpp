@@ -106,7 +106,7 @@ class TableBatch {
   bool empty() const { return rows_.empty() && !truncate_first_ && superseded_ == 0 && archived_.empty(); }
   size_t rows() const { return rows_.size(); }
   bool truncate_first() const { return truncate_first_; }
-  // The (last) truncate event's metadata (truncate_mode soft marks rows deleted with it).
+  // The batch's first truncate event's metadata (truncate_mode soft marks the target's rows with it).
   const RowMeta& truncate_meta() const { return truncate_meta_; }
   // Changes not applied because a newer version of their key was in the batch.
   uint64_t older_versions() const { return older_versions_; }
@@ -164,6 +164,7 @@ class TableBatch {
   void set_columns(uint32_t first_slot, const std::vector<FieldValue>& image, bool data = false);
   void set_columns_in(std::vector<std::string_view>& slots, uint32_t first_slot, const std::vector<FieldValue>& image,
                       bool data);
+  bool add_change(const DecodedChange& change, std::string& error);
   bool version_missing(const DecodedChange& change, std::string& error);
   bool older_than_kept(const Row& row, uint32_t row_index, const std::vector<FieldValue>& image,
                        const std::vector<FieldValue>& key_fields);

@@ -264,7 +264,12 @@ std::string soft_truncate_sql(const TableMeta& t) {
     if (name == "_cdc_offset") sql += ", _cdc_offset = $4";
     if (name == "_cdc_synced_at") sql += ", _cdc_synced_at = pg_catalog.now()";
   }
-  return sql + " WHERE NOT _cdc_deleted";
+  // A version from the metadata orders the truncate too: replayed, it leaves later rows alone.
+  const std::string& v = t.semantics.version_column;
+  std::string newer;
+  if (v == "_cdc_offset") newer = " AND (_cdc_offset IS NULL OR $4 OPERATOR(pg_catalog.>=) _cdc_offset)";
+  if (v == "_cdc_source_ts") newer = " AND (_cdc_source_ts IS NULL OR " + ts + " OPERATOR(pg_catalog.>=) _cdc_source_ts)";
+  return sql + " WHERE NOT _cdc_deleted" + newer;
 }
 
 }  // namespace cdc::pg

@@ -9,6 +9,10 @@
 #   3. full_load(parallelism 2, chunks of 5,000) while a writer updates, deletes and inserts rows
 #      (random keys, also in chunks already loaded and not yet loaded) until the load is done.
 #   4. A last change (a marker row) is waited for in the target, then wait_for_catchup, then verify.
+#   5. Two more pipelines read the same stream with other apply options (issue 11): delete_mode soft
+#      with version_column _cdc_source_ts, and mode changelog. Each must agree with the verified
+#      target: a soft-deleted row is a row MariaDB no longer has, any other row equals MariaDB's;
+#      the change log has a row per change, and its last row per key is the row's state.
 #
 #   bash test/stack/load_race.sh [RUN_DIR]     (default /tmp/cdc_load_race; the extension installed)
 set -euo pipefail
@@ -58,6 +62,13 @@ SELECT cdc_sync.add_sync_table('race', 'race.items', 'items');
 SELECT cdc_sync.create_mysql_connection('race', jsonb_build_object('host', '127.0.0.1', 'port', $MARIADB_PORT,
                                                                    'user', 'cdc', 'password', 'cdc'));
 SELECT cdc_sync.start_pipeline('race');
+SELECT cdc_sync.create_pipeline('race_soft', '$KAFKA_BOOTSTRAP', ARRAY['race.race.items']);
+SELECT cdc_sync.add_sync_table('race_soft', 'race.items', 'items_soft', NULL,
+    '{"delete_mode": "soft", "version_column": "_cdc_source_ts", "metadata_columns": ["_cdc_op", "_cdc_offset"]}');
+SELECT cdc_sync.start_pipeline('race_soft');
+SELECT cdc_sync.create_pipeline('race_log', '$KAFKA_BOOTSTRAP', ARRAY['race.race.items']);
+SELECT cdc_sync.add_sync_table('race_log', 'race.items', 'items_log', NULL, '{"mode": "changelog", "metadata_columns": ["_cdc_offset"]}');
+SELECT cdc_sync.start_pipeline('race_log');
 EOF
 [ "$(psql_db -c "SELECT cdc_sync.wait_for_catchup('race', '60 s')")" = t ] || fail "the pipeline did not catch up"
 
@@ -104,4 +115,28 @@ digest_pg=$(psql_db -c "SELECT md5(string_agg(id || ':' || v || ':' || n, ',' OR
 say "verify: source rows, target rows, missing, extra, changed, equal: $verdict"
 [ "${verdict##* }" = true ] || fail "verify found differences"
 [ "$digest_my" = "$digest_pg" ] || fail "the digests of every row differ"
+
+# The other apply options on the same stream, checked against the verified target.
+for p in race_soft race_log; do
+  [ "$(psql_db -c "SELECT cdc_sync.wait_for_catchup('$p', '120 s')")" = t ] || fail "pipeline $p did not catch up"
+done
+soft=$(psql_db -c "SELECT count(*) FILTER (WHERE s._cdc_deleted) || ' ' || count(*) FILTER (WHERE NOT s._cdc_deleted) || ' ' ||
+                          count(*) FILTER (WHERE s._cdc_deleted AND i.id IS NOT NULL) || ' ' ||
+                          count(*) FILTER (WHERE NOT s._cdc_deleted AND (i.id IS NULL OR (i.v, i.n) IS DISTINCT FROM (s.v, s.n))) || ' ' ||
+                          count(*) FILTER (WHERE s._cdc_source_ts IS NULL OR s._cdc_op IS NULL OR s._cdc_offset IS NULL)
+                   FROM items_soft s LEFT JOIN items i ON i.id = s.id")
+say "soft: deleted, live, deleted but in MariaDB, live but not MariaDB's row, without metadata: $soft"
+read -r deleted live wrong_deleted wrong_live no_meta <<<"$soft"
+[ "$deleted" -gt 0 ] && [ "$live" -gt 0 ] || fail "delete_mode soft saw no deletes or no rows"
+[ "$wrong_deleted$wrong_live$no_meta" = 000 ] || fail "delete_mode soft disagrees with the source"
+log=$(psql_db -c "WITH last AS (SELECT DISTINCT ON (id) * FROM items_log WHERE id IS NOT NULL ORDER BY id, _cdc_offset DESC)
+                  SELECT (SELECT count(*) FROM items_log) || ' ' ||
+                         (SELECT messages_consumed - messages_skipped FROM cdc_sync.status WHERE pipeline = 'race_log') || ' ' ||
+                         (SELECT count(*) FROM items_log WHERE _cdc_op = 'delete') || ' ' ||
+                         (SELECT count(*) FROM last l LEFT JOIN items i ON i.id = l.id
+                          WHERE (l._cdc_op = 'delete') IS DISTINCT FROM (i.id IS NULL)
+                             OR (l._cdc_op <> 'delete' AND (i.v, i.n) IS DISTINCT FROM (l.v, l.n)))")
+say "changelog: rows, changes consumed, deletes, keys whose last change disagrees with the source: $log"
+read -r log_rows changes log_deletes log_wrong <<<"$log"
+[ "$log_rows" = "$changes" ] && [ "$log_deletes" -gt 0 ] && [ "$log_wrong" = 0 ] || fail "the change log disagrees with the source"
 say "passed: the target equals the source after a load racing $(cat "$RUN/writes") writes through the real stream"

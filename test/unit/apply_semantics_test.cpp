@@ -1,0 +1,225 @@
+// TableBatch under the apply options: delete_mode, truncate_mode, version_column, changelog and
+// the metadata staged beside each row; compare_versions and image_json.
+#include "core/batch.hpp"
+#include "core/change_meta.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace cdc {
+namespace {
+
+FieldValue str(std::string_view name, std::string_view text) { return {name, ValueKind::String, text}; }
+FieldValue num(std::string_view name, std::string_view text) { return {name, ValueKind::Number, text}; }
+
+// A shape of (id, name, ver) keyed by id, with the given options.
+TableShape shape(DeleteMode dm = DeleteMode::Delete, TruncateMode tm = TruncateMode::Truncate,
+                 VersionFrom version = VersionFrom::None) {
+  TableShape s{{"id", "name", "ver"}, {0}, {column_type_from_name("integer"), column_type_from_name("text"),
+                                             column_type_from_name("bigint")}};
+  s.delete_mode = dm;
+  s.truncate_mode = tm;
+  s.version_from = version;
+  if (version == VersionFrom::Column) s.version_column = 2;
+  s.stage_meta = true;
+  return s;
+}
+
+DecodedChange change(Op op, int id, const std::string& name, const std::string& ver, int64_t ts = 1000) {
+  static std::vector<std::string> texts;  // views must outlive the change
+  texts.push_back(std::to_string(id));
+  texts.push_back(name);
+  texts.push_back(ver);
+  const std::string& id_text = texts[texts.size() - 3];
+  const std::string& name_text = texts[texts.size() - 2];
+  const std::string& ver_text = texts.back();
+  DecodedChange c;
+  c.op = op;
+  c.source = "db.t";
+  c.source_ts_ms = ts;
+  std::vector<FieldValue> image{num("id", id_text), str("name", name_text), num("ver", ver_text)};
+  if (op == Op::Delete) {
+    c.has_before = true;
+    c.before = image;
+  } else if (op != Op::Truncate) {
+    c.has_after = true;
+    c.after = image;
+  }
+  return c;
+}
+
+void add(TableBatch& b, const DecodedChange& c, int64_t offset) {
+  std::string error;
+  ASSERT_TRUE(b.add(c, error, ChangeMeta{"topic", 0, offset})) << error;
+}
+
+// The lines of all groups, each prefixed by its kind: "T" target, "A" archive, "V" validate-only.
+std::string staged(const TableBatch& b) {
+  std::string out;
+  for (const StageGroup& g : b.groups()) {
+    const char* kind = g.archive ? "A " : (g.validate_only ? "V " : "T ");
+    size_t start = 0;
+    while (start < g.copy_text.size()) {
+      size_t end = g.copy_text.find('\n', start);
+      out += kind + g.copy_text.substr(start, end - start) + "\n";
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
+TEST(ApplySemantics, SoftDeleteIsAnUpsertMarkedDeleted) {
+  TableBatch b(shape(DeleteMode::Soft));
+  add(b, change(Op::Insert, 1, "a", "1"), 10);
+  add(b, change(Op::Delete, 1, "a", "1", 2000), 11);
+  add(b, change(Op::Delete, 2, "b", "5", 3000), 12);
+  EXPECT_EQ(staged(b),
+            "T s\tdelete\t2000\ttopic\t0\t11\t\\N\t1\ta\t1\n"
+            "T s\tdelete\t3000\ttopic\t0\t12\t\\N\t2\tb\t5\n"
+            "V v\t1\ta\t1\n");
+}
+
+TEST(ApplySemantics, ReinsertAfterSoftDeleteReplacesTheRow) {
+  TableBatch b(shape(DeleteMode::Soft));
+  add(b, change(Op::Delete, 1, "a", "1"), 10);
+  add(b, change(Op::Insert, 1, "b", "2"), 11);
+  std::vector<StageGroup> groups = b.groups();
+  ASSERT_FALSE(groups.empty());
+  EXPECT_EQ(groups[0].copy_text, "u\tinsert\t1000\ttopic\t0\t11\t\\N\t1\tb\t2\n");
+}
+
+TEST(ApplySemantics, ArchiveKeepsEveryDeleteEvenWhenSuperseded) {
+  TableBatch b(shape(DeleteMode::Archive));
+  add(b, change(Op::Insert, 1, "a", "1"), 10);
+  add(b, change(Op::Delete, 1, "a", "1"), 11);
+  add(b, change(Op::Insert, 1, "c", "3"), 12);
+  std::string s = staged(b);
+  EXPECT_NE(s.find("A a\tdelete\t1000\ttopic\t0\t11\t\\N\t1\ta\t1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("T u\tinsert\t1000\ttopic\t0\t12\t\\N\t1\tc\t3\n"), std::string::npos) << s;
+}
+
+TEST(ApplySemantics, OnlyArchiveStagesOnlyDeletes) {
+  TableBatch b(shape(DeleteMode::OnlyArchive));
+  add(b, change(Op::Insert, 1, "a", "1"), 10);
+  add(b, change(Op::Delete, 1, "a", "1"), 11);
+  EXPECT_EQ(staged(b), "A a\tdelete\t1000\ttopic\t0\t11\t\\N\t1\ta\t1\n");
+}
+
+TEST(ApplySemantics, IgnoredDeletesLeaveTheRow) {
+  TableBatch b(shape(DeleteMode::Ignore));
+  add(b, change(Op::Insert, 1, "a", "1"), 10);
+  add(b, change(Op::Delete, 1, "a", "1"), 11);
+  EXPECT_EQ(staged(b), "T u\tinsert\t1000\ttopic\t0\t10\t\\N\t1\ta\t1\n");
+}
+
+TEST(ApplySemantics, AnOlderVersionInTheBatchIsNotApplied) {
+  TableBatch b(shape(DeleteMode::Delete, TruncateMode::Truncate, VersionFrom::Column));
+  add(b, change(Op::Insert, 1, "new", "10"), 10);
+  add(b, change(Op::Update, 1, "old", "9"), 11);   // a replay: older, validated only
+  add(b, change(Op::Update, 1, "same", "10"), 12);  // not older: applied
+  EXPECT_EQ(b.older_versions(), 1u);
+  std::string s = staged(b);
+  EXPECT_NE(s.find("T u\tupdate\t1000\ttopic\t0\t12\t\\N\t1\tsame\t10\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("V v\t1\told\t9\n"), std::string::npos) << s;
+}
+
+TEST(ApplySemantics, ADeleteKeepsItsVersionAgainstALateOlderInsert) {
+  TableBatch b(shape(DeleteMode::Delete, TruncateMode::Truncate, VersionFrom::Column));
+  add(b, change(Op::Delete, 1, "a", "7"), 10);
+  add(b, change(Op::Insert, 1, "late", "5"), 11);
+  std::string s = staged(b);
+  EXPECT_NE(s.find("T d\tdelete\t1000\ttopic\t0\t10\t\\N\t1\ta\t7\n"), std::string::npos) << s;
+}
+
+TEST(ApplySemantics, NumericVersionsCompareAsNumbers) {
+  TableBatch b(shape(DeleteMode::Delete, TruncateMode::Truncate, VersionFrom::Column));
+  add(b, change(Op::Insert, 1, "a", "10"), 10);
+  add(b, change(Op::Update, 1, "b", "9"), 11);  // "9" > "10" as text, older as a number
+  EXPECT_EQ(b.older_versions(), 1u);
+}
+
+TEST(ApplySemantics, OffsetVersionsComeFromTheMessage) {
+  TableBatch b(shape(DeleteMode::Delete, TruncateMode::Truncate, VersionFrom::Offset));
+  add(b, change(Op::Insert, 1, "a", "1"), 20);
+  add(b, change(Op::Update, 1, "b", "2"), 19);
+  EXPECT_EQ(b.older_versions(), 1u);
+}
+
+TEST(ApplySemantics, AMissingVersionIsABadMessage) {
+  TableBatch b(shape(DeleteMode::Delete, TruncateMode::Truncate, VersionFrom::Column));
+  DecodedChange c = change(Op::Insert, 1, "a", "1");
+  c.after.pop_back();
+  std::string error;
+  EXPECT_FALSE(b.check(c, error));
+  EXPECT_NE(error.find("version column \"ver\" is missing"), std::string::npos) << error;
+  TableBatch ts(shape(DeleteMode::Delete, TruncateMode::Truncate, VersionFrom::SourceTs));
+  DecodedChange no_time = change(Op::Insert, 1, "a", "1", DecodedChange::kNoSourceTime);
+  EXPECT_FALSE(ts.check(no_time, error));
+  EXPECT_NE(error.find("no source commit time"), std::string::npos) << error;
+}
+
+TEST(ApplySemantics, SoftTruncateMarksTheBatchRowsAndKeepsTheFirstTruncate) {
+  TableBatch b(shape(DeleteMode::Delete, TruncateMode::Soft));
+  add(b, change(Op::Insert, 1, "a", "1"), 10);
+  add(b, change(Op::Truncate, 0, "", "", 5000), 11);
+  add(b, change(Op::Insert, 2, "b", "1"), 12);
+  add(b, change(Op::Truncate, 0, "", "", 6000), 13);
+  add(b, change(Op::Insert, 3, "c", "1"), 14);
+  EXPECT_TRUE(b.truncate_first());
+  EXPECT_EQ(b.truncate_meta().offset, 11);  // the target's rows meet the first one
+  std::string s = staged(b);
+  EXPECT_NE(s.find("T s\ttruncate\t5000\ttopic\t0\t11\t\\N\t1\ta\t1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("T s\ttruncate\t6000\ttopic\t0\t13\t\\N\t2\tb\t1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("T u\tinsert\t1000\ttopic\t0\t14\t\\N\t3\tc\t1\n"), std::string::npos) << s;
+}
+
+TEST(ApplySemantics, IgnoredTruncateKeepsTheRows) {
+  TableBatch b(shape(DeleteMode::Delete, TruncateMode::Ignore));
+  add(b, change(Op::Insert, 1, "a", "1"), 10);
+  add(b, change(Op::Truncate, 0, "", "", 5000), 11);
+  EXPECT_FALSE(b.truncate_first());
+  EXPECT_EQ(b.truncates(), 0u);
+  EXPECT_EQ(b.rows(), 1u);
+}
+
+TEST(ApplySemantics, ChangelogRowsCarryOpAndBeforeImage) {
+  TableShape s{{"id", "name", "ver"}, {}};
+  s.append = s.changelog = true;
+  TableBatch b(s);
+  DecodedChange u = change(Op::Update, 1, "b", "2");
+  u.has_before = true;
+  u.before = {num("id", "1"), str("name", "a\t\"x\""), num("ver", "1")};
+  add(b, change(Op::Insert, 1, "a", "1"), 10);
+  add(b, u, 11);
+  add(b, change(Op::Truncate, 0, "", "", 5000), 12);
+  std::vector<StageGroup> groups = b.groups();
+  std::string all;
+  for (const StageGroup& g : groups) all += g.copy_text;
+  EXPECT_NE(all.find("u\tinsert\t1000\ttopic\t0\t10\t\\N\t1\ta\t1\n"), std::string::npos) << all;
+  EXPECT_NE(all.find("u\tupdate\t1000\ttopic\t0\t11\t{\"id\": 1, \"name\": \"a\\\\t\\\\\"x\\\\\"\", \"ver\": 1}\t1\tb\t2\n"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("u\ttruncate\t5000\ttopic\t0\t12\t\\N\n"), std::string::npos) << all;
+}
+
+TEST(CompareVersions, NumbersTextAndNulls) {
+  EXPECT_LT(compare_versions("9", "10", true), 0);
+  EXPECT_GT(compare_versions("9", "10", false), 0);
+  EXPECT_EQ(compare_versions("1.50", "1.5", true), 0);
+  EXPECT_LT(compare_versions("-2", "-1", true), 0);
+  EXPECT_LT(compare_versions("\\N", "-1", true), 0);
+  EXPECT_EQ(compare_versions("\\N", "\\N", false), 0);
+  EXPECT_LT(compare_versions("2024-01-01 10:00:00", "2024-01-01 10:00:00.5", false), 0);
+  EXPECT_LT(compare_versions("1e2", "101", true), 0);
+}
+
+TEST(ImageJson, NamesAndValuesAsTheMessageHadThem) {
+  std::vector<FieldValue> image{num("id", "1"), str("s", "a\"b\n"), {"n", ValueKind::Null, {}},
+                                {"j", ValueKind::Json, "{\"k\": [1]}"}, {"b", ValueKind::Bool, "true"}};
+  EXPECT_EQ(image_json(image), "{\"id\": 1, \"s\": \"a\\\"b\\n\", \"n\": null, \"j\": {\"k\": [1]}, \"b\": true}");
+}
+
+}  // namespace
+}  // namespace cdc
