@@ -311,9 +311,24 @@ PipelineConfig load_config() {
     throw HostError(problem, "42P01");
   }
   if (!worker.pending_ddl.empty()) {
-    // Columns and side tables the sync tables' options need: made, then read again.
+    // Columns and side tables the sync tables' options need: made, then read again (once: what
+    // the DDL made must be there then).
+    static bool again = false;
+    if (again) {
+      std::string ddl = worker.pending_ddl.front().ddl;
+      worker.pending_ddl.clear();
+      again = false;
+      throw HostError("the sync table options still need \"" + ddl + "\" after it ran", "XX000");
+    }
     run_pending_ddl();
-    return load_config();
+    again = true;
+    try {
+      cfg = load_config();
+    } catch (...) {
+      again = false;
+      throw;
+    }
+    again = false;
   }
   return cfg;
 }

@@ -68,6 +68,7 @@ DECLARE
     m_hash text;
     p_hash text;
     m_from text;
+    p_from text;
     bad_buckets text[];
     src_rows bigint;
     tgt_rows bigint;
@@ -122,6 +123,10 @@ BEGIN
         m_hash := format($f$MD5(CONCAT_WS('|', %s))$f$, array_to_string(m_row, ', '));
         p_hash := format($f$md5(concat_ws('|', %s))$f$, array_to_string(p_row, ', '));
         m_from := format('%s.%s', cdc_sync._mysql_ident(db), cdc_sync._mysql_ident(rel));
+        -- Soft-deleted rows are rows the source no longer has.
+        p_from := CASE WHEN coalesce(st.options->>'delete_mode', '') = 'soft' OR coalesce(st.options->>'truncate_mode', '') = 'soft'
+                       THEN format('(SELECT * FROM %s WHERE NOT _cdc_deleted) t', st.rel_oid::regclass)
+                       ELSE st.rel_oid::regclass::text END;
         -- Buckets: key ranges of `step` for an integer key, else hash buckets of about `step` rows.
         IF cardinality(m_key) = 1 AND int_key THEN
             m_bucket := format('FLOOR(%s / %s)', m_key[1], step);
@@ -141,7 +146,7 @@ BEGIN
             'FROM (SELECT %s AS b, %s AS h FROM %s) x GROUP BY b', m_bucket, m_hash, m_from))) x;
         EXECUTE format($q$INSERT INTO cdc_sync_verify_tgt
             SELECT b::text, count(*), sum(('x' || lpad(left(h, 15), 16, '0'))::bit(64)::bigint)::text
-            FROM (SELECT %s AS b, %s AS h FROM %s) x GROUP BY b$q$, p_bucket, p_hash, st.rel_oid::regclass);
+            FROM (SELECT %s AS b, %s AS h FROM %s) x GROUP BY b$q$, p_bucket, p_hash, p_from);
         SELECT coalesce(sum(n), 0) INTO src_rows FROM cdc_sync_verify_src;
         SELECT coalesce(sum(n), 0) INTO tgt_rows FROM cdc_sync_verify_tgt;
         SELECT array_agg(coalesce(s.b, t.b)) INTO bad_buckets
@@ -165,7 +170,7 @@ BEGIN
                 (SELECT string_agg(quote_literal(b), ', ') FROM unnest(bad_buckets) b)))) x;
             EXECUTE format($q$INSERT INTO cdc_sync_verify_tgt_keys
                 SELECT concat_ws('|', %s), %s FROM %s WHERE (%s)::text = ANY ($1)$q$,
-                array_to_string(p_key, ', '), p_hash, st.rel_oid::regclass, p_bucket) USING bad_buckets;
+                array_to_string(p_key, ', '), p_hash, p_from, p_bucket) USING bad_buckets;
             SELECT count(*) FILTER (WHERE t.k IS NULL), count(*) FILTER (WHERE s.k IS NULL),
                    count(*) FILTER (WHERE s.k IS NOT NULL AND t.k IS NOT NULL AND s.h <> t.h)
             INTO n_missing, n_extra, n_changed

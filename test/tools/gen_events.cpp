@@ -28,7 +28,7 @@ const char* const kUsage = R"(usage:
              [--seed S] [--update-pct 20] [--delete-pct 5] [--db tpcds] [--ddl]
   gen_events random --keys K --events E --partitions P [--seed S] [--db shop]
              [--table items] [--model FILE] [--from-event I] [--count C] [--ddl]
-  gen_events bench --rows N --partitions P --phase insert|update [--seed S]
+  gen_events bench --rows N --partitions P --phase insert|update|delete [--seed S]
              [--db bench] [--table store_sales] [--csv FILE] [--ddl]
   gen_events --help
 
@@ -50,7 +50,8 @@ random: E events on keys 1..K: absent key -> insert, present -> update (70%) or 
         Event i (0-based) has seq = i+1. --model FILE gets the final table of the whole stream as
         COPY text "id seq val amount note" sorted by id. --from-event/--count emit a slice only.
 bench:  keys ticket = i/64+1, item = i%64+1 for i < N; phase insert emits N inserts, phase update
-        N updates of those keys. --csv FILE writes this phase's after-images as header-less CSV.
+        N updates of those keys, phase delete N deletes of them. --csv FILE writes this phase's
+        after-images as header-less CSV.
 )";
 
 enum class DecimalMode { String, Double, Precise };
@@ -558,7 +559,8 @@ int run_bench(const Args& a) {
   if (t.name.empty()) throw UsageError("--table must not be empty");
   if (c.ddl) return std::printf("%s\n", ddl(t, c.ddl_schema).c_str()) < 0;
   const std::string phase = a.str("phase", "");
-  if (phase != "insert" && phase != "update") throw UsageError("--phase must be insert or update");
+  if (phase != "insert" && phase != "update" && phase != "delete")
+    throw UsageError("--phase must be insert, update or delete");
   const uint64_t n = static_cast<uint64_t>(a.need_int("rows", 0, int64_t{64} * INT32_MAX));
 
   Sink out(stdout, "stdout");
@@ -575,11 +577,13 @@ int run_bench(const Args& a) {
     make_store_sales_row(t, c.seed, item, ticket, phase == "insert" ? 0 : 1, after);
     if (phase == "insert") {
       w.write('c', nullptr, &after, i);
+    } else if (phase == "delete") {
+      w.write('d', &after, nullptr, i);  // the update phase's row goes
     } else {
       make_store_sales_row(t, c.seed, item, ticket, 0, before);
       w.write('u', &before, &after, i);
     }
-    if (csv) {
+    if (csv && phase != "delete") {
       append_csv_row(csv->buf, t, after);
       csv->maybe_flush();
     }
@@ -588,6 +592,7 @@ int run_bench(const Args& a) {
   out.finish();
   if (csv) csv->finish();
   if (phase == "insert") summary(n, 0, 0, n);
+  else if (phase == "delete") summary(0, 0, n, 0);
   else summary(0, n, 0, n);
   return 0;
 }
