@@ -76,6 +76,7 @@ for phase in $PHASES; do
   "$BUILD/kafka_produce" --brokers "$BROKERS" --topic "bench_$phase" <"$DATA/$phase.events" 2>"$DATA/$phase.produce.log" ||
     { cat "$DATA/$phase.produce.log"; exit 1; }
 done
+bpsql -c "CREATE EXTENSION IF NOT EXISTS cdc_sync" >/dev/null
 DDL=$("$BUILD/gen_events" bench --rows 1 --partitions 1 --phase insert --table store_sales --ddl --ddl-schema SCHEMA 2>/dev/null)
 
 # Seconds for the pipeline of `phase` into the table of `variant` in repetition `rep` to catch up.

@@ -312,7 +312,7 @@ const FieldValue* TableBatch::named(const std::vector<FieldValue>& image, std::s
 // Keeps the values `row` holds now for validation (see the class comment): a later change of
 // its key is about to overwrite or delete them.
 void TableBatch::supersede(const Row& row) {
-  if (row.is_delete && !carries_values()) return;  // a delete's values are then never staged beyond its key
+  if (row.is_delete) return;  // a delete's values are never staged beyond its key (and version)
   superseded_slots_.insert(superseded_slots_.end(), slots_.begin() + row.first_slot,
                            slots_.begin() + row.first_slot + ncols_);
   superseded_++;
@@ -612,19 +612,23 @@ std::vector<int> TableBatch::columns_in(const std::string& mask) const {
   return columns;
 }
 
-// Appends one row (`values`, ncols_ slots) as a COPY text line: `op`, then the values of
-// `columns`. A delete ('d') carries only its key (as when it is staged alone), so what its before
-// image holds never decides its fate.
+// Whether column `c` is a key column or the version column: all a delete ('d') stages.
+bool TableBatch::key_or_version(int c) const {
+  return std::find(shape_.key.begin(), shape_.key.end(), c) != shape_.key.end() ||
+         (shape_.version_from == VersionFrom::Column && c == shape_.version_column);
+}
+
+// Appends one row (`values`, ncols_ slots) as a COPY text line: `op`, the metadata when given,
+// then the values of `columns`. A delete ('d') carries only its key and version (as when it is
+// staged alone), so what else its before image holds never decides its fate.
 void TableBatch::append_line(std::string& out, char op, const std::string_view* values,
                              const std::vector<int>& columns, const RowMeta* meta) const {
   out.push_back(op);
   if (meta != nullptr) append_meta_fields(out, *meta);
-  const bool key_only = op == 'd' && !carries_values();
   for (int c : columns) {
     out.push_back('\t');
     std::string_view v = values[c];
-    if (v.data() == nullptr || (key_only && std::find(shape_.key.begin(), shape_.key.end(), c) == shape_.key.end()))
-      v = kNull;
+    if (v.data() == nullptr || (op == 'd' && !key_or_version(c))) v = kNull;
     out.append(v.data(), v.size());
   }
   out.push_back('\n');
@@ -681,17 +685,16 @@ std::vector<StageGroup> TableBatch::groups() const {
 
 // The rows of the batch, grouped for the target's statements.
 void TableBatch::append_row_groups(std::vector<StageGroup>& groups) const {
-  // Upserts group by (column set, replace); deletes need only the key, so they ride along with
-  // the largest upsert group instead of costing a statement of their own (unless they carry
-  // their values: then they group by the columns they carry, like upserts).
+  // Upserts group by (column set, replace); deletes need only the key (and the version, which
+  // every upsert carries), so they ride along with the largest upsert group instead of costing a
+  // statement of their own.
   const size_t first_group = groups.size();
-  const bool carry = carries_values();
   std::unordered_map<std::string, size_t> by_mask;
   std::string mask;
   std::vector<size_t> group_of_row(rows_.size(), SIZE_MAX);
   for (size_t r = 0; r < rows_.size(); ++r) {
     const Row& row = rows_[r];
-    if (row.is_delete && !carry) continue;
+    if (row.is_delete) continue;
     mask_of(&slots_[row.first_slot], mask);
     bool full = std::find(mask.begin(), mask.end(), '\0') == mask.end();
     mask.push_back(row.replace && !full ? 1 : 0);
@@ -707,19 +710,21 @@ void TableBatch::append_row_groups(std::vector<StageGroup>& groups) const {
       groups.push_back(std::move(g));
     }
     group_of_row[r] = it->second;
-    (row.is_delete ? groups[it->second].deletes : groups[it->second].upserts)++;
+    groups[it->second].upserts++;
   }
   size_t delete_group = SIZE_MAX;
   for (size_t g = first_group; g < groups.size(); ++g)
     if (!groups[g].replace && (delete_group == SIZE_MAX || groups[g].upserts > groups[delete_group].upserts))
       delete_group = g;
-  for (size_t r = 0; r < rows_.size() && !carry; ++r) {
+  for (size_t r = 0; r < rows_.size(); ++r) {
     if (!rows_[r].is_delete) continue;
     if (delete_group == SIZE_MAX) {
       StageGroup g;
       g.columns = shape_.key;
+      if (shape_.version_from == VersionFrom::Column) g.columns.push_back(shape_.version_column);
       g.meta = shape_.stage_meta;
       std::sort(g.columns.begin(), g.columns.end());
+      g.columns.erase(std::unique(g.columns.begin(), g.columns.end()), g.columns.end());
       g.full = g.columns.size() == ncols_;
       delete_group = groups.size();
       groups.push_back(std::move(g));

@@ -311,24 +311,24 @@ PipelineConfig load_config() {
     throw HostError(problem, "42P01");
   }
   if (!worker.pending_ddl.empty()) {
-    // Columns and side tables the sync tables' options need: made, then read again (once: what
-    // the DDL made must be there then).
-    static bool again = false;
-    if (again) {
+    // Columns and side tables the sync tables' options need: made, then read again (a table of
+    // tombstones needs the version column first: a few rounds at most).
+    static int rounds = 0;
+    if (rounds >= 3) {
       std::string ddl = worker.pending_ddl.front().ddl;
       worker.pending_ddl.clear();
-      again = false;
+      rounds = 0;
       throw HostError("the sync table options still need \"" + ddl + "\" after it ran", "XX000");
     }
     run_pending_ddl();
-    again = true;
+    rounds++;
     try {
       cfg = load_config();
     } catch (...) {
-      again = false;
+      rounds = 0;
       throw;
     }
-    again = false;
+    rounds = 0;
   }
   return cfg;
 }
