@@ -353,7 +353,7 @@ error_code CanalDecoder::scan_member(std::string_view key, ondemand::value value
     SIMDJSON_TRY(value.type().get(type));
     if (type != ondemand::json_type::number) return simdjson::SUCCESS;  // informational: skipped
     int64_t ms = 0;
-    if (value.get_int64().get(ms) == simdjson::SUCCESS) msg.es = ms;
+    if (value.get_int64().get(ms) == simdjson::SUCCESS && DecodedChange::plausible_source_ts(ms)) msg.es = ms;
     return simdjson::SUCCESS;
   }
   if (key == "pkNames") {

@@ -47,6 +47,9 @@ struct DecodedChange {
                                          // Canal's es, Maxwell's ts), kNoSourceTime when unsaid
 
   static constexpr int64_t kNoSourceTime = INT64_MIN;
+  // Source times outside 1970 .. 9999 are not taken (a timestamptz could not hold every such value).
+  static constexpr int64_t kMaxSourceTime = 253402300800000;  // 10000-01-01, in ms
+  static bool plausible_source_ts(int64_t ms) { return ms >= 0 && ms < kMaxSourceTime; }
 
   void clear() {
     op = Op::Insert;

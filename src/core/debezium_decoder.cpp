@@ -159,7 +159,9 @@ Step read_source(ondemand::value value, EventFields& ev) {
       ondemand::json_type ts_type;
       CDC_JSON_TRY(member.type().get(ts_type));
       int64_t ms = 0;
-      if (ts_type == ondemand::json_type::number && member.get_int64().get(ms) == simdjson::SUCCESS) ev.source_ts_ms = ms;
+      if (ts_type == ondemand::json_type::number && member.get_int64().get(ms) == simdjson::SUCCESS &&
+          DecodedChange::plausible_source_ts(ms))
+        ev.source_ts_ms = ms;
     }
   }
   ev.has_source = true;

@@ -173,7 +173,9 @@ error_code MaxwellDecoder::scan_member(std::string_view key, ondemand::value val
     SIMDJSON_TRY(value.type().get(type));
     if (type != ondemand::json_type::number) return simdjson::SUCCESS;  // informational: skipped
     int64_t seconds = 0;
-    if (value.get_int64().get(seconds) == simdjson::SUCCESS) ev.ts = seconds * 1000;
+    if (value.get_int64().get(seconds) == simdjson::SUCCESS && seconds >= 0 &&
+        seconds < DecodedChange::kMaxSourceTime / 1000)
+      ev.ts = seconds * 1000;
     return simdjson::SUCCESS;
   }
   if (key == "primary_key_columns") {

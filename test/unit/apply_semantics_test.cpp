@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -202,6 +203,34 @@ TEST(ApplySemantics, ChangelogRowsCarryOpAndBeforeImage) {
             std::string::npos)
       << all;
   EXPECT_NE(all.find("u\ttruncate\t5000\ttopic\t0\t12\t\\N\n"), std::string::npos) << all;
+}
+
+// The source commit time each format gives, and none for a time no timestamptz holds.
+TEST(SourceTime, DecodersGiveTheCommitTime) {
+  struct Case {
+    const char* format;
+    std::string value;
+    int64_t expected;
+  };
+  const std::string maxwell = R"({"database": "d", "table": "t", "type": "insert", "data": {"id": 1}, "ts": )";
+  const std::string canal = R"({"database": "d", "table": "t", "type": "INSERT", "isDdl": false, "data": [{"id": "1"}], "es": )";
+  const std::string debezium = R"({"op": "c", "after": {"id": 1}, "source": {"db": "d", "table": "t", "ts_ms": )";
+  const std::vector<Case> cases = {
+      {"maxwell", maxwell + "1700000000}", 1700000000000},
+      {"maxwell", maxwell + "1587777777777777777}", DecodedChange::kNoSourceTime},  // would overflow as ms
+      {"maxwell", maxwell + "-5}", DecodedChange::kNoSourceTime},
+      {"canal", canal + "1700000000123}", 1700000000123},
+      {"canal", canal + "999999999999999999}", DecodedChange::kNoSourceTime},
+      {"debezium", debezium + "1700000000123}}", 1700000000123},
+      {"debezium", debezium + "\"soon\"}}", DecodedChange::kNoSourceTime},
+  };
+  for (const Case& c : cases) {
+    std::unique_ptr<Decoder> d = make_decoder(c.format);
+    DecodedChange out;
+    DecodeResult r = d->decode(nullptr, 0, c.value.data(), c.value.size(), out);
+    ASSERT_EQ(r.status, DecodeStatus::Change) << c.format << " " << c.value << ": " << r.reason;
+    EXPECT_EQ(out.source_ts_ms, c.expected) << c.format << " " << c.value;
+  }
 }
 
 TEST(CompareVersions, NumbersTextAndNulls) {
