@@ -336,6 +336,11 @@ bool TableBatch::check(const DecodedChange& change, std::string& error) {
 // True (with `error`) when the shape compares versions and the change has none to compare.
 bool TableBatch::version_missing(const DecodedChange& change, std::string& error) {
   if (shape_.append || change.op == Op::Truncate) return false;
+  // A change the options never apply needs no version.
+  const DeleteMode mode = shape_.delete_mode;
+  if (change.op == Op::Delete ? mode == DeleteMode::Ignore || mode == DeleteMode::OnlyArchive
+                              : mode == DeleteMode::OnlyArchive)
+    return false;
   if (shape_.version_from == VersionFrom::SourceTs && change.source_ts_ms == DecodedChange::kNoSourceTime) {
     error = "the message carries no source commit time, which version_column \"_cdc_source_ts\" compares; use "
             "a column of the row as version_column";
@@ -394,9 +399,7 @@ bool TableBatch::older_than_kept(const Row& row, uint32_t index, const std::vect
   std::string_view now = shape_.types.empty()
                              ? copy_value(arena_, *f)
                              : copy_value(arena_, *f, shape_.types[c], convert_scratch_, shape_.encoding);
-  bool numeric = !shape_.types.empty() &&
-                 (shape_.types[c].kind == ColumnKind::Integer || shape_.types[c].kind == ColumnKind::Numeric);
-  return compare_versions(now, kept, numeric) < 0;
+  return compare_versions(now, kept, shape_.version_order) < 0;
 }
 
 // Keeps the values of a change that is not applied (an older version) for validation only.
@@ -492,6 +495,7 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
     Row row;
     row.is_delete = is_delete;
     row.soft = soft;
+    row.phase = static_cast<uint32_t>(soft_truncates_.size());
     row.first_slot = static_cast<uint32_t>(slots_.size());
     slots_.resize(slots_.size() + ncols_);
     rows_.push_back(row);
@@ -511,21 +515,22 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
   }
   supersede(row);
   if (shape_.stage_meta) metas_[index] = meta_of_current(was_delete ? Op::Delete : Op::Insert);
+  row.phase = static_cast<uint32_t>(soft_truncates_.size());
   if (was_delete) {
     row.is_delete = is_delete;
     row.soft = soft;
-    if (carries_values()) {  // the delete's own image, not what the batch's earlier changes wrote
-      std::fill(slots_.begin() + row.first_slot, slots_.begin() + row.first_slot + ncols_, std::string_view());
-      set_columns(row.first_slot, key_fields);
-      set_columns(row.first_slot, image);
-    }
+    // The delete's image over what the batch's earlier changes wrote: its version (and, soft, the
+    // values it carries) win, the rest stays as a delete applied alone would leave it.
+    if (carries_values()) set_columns(row.first_slot, image);
     return;
   }
-  if (row.is_delete || row.soft) {
+  if (row.soft) {
+    // A soft-deleted row still exists: a later change updates it (the mark is cleared).
+    row.soft = false;
+  } else if (row.is_delete) {
     // Delete then insert within one batch: the new row replaces the old one entirely.
     std::fill(slots_.begin() + row.first_slot, slots_.begin() + row.first_slot + ncols_, std::string_view());
     row.is_delete = false;
-    row.soft = false;
     row.replace = true;
     set_columns(row.first_slot, key_fields);
   }
@@ -547,20 +552,13 @@ void TableBatch::truncate() {
     change_ = outer;
     return;
   }
-  const RowMeta meta = meta_of_current(Op::Truncate);
-  // The target's rows meet the batch's first truncate (a later one finds them marked already).
-  if (!truncate_first_) truncate_meta_ = meta;
-  truncate_first_ = true;
   if (shape_.truncate_mode == TruncateMode::Soft) {
-    // Every row so far is marked deleted (the target's rows by the host, first): its values are
-    // applied, then marked.
-    for (size_t r = 0; r < rows_.size(); r++) {
-      if (rows_[r].is_delete || rows_[r].soft) continue;
-      rows_[r].soft = true;
-      if (shape_.stage_meta) metas_[r] = meta;
-    }
+    // Marks the rows the target has at this point: the rows changed before it are applied first,
+    // those changed after it next (see StageGroup::phase).
+    soft_truncates_.push_back(meta_of_current(Op::Truncate));
     return;
   }
+  truncate_first_ = true;
   // The rows before the truncate are moot for the target, but not for validation: a bad message
   // is reported whatever follows it. (The arena keeps their values until clear().)
   for (const Row& row : rows_) supersede(row);
@@ -589,7 +587,7 @@ void TableBatch::clear() {
   metas_.clear();
   archived_.clear();
   archived_slots_.clear();
-  truncate_meta_ = RowMeta();
+  soft_truncates_.clear();
   older_versions_ = 0;
   last_topic_ = {};
   change_ = nullptr;
@@ -698,6 +696,7 @@ void TableBatch::append_row_groups(std::vector<StageGroup>& groups) const {
     mask_of(&slots_[row.first_slot], mask);
     bool full = std::find(mask.begin(), mask.end(), '\0') == mask.end();
     mask.push_back(row.replace && !full ? 1 : 0);
+    mask.append(reinterpret_cast<const char*>(&row.phase), sizeof row.phase);
     auto it = by_mask.find(mask);
     if (it == by_mask.end()) {
       StageGroup g;
@@ -706,20 +705,27 @@ void TableBatch::append_row_groups(std::vector<StageGroup>& groups) const {
       g.replace = row.replace && !full;
       g.append = shape_.append;
       g.meta = shape_.stage_meta;
+      g.phase = row.phase;
       it = by_mask.emplace(mask, groups.size()).first;
       groups.push_back(std::move(g));
     }
     group_of_row[r] = it->second;
     groups[it->second].upserts++;
   }
-  size_t delete_group = SIZE_MAX;
-  for (size_t g = first_group; g < groups.size(); ++g)
-    if (!groups[g].replace && (delete_group == SIZE_MAX || groups[g].upserts > groups[delete_group].upserts))
-      delete_group = g;
+  // Per phase, the group the deletes ride along with: its largest group that is no replacement.
+  std::unordered_map<uint32_t, size_t> delete_groups;
+  for (size_t g = first_group; g < groups.size(); ++g) {
+    if (groups[g].replace) continue;
+    auto it = delete_groups.find(groups[g].phase);
+    if (it == delete_groups.end() || groups[g].upserts > groups[it->second].upserts) delete_groups[groups[g].phase] = g;
+  }
   for (size_t r = 0; r < rows_.size(); ++r) {
     if (!rows_[r].is_delete) continue;
+    auto found = delete_groups.find(rows_[r].phase);
+    size_t delete_group = found == delete_groups.end() ? SIZE_MAX : found->second;
     if (delete_group == SIZE_MAX) {
       StageGroup g;
+      g.phase = rows_[r].phase;
       g.columns = shape_.key;
       if (shape_.version_from == VersionFrom::Column) g.columns.push_back(shape_.version_column);
       g.meta = shape_.stage_meta;
@@ -727,6 +733,7 @@ void TableBatch::append_row_groups(std::vector<StageGroup>& groups) const {
       g.columns.erase(std::unique(g.columns.begin(), g.columns.end()), g.columns.end());
       g.full = g.columns.size() == ncols_;
       delete_group = groups.size();
+      delete_groups[rows_[r].phase] = delete_group;
       groups.push_back(std::move(g));
     }
     group_of_row[r] = delete_group;

@@ -47,6 +47,7 @@ struct TableShape {
   bool stage_meta = false;  // stage each row's op, source time, topic, partition and offset
   VersionFrom version_from = VersionFrom::None;
   int version_column = -1;  // VersionFrom::Column: index into `columns`
+  VersionOrder version_order = VersionOrder::Text;  // how that column's values compare
 
   TableShape() = default;
   TableShape(std::vector<std::string> cols, std::vector<int> key_cols,
@@ -72,6 +73,9 @@ struct StageGroup {
   bool validate_only = false;  // rows only pass through the input functions (see TableBatch)
   bool meta = false;          // each line carries the change's metadata after the op (kMetaFields)
   bool archive = false;       // rows for the archive of deleted rows ('a'), not for the target
+  // truncate_mode soft: how many of the batch's soft truncates came before the rows' last
+  // changes. Groups of phase p are applied after truncate p and before truncate p + 1.
+  uint32_t phase = 0;
   // "op\tv1\tv2...\n" per row, op 'u' (upsert), 'd' (delete), 's' (upsert marked deleted: a soft
   // delete or truncate), 'a' (archive) or 'v' (validate)
   std::string copy_text;
@@ -103,11 +107,14 @@ class TableBatch {
   // A truncate of the source table: forget the batch's rows and truncate the target first.
   void truncate();
 
-  bool empty() const { return rows_.empty() && !truncate_first_ && superseded_ == 0 && archived_.empty(); }
+  bool empty() const {
+    return rows_.empty() && !truncate_first_ && superseded_ == 0 && archived_.empty() && soft_truncates_.empty();
+  }
   size_t rows() const { return rows_.size(); }
   bool truncate_first() const { return truncate_first_; }
-  // The batch's first truncate event's metadata (truncate_mode soft marks the target's rows with it).
-  const RowMeta& truncate_meta() const { return truncate_meta_; }
+  // truncate_mode soft: the batch's truncate events, in order (each marks the target's rows
+  // between the groups of two phases).
+  const std::vector<RowMeta>& soft_truncates() const { return soft_truncates_; }
   // Changes not applied because a newer version of their key was in the batch.
   uint64_t older_versions() const { return older_versions_; }
   const TableShape& shape() const { return shape_; }
@@ -145,6 +152,7 @@ class TableBatch {
     bool is_delete = false;
     bool replace = false;
     bool soft = false;        // staged 's': its values applied, marked deleted
+    uint32_t phase = 0;       // soft truncates before its last change
     uint32_t first_slot = 0;  // index of this row's first value in slots_
   };
   // A deleted row for the archive (delete_mode archive, only_archive).
@@ -227,7 +235,7 @@ class TableBatch {
   std::vector<std::string_view> archived_slots_;
   const DecodedChange* change_ = nullptr;
   const ChangeMeta* meta_ = nullptr;
-  RowMeta truncate_meta_;
+  std::vector<RowMeta> soft_truncates_;
   uint64_t older_versions_ = 0;
   std::string_view last_topic_;  // the topic last stored in the arena
 };

@@ -118,10 +118,27 @@ int compare_magnitudes(std::string_view wa, std::string_view fa, std::string_vie
 }
 }  // namespace
 
-int compare_versions(std::string_view a, std::string_view b, bool numeric) {
+namespace {
+// A date-time's parts: "YYYY-MM-DD HH:MM:SS" (a 'T' read as a space) and its fraction's digits
+// without trailing zeros.
+void time_parts(std::string_view text, std::string& whole, std::string_view& fraction) {
+  size_t end = std::min<size_t>(text.size(), 19);
+  whole.assign(text.substr(0, end));
+  if (whole.size() > 10 && whole[10] == 'T') whole[10] = ' ';
+  fraction = {};
+  if (end < text.size() && text[end] == '.') {
+    size_t stop = end + 1;
+    while (stop < text.size() && text[stop] >= '0' && text[stop] <= '9') stop++;
+    fraction = text.substr(end + 1, stop - end - 1);
+    while (!fraction.empty() && fraction.back() == '0') fraction.remove_suffix(1);
+  }
+}
+}  // namespace
+
+int compare_versions(std::string_view a, std::string_view b, VersionOrder order) {
   bool null_a = a == "\\N", null_b = b == "\\N";
   if (null_a || null_b) return null_a == null_b ? 0 : (null_a ? -1 : 1);
-  if (numeric) {
+  if (order == VersionOrder::Number) {
     bool na, nb;
     std::string_view wa, fa, wb, fb;
     if (decimal_parts(a, na, wa, fa) && decimal_parts(b, nb, wb, fb)) {
@@ -132,6 +149,15 @@ int compare_versions(std::string_view a, std::string_view b, bool numeric) {
     // Exponent notation and the like: as long doubles.
     long double x = std::strtold(std::string(a).c_str(), nullptr), y = std::strtold(std::string(b).c_str(), nullptr);
     return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  if (order == VersionOrder::Time) {
+    std::string wa, wb;
+    std::string_view fa, fb;
+    time_parts(a, wa, fa);
+    time_parts(b, wb, fb);
+    int c = wa.compare(wb);
+    if (c == 0) c = fa.compare(fb);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
   int c = a.compare(b);
   return c < 0 ? -1 : (c > 0 ? 1 : 0);

@@ -64,9 +64,15 @@ void append_meta_fields(std::string& out, const RowMeta& meta);
 // before image.
 std::string image_json(const std::vector<FieldValue>& image);
 
-// Compares two versions in COPY text ("\N" is null, older than any value): numerically when
-// `numeric` (integer and numeric columns), else byte by byte (dates, timestamps and text written
-// the same way by one source). <0, 0, >0.
-int compare_versions(std::string_view a, std::string_view b, bool numeric);
+// How versions of a column compare within a batch (SQL compares them as their type).
+enum class VersionOrder : uint8_t {
+  Text,    // byte by byte, as one source writes them
+  Number,  // integers, numeric, real and double precision: by value
+  Time,    // dates and timestamps: date and time of day, then the fraction of a second (a 'T' or a
+           // space between them, a zone suffix ignored: one source writes one zone)
+};
+
+// Compares two versions in COPY text ("\N" is null, older than any value). <0, 0, >0.
+int compare_versions(std::string_view a, std::string_view b, VersionOrder order);
 
 }  // namespace cdc

@@ -193,7 +193,8 @@ std::string joined(const std::string& list, const std::string& more) {
 // DELETE USING + INSERT for full rows or replacements, or UPDATE + DELETE + INSERT for partial
 // rows without MERGE (absent columns keep their values, which delete + insert would lose).
 // The sync table's options add their columns (managed_*), conditions (version_ok: a change older
-// than the row is not applied; tombstone_allows: nor older than the key's delete) and statements
+// than the row is not applied; tombstone_allows: nor one older than the key's last delete, whether
+// the row exists or not, so both strategies decide alike) and statements
 // (the archive's insert, the tombstones' upsert), the same way for both strategies.
 ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
   ApplyPlan p;
@@ -227,18 +228,18 @@ ApplyPlan plan_group(const TableMeta& t, const host::StageRows& rows) {
                 ") FROM " + t.stage_name + " s JOIN " + t.target_name + " t ON " + on;
     std::string merge = "MERGE INTO " + t.target_name + " t USING " + t.stage_name + " s ON " + on +
                         " WHEN MATCHED AND " + kIsDelete + newer + " THEN DELETE";
-    if (!set.empty()) merge += " WHEN MATCHED" + newer + " THEN UPDATE SET " + set;
+    if (!set.empty()) merge += " WHEN MATCHED" + newer + allowed + " THEN UPDATE SET " + set;
     merge += " WHEN NOT MATCHED AND " + std::string(kIsUpsert) + allowed + " THEN INSERT (" + cols +
              ") OVERRIDING SYSTEM VALUE VALUES (" + values + ")";
     p.steps.push_back({merge, CDC_SPI_OK_MERGE, Counts::Merge});
   } else if (rows.replace || rows.full) {
     p.steps.push_back({delete_using + " AND " + kIsDelete + newer, SPI_OK_DELETE, Counts::Deleted});
-    p.steps.push_back({delete_using + " AND " + kIsUpsert + newer, SPI_OK_DELETE, Counts::Updated});
+    p.steps.push_back({delete_using + " AND " + kIsUpsert + newer + allowed, SPI_OK_DELETE, Counts::Updated});
     p.steps.push_back({insert_select + absent + allowed, SPI_OK_INSERT, Counts::InsertedOrReplaced});
   } else {
     if (!set.empty())
       p.steps.push_back({"UPDATE " + t.target_name + " t SET " + set + " FROM " + t.stage_name + " s WHERE " + on +
-                             " AND " + kIsUpsert + newer,
+                             " AND " + kIsUpsert + newer + allowed,
                          SPI_OK_UPDATE, Counts::Updated});
     p.steps.push_back({delete_using + " AND " + kIsDelete + newer, SPI_OK_DELETE, Counts::Deleted});
     p.steps.push_back({insert_select + " AND NOT EXISTS (SELECT 1 FROM " + t.target_name + " t WHERE " + on + ")" + allowed,

@@ -42,32 +42,30 @@ const char* managed_type(const std::string& name) {
   return nullptr;
 }
 
-// The managed columns the options ask for, in kManaged's order.
-std::vector<std::string> wanted_columns(const host::ApplyOptions& o) {
-  auto wanted = [&](const std::string& name) {
-    if (o.changelog && (name == "_cdc_op" || name == "_cdc_before")) return true;
-    if ((o.delete_mode == "soft" || o.truncate_mode == "soft") && (name == "_cdc_deleted" || name == "_cdc_deleted_at"))
-      return true;
-    if (name == o.version_column) return true;
-    return std::find(o.metadata_columns.begin(), o.metadata_columns.end(), name) != o.metadata_columns.end();
-  };
-  std::vector<std::string> names;
-  for (const Managed& m : kManaged)
-    if (wanted(m.name)) names.push_back(m.name);
-  return names;
+// Whether the options ask for managed column `name`.
+bool wanted(const host::ApplyOptions& o, const char* name) {
+  const std::string n(name);
+  if (o.changelog && (n == "_cdc_op" || n == "_cdc_before")) return true;
+  if ((o.delete_mode == "soft" || o.truncate_mode == "soft") && (n == "_cdc_deleted" || n == "_cdc_deleted_at"))
+    return true;
+  if (n == o.version_column) return true;
+  return std::find(o.metadata_columns.begin(), o.metadata_columns.end(), n) != o.metadata_columns.end();
 }
 
-int index_of(const std::vector<std::string>& columns, const std::string& name) {
+int index_of(const std::vector<std::string>& columns, const char* name) {
   auto it = std::find(columns.begin(), columns.end(), name);
   return it == columns.end() ? -1 : (int)(it - columns.begin());
 }
 
-// A side table's name: the target's, cut so that the suffix fits in NAMEDATALEN.
-std::string side_table(const char* nspname, const char* relname, const char* suffix) {
-  std::string base(relname);
-  size_t room = NAMEDATALEN - 1 - strlen(suffix);
-  if (base.size() > room) base.resize(pg_mbcliplen(base.c_str(), (int)base.size(), (int)room));
-  return quote_qualified_identifier(nspname, (base + suffix).c_str());
+// A side table's name, quoted: the target's, cut so that the suffix fits in NAMEDATALEN. (Inside
+// guard(): no C++ object lives across the PostgreSQL calls.)
+const char* side_table(const char* nspname, const char* relname, const char* suffix) {
+  char name[NAMEDATALEN];
+  int room = NAMEDATALEN - 1 - (int)strlen(suffix);
+  int len = (int)strlen(relname);
+  if (len > room) len = pg_mbcliplen(relname, len, room);
+  snprintf(name, sizeof name, "%.*s%s", len, relname, suffix);
+  return quote_qualified_identifier(nspname, name);
 }
 
 // The SQL expression a managed column takes from staged row `s` (archive: an archived row's).
@@ -100,18 +98,24 @@ void resolve_semantics(TableMeta& meta, const host::SyncTableConfig& tc, int tab
   const host::ApplyOptions& o = tc.semantics;
   meta.semantics = o;
   meta.append = tc.append;
-  for (const std::string& name : wanted_columns(o)) {
-    int c = index_of(tc.columns, name);
+  for (const Managed& m : kManaged) {
+    if (!wanted(o, m.name)) continue;
+    int c = index_of(tc.columns, m.name);
     if (c >= 0) {
       meta.managed.push_back(c);
-      meta.managed_names.push_back(name);
+      meta.managed_names.push_back(m.name);
     } else {
-      worker.pending_ddl.push_back({table, "ALTER TABLE " + meta.target_name + " ADD COLUMN " +
-                                               quote_identifier(name.c_str()) + " " + managed_type(name)});
+      worker.pending_ddl.push_back(
+          {table, "ALTER TABLE " + meta.target_name + " ADD COLUMN IF NOT EXISTS " + m.name + " " + m.type});
     }
   }
   if (!o.version_column.empty()) {
-    meta.version = index_of(tc.columns, o.version_column);
+    meta.version = index_of(tc.columns, o.version_column.c_str());
+    if (std::find(meta.key.begin(), meta.key.end(), meta.version) != meta.key.end() && meta.version >= 0) {
+      problem = "version_column \"" + o.version_column + "\" of source \"" + tc.source +
+                "\" is a key column, whose value never changes for a row: choose another with alter_sync_table";
+      return;
+    }
     if (meta.version < 0 && managed_type(o.version_column) == nullptr) {
       problem = "version_column \"" + o.version_column + "\" is not a column of " + meta.target_name +
                 " (sync table of source \"" + tc.source + "\"): add it, or change the option with alter_sync_table";
@@ -128,14 +132,15 @@ void resolve_semantics(TableMeta& meta, const host::SyncTableConfig& tc, int tab
              {{OIDOID, ObjectIdGetDatum(meta.target)}, text_arg(meta.archive_name.c_str())});
     bool missing = SPI_processed > 0 && strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3), "t") == 0;
     if (missing) {
-      worker.pending_ddl.push_back(
-          {table, "CREATE TABLE " + meta.archive_name + " AS SELECT * FROM " + meta.target_name + " WITH NO DATA"});
+      worker.pending_ddl.push_back({table, "CREATE TABLE IF NOT EXISTS " + meta.archive_name + " AS SELECT * FROM " +
+                                               meta.target_name + " WITH NO DATA"});
     } else {
-      for (uint64 i = 0; i < SPI_processed; i++)
+      for (uint64 i = 0; i < SPI_processed; i++) {
+        const char* column = quote_identifier(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+        const char* type = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
         worker.pending_ddl.push_back(
-            {table, "ALTER TABLE " + meta.archive_name + " ADD COLUMN IF NOT EXISTS " +
-                        quote_identifier(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1)) + " " +
-                        SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2)});
+            {table, "ALTER TABLE " + meta.archive_name + " ADD COLUMN IF NOT EXISTS " + column + " " + type});
+      }
     }
     spi_exec("SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass($1) "
              "AND attname = ANY ('{_cdc_deleted_at,_cdc_source_ts,_cdc_topic,_cdc_partition,_cdc_offset}') "
@@ -147,33 +152,62 @@ void resolve_semantics(TableMeta& meta, const host::SyncTableConfig& tc, int tab
                                                  " " + managed_type(c)});
   }
   if (!o.version_column.empty() && (o.delete_mode == "delete" || o.delete_mode == "archive") && !meta.key.empty()) {
+    // The tombstones: the key's columns and the version's, typed as the target's. One that lacks
+    // the version column (version_column changed) gains it.
     meta.tombstone_name = side_table(nspname, relname, "_tombstones");
-    spi_exec("SELECT pg_catalog.to_regclass($1) IS NULL", SPI_OK_SELECT, "looking up the tombstones",
-             {text_arg(meta.tombstone_name.c_str())});
-    if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") == 0 && meta.version >= 0) {
-      std::string keys;
-      for (size_t k = 0; k < meta.key.size(); k++) keys += (k ? ", " : "") + meta.columns[meta.key[k]];
-      worker.pending_ddl.push_back({table, "CREATE TABLE " + meta.tombstone_name + " AS SELECT " + keys + ", " +
-                                               meta.columns[meta.version] + " FROM " + meta.target_name +
-                                               " WITH NO DATA"});
-      worker.pending_ddl.push_back({table, "ALTER TABLE " + meta.tombstone_name + " ADD PRIMARY KEY (" + keys + ")"});
+    if (meta.version < 0) return;  // the version column comes first
+    const char* version = meta.columns[meta.version].c_str();
+    spi_exec("SELECT pg_catalog.to_regclass($1) IS NULL, "
+             "  NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass($1) "
+             "              AND attname = $2 AND NOT attisdropped), "
+             "  pg_catalog.format_type(a.atttypid, a.atttypmod) "
+             "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $3 AND a.attname = $2",
+             SPI_OK_SELECT, "looking up the tombstones",
+             {text_arg(meta.tombstone_name.c_str()), text_arg(o.version_column.c_str()),
+              {OIDOID, ObjectIdGetDatum(meta.target)}});
+    if (SPI_processed == 0) return;
+    const bool create = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") == 0;
+    const bool lacks = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "t") == 0;
+    const char* version_type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+    if (!create) {
+      if (lacks)
+        worker.pending_ddl.push_back({table, "ALTER TABLE " + meta.tombstone_name + " ADD COLUMN IF NOT EXISTS " +
+                                                 version + " " + version_type});
+      return;
     }
+    worker.pending_ddl.push_back({table, "CREATE TABLE IF NOT EXISTS " + meta.tombstone_name + " ("});
+    std::string& ddl = worker.pending_ddl.back().ddl;  // owned by worker: nothing here to unwind
+    for (size_t k = 0; k < meta.key.size(); k++) {
+      spi_exec("SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
+               "WHERE attrelid = $1 AND attname = $2",
+               SPI_OK_SELECT, "typing the tombstones",
+               {{OIDOID, ObjectIdGetDatum(meta.target)}, text_arg(tc.columns[meta.key[k]].c_str())});
+      const char* type = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+      ddl.append(meta.columns[meta.key[k]]).append(" ").append(type).append(", ");
+    }
+    ddl.append(version).append(" ").append(version_type).append(", PRIMARY KEY (");
+    for (size_t k = 0; k < meta.key.size(); k++) ddl.append(k ? ", " : "").append(meta.columns[meta.key[k]]);
+    ddl.append("))");
   }
 }
 
 void run_pending_ddl() {
   std::vector<WorkerState::PendingDdl> ddl;
   ddl.swap(worker.pending_ddl);
-  std::string failed;  // out here: nothing with a destructor lives inside the guarded frame
   try {
     in_transaction([&]() {
+      // The pipeline's workers may all find the same DDL wanting: one at a time, each statement
+      // idempotent, each recorded once.
+      spi_exec("SELECT pg_catalog.pg_advisory_xact_lock(1128547157, $1)", SPI_OK_SELECT, "locking the options' DDL",
+               {{INT4OID, Int32GetDatum(worker.pipeline_id)}});
       for (const WorkerState::PendingDdl& d : ddl) {
         const TableMeta& t = worker.tables[d.table];
         AsOwner owner;
         if (SPI_execute(d.ddl.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: %s failed", d.ddl.c_str());
         owner.restore();
         spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
-                 "VALUES ($1, $2, $3, $4, '', 0, 0)",
+                 "SELECT $1, $2, $3, $4, '', 0, 0 WHERE NOT EXISTS (SELECT 1 FROM cdc_sync.schema_history h "
+                 "  WHERE h.pipeline = $1 AND h.target = $3 AND h.ddl = $4)",
                  SPI_OK_INSERT, "recording a schema change",
                  {text_arg(worker.pipeline_name.c_str()), text_arg(t.source.c_str()), text_arg(t.target_name.c_str()),
                   text_arg(d.ddl.c_str())});
@@ -269,7 +303,7 @@ std::string soft_truncate_sql(const TableMeta& t) {
   std::string newer;
   if (v == "_cdc_offset") newer = " AND (_cdc_offset IS NULL OR $4 OPERATOR(pg_catalog.>=) _cdc_offset)";
   if (v == "_cdc_source_ts") newer = " AND (_cdc_source_ts IS NULL OR " + ts + " OPERATOR(pg_catalog.>=) _cdc_source_ts)";
-  return sql + " WHERE NOT _cdc_deleted" + newer;
+  return sql + " WHERE _cdc_deleted IS NOT TRUE" + newer;
 }
 
 }  // namespace cdc::pg

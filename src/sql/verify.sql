@@ -125,7 +125,7 @@ BEGIN
         m_from := format('%s.%s', cdc_sync._mysql_ident(db), cdc_sync._mysql_ident(rel));
         -- Soft-deleted rows are rows the source no longer has.
         p_from := CASE WHEN coalesce(st.options->>'delete_mode', '') = 'soft' OR coalesce(st.options->>'truncate_mode', '') = 'soft'
-                       THEN format('(SELECT * FROM %s WHERE NOT _cdc_deleted) t', st.rel_oid::regclass)
+                       THEN format('(SELECT * FROM %s WHERE _cdc_deleted IS NOT TRUE) t', st.rel_oid::regclass)
                        ELSE st.rel_oid::regclass::text END;
         -- Buckets: key ranges of `step` for an integer key, else hash buckets of about `step` rows.
         IF cardinality(m_key) = 1 AND int_key THEN

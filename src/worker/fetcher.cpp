@@ -97,6 +97,13 @@ void apply_semantics(TableShape& shape, const host::SyncTableConfig& table) {
   } else if (it != table.columns.end()) {
     shape.version_from = VersionFrom::Column;
     shape.version_column = (int)(it - table.columns.begin());
+    const std::string& type = table.column_types[shape.version_column];
+    auto starts = [&](const char* prefix) { return type.rfind(prefix, 0) == 0; };
+    shape.version_order = starts("smallint") || starts("integer") || starts("bigint") || starts("numeric") ||
+                                  starts("real") || starts("double precision")
+                              ? VersionOrder::Number
+                          : starts("date") || starts("timestamp") ? VersionOrder::Time
+                                                                  : VersionOrder::Text;
   }
 }
 

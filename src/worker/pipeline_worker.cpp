@@ -398,18 +398,25 @@ host::StageRows stage_rows(const StageGroup& g) {
   return rows;
 }
 
-// Applies one sync table's part of a batch as the owner: its truncate first, then each group.
+// Applies one sync table's part of a batch as the owner: its truncate first, then each group; a
+// soft truncate (truncate_mode soft) between the groups of the rows changed before and after it.
 void apply_table(int table, const TableBatch& rows, host::ApplyCounts& counts) {
-  if (rows.truncate_first()) {
-    const RowMeta& m = rows.truncate_meta();
-    host::TruncateEvent event;
-    event.source_ts_ms = m.source_ts_ms;
-    event.topic = std::string(m.topic);
-    event.partition = m.partition;
-    event.offset = m.offset;
-    host::truncate_target(table, event);
+  if (rows.truncate_first()) host::truncate_target(table, host::TruncateEvent());
+  const std::vector<StageGroup> groups = rows.groups();
+  const std::vector<RowMeta>& soft = rows.soft_truncates();
+  for (uint32_t phase = 0; phase <= soft.size(); phase++) {
+    if (phase > 0) {
+      const RowMeta& m = soft[phase - 1];
+      host::TruncateEvent event;
+      event.source_ts_ms = m.source_ts_ms;
+      event.topic = std::string(m.topic);
+      event.partition = m.partition;
+      event.offset = m.offset;
+      host::truncate_target(table, event);
+    }
+    for (const StageGroup& g : groups)
+      if (g.phase == phase) host::apply_rows(table, stage_rows(g), counts);
   }
-  for (const StageGroup& g : rows.groups()) host::apply_rows(table, stage_rows(g), counts);
 }
 
 // Adds what a table batch counted besides rows (truncates, unmatched fields) to `tp`.

@@ -2,7 +2,7 @@
 -- changelog, one by one, as a user checks them: the rows, the columns the options add, the
 -- archive, the positions recorded, and what alter_sync_table changes.
 \set ON_ERROR_STOP 1
-SELECT plan(22);
+SELECT plan(26);
 
 -- A Debezium event of crm.<tbl> keyed by id, committed at ts_ms.
 CREATE FUNCTION pg_temp.ev(op text, id int, name text, ver int, ts bigint, tbl text)
@@ -112,6 +112,25 @@ SELECT cdc_test.produce('t28', $$SELECT 0, '{"id": ' || i || '}', format('{"op":
 SELECT ok(cdc_sync.wait_for_catchup('t28', '60 s'), 'caught up');
 SELECT is((SELECT equal::text || ' ' || source_rows || ' ' || target_rows FROM cdc_sync.verify('t28', 't28m.vs', 't28')),
           'true 1 1', 'verify compares the live rows of a soft-delete target');
+
+-- Two workers find the same DDL wanting: one makes it, both run, each statement is recorded once.
+CREATE TABLE t28_par (id int PRIMARY KEY, name text, ver int);
+SELECT cdc_test.create_topic('t28p', 2);
+SELECT cdc_sync.create_pipeline('t28p', cdc_test.brokers(), ARRAY['t28p'], 'debezium', '{"parallelism": 2}');
+SELECT cdc_sync.add_sync_table('t28p', 'crm.par', 't28_par', NULL,
+                               '{"delete_mode": "archive", "version_column": "ver", "metadata_columns": ["_cdc_offset"]}');
+SELECT cdc_test.produce('t28p', $$SELECT i % 2, k, v FROM (SELECT row_number() OVER () AS i, * FROM pg_temp.story('par')) x$$);
+SELECT cdc_sync.start_pipeline('t28p');
+SELECT ok(cdc_sync.wait_for_catchup('t28p', '60 s'), 'two workers caught up');
+SELECT is((SELECT count(*) || ' ' || count(DISTINCT ddl) FROM cdc_sync.schema_history WHERE pipeline = 't28p'), '8 8',
+          'the options'' DDL ran once each: a column, the archive and its 5 columns, the tombstones');
+-- version_column changed: the tombstones gain the new column.
+SELECT cdc_sync.alter_sync_table('t28p', 'crm.par', '{"version_column": "_cdc_offset"}');
+SELECT cdc_test.produce('t28p', $$SELECT 0, k, v FROM pg_temp.ev('d', 3, 'cy', 1, 1700000009000, 'par')$$);
+SELECT ok(cdc_sync.wait_for_catchup('t28p', '60 s'), 'caught up after version_column changed');
+SELECT results_eq('SELECT id, ver, _cdc_offset FROM t28_par_tombstones ORDER BY id', $$VALUES (2, 1, NULL::bigint), (3, NULL, 2)$$,
+                  'the tombstones follow version_column');
+SELECT cdc_sync.drop_pipeline('t28p');
 
 -- A change without its version is a bad message that names the option.
 SELECT cdc_test.produce('t28', $$SELECT 0, '{"id": 9}', '{"op": "c", "after": {"id": 9, "name": "x"}, "source": {"db": "crm", "table": "ver"}}'$$);

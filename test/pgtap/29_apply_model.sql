@@ -116,11 +116,12 @@ DECLARE r record;
 BEGIN
     IF cmb.dm = 'only_archive' THEN RETURN; END IF;
     SELECT * INTO r FROM m_rows WHERE id = k;
+    -- Not older than the row, nor than the key's last delete.
+    IF cmb.vm <> 'none' AND EXISTS (SELECT 1 FROM m_tomb t WHERE t.id = k AND t.v > m_upsert.v) THEN RETURN; END IF;
     IF FOUND THEN
         IF cmb.vm <> 'none' AND NOT (r.v IS NULL OR v >= r.v) THEN RETURN; END IF;
         UPDATE m_rows SET name = nm, ver = vr, v = m_upsert.v, deleted = false, deleted_at = NULL, op = opname WHERE id = k;
     ELSE
-        IF cmb.vm <> 'none' AND EXISTS (SELECT 1 FROM m_tomb t WHERE t.id = k AND t.v > m_upsert.v) THEN RETURN; END IF;
         INSERT INTO m_rows VALUES (k, nm, vr, v, false, NULL, opname);
     END IF;
 END $$;

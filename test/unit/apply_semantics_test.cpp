@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +24,10 @@ TableShape shape(DeleteMode dm = DeleteMode::Delete, TruncateMode tm = TruncateM
   s.delete_mode = dm;
   s.truncate_mode = tm;
   s.version_from = version;
-  if (version == VersionFrom::Column) s.version_column = 2;
+  if (version == VersionFrom::Column) {
+    s.version_column = 2;
+    s.version_order = VersionOrder::Number;
+  }
   s.stage_meta = true;
   return s;
 }
@@ -82,7 +86,7 @@ TEST(ApplySemantics, SoftDeleteIsAnUpsertMarkedDeleted) {
             "V v\t1\ta\t1\n");
 }
 
-TEST(ApplySemantics, ReinsertAfterSoftDeleteReplacesTheRow) {
+TEST(ApplySemantics, ReinsertAfterSoftDeleteUpdatesTheRow) {
   TableBatch b(shape(DeleteMode::Soft));
   add(b, change(Op::Delete, 1, "a", "1"), 10);
   add(b, change(Op::Insert, 1, "b", "2"), 11);
@@ -161,19 +165,36 @@ TEST(ApplySemantics, AMissingVersionIsABadMessage) {
   EXPECT_NE(error.find("no source commit time"), std::string::npos) << error;
 }
 
-TEST(ApplySemantics, SoftTruncateMarksTheBatchRowsAndKeepsTheFirstTruncate) {
+TEST(ApplySemantics, SoftTruncatesSplitTheBatchIntoPhases) {
   TableBatch b(shape(DeleteMode::Delete, TruncateMode::Soft));
   add(b, change(Op::Insert, 1, "a", "1"), 10);
   add(b, change(Op::Truncate, 0, "", "", 5000), 11);
   add(b, change(Op::Insert, 2, "b", "1"), 12);
   add(b, change(Op::Truncate, 0, "", "", 6000), 13);
   add(b, change(Op::Insert, 3, "c", "1"), 14);
-  EXPECT_TRUE(b.truncate_first());
-  EXPECT_EQ(b.truncate_meta().offset, 11);  // the target's rows meet the first one
+  add(b, change(Op::Update, 1, "a2", "2"), 15);
+  EXPECT_FALSE(b.truncate_first());  // nothing is emptied
+  ASSERT_EQ(b.soft_truncates().size(), 2u);
+  EXPECT_EQ(b.soft_truncates()[0].offset, 11);
+  EXPECT_EQ(b.soft_truncates()[1].source_ts_ms, 6000);
+  std::map<uint32_t, std::string> by_phase;
+  for (const StageGroup& g : b.groups())
+    if (!g.validate_only) by_phase[g.phase] += g.copy_text;
+  EXPECT_EQ(by_phase[0], "");  // key 1 changed again after both truncates
+  EXPECT_EQ(by_phase[1], "u\tinsert\t1000\ttopic\t0\t12\t\\N\t2\tb\t1\n");
+  EXPECT_EQ(by_phase[2], "u\tupdate\t1000\ttopic\t0\t15\t\\N\t1\ta2\t2\nu\tinsert\t1000\ttopic\t0\t14\t\\N\t3\tc\t1\n");
+}
+
+TEST(ApplySemantics, ASoftDeletedRowIsUpdatedNotReplaced) {
+  TableBatch b(shape(DeleteMode::Soft));
+  add(b, change(Op::Insert, 1, "a", "1"), 10);
+  DecodedChange key_only = change(Op::Delete, 1, "", "1");
+  key_only.before.resize(1);  // a before image of the key alone
+  add(b, key_only, 11);
   std::string s = staged(b);
-  EXPECT_NE(s.find("T s\ttruncate\t5000\ttopic\t0\t11\t\\N\t1\ta\t1\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("T s\ttruncate\t6000\ttopic\t0\t13\t\\N\t2\tb\t1\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("T u\tinsert\t1000\ttopic\t0\t14\t\\N\t3\tc\t1\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("T s\tdelete\t1000\ttopic\t0\t11\t\\N\t1\ta\t1\n"), std::string::npos) << s;
+  add(b, change(Op::Update, 1, "b", "2"), 12);
+  for (const StageGroup& g : b.groups()) EXPECT_FALSE(g.replace);
 }
 
 TEST(ApplySemantics, IgnoredTruncateKeepsTheRows) {
@@ -233,15 +254,19 @@ TEST(SourceTime, DecodersGiveTheCommitTime) {
   }
 }
 
-TEST(CompareVersions, NumbersTextAndNulls) {
-  EXPECT_LT(compare_versions("9", "10", true), 0);
-  EXPECT_GT(compare_versions("9", "10", false), 0);
-  EXPECT_EQ(compare_versions("1.50", "1.5", true), 0);
-  EXPECT_LT(compare_versions("-2", "-1", true), 0);
-  EXPECT_LT(compare_versions("\\N", "-1", true), 0);
-  EXPECT_EQ(compare_versions("\\N", "\\N", false), 0);
-  EXPECT_LT(compare_versions("2024-01-01 10:00:00", "2024-01-01 10:00:00.5", false), 0);
-  EXPECT_LT(compare_versions("1e2", "101", true), 0);
+TEST(CompareVersions, NumbersTimesTextAndNulls) {
+  EXPECT_LT(compare_versions("9", "10", VersionOrder::Number), 0);
+  EXPECT_GT(compare_versions("9", "10", VersionOrder::Text), 0);
+  EXPECT_EQ(compare_versions("1.50", "1.5", VersionOrder::Number), 0);
+  EXPECT_LT(compare_versions("9.5", "10.5", VersionOrder::Number), 0);
+  EXPECT_LT(compare_versions("-2", "-1", VersionOrder::Number), 0);
+  EXPECT_LT(compare_versions("\\N", "-1", VersionOrder::Number), 0);
+  EXPECT_EQ(compare_versions("\\N", "\\N", VersionOrder::Text), 0);
+  EXPECT_LT(compare_versions("1e2", "101", VersionOrder::Number), 0);
+  EXPECT_LT(compare_versions("2024-01-01T10:00:00Z", "2024-01-01T10:00:00.5Z", VersionOrder::Time), 0);
+  EXPECT_LT(compare_versions("2024-01-01 10:00:00.25", "2024-01-01T10:00:00.5Z", VersionOrder::Time), 0);
+  EXPECT_EQ(compare_versions("2024-01-01 10:00:00.500", "2024-01-01T10:00:00.5Z", VersionOrder::Time), 0);
+  EXPECT_LT(compare_versions("2024-01-01", "2024-01-02", VersionOrder::Time), 0);
 }
 
 TEST(ImageJson, NamesAndValuesAsTheMessageHadThem) {
