@@ -490,17 +490,30 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
   // delete_mode soft: the delete is an upsert of its image, marked deleted.
   const bool soft = is_delete && shape_.delete_mode == DeleteMode::Soft;
   if (soft) is_delete = false;
+  const uint32_t phase = static_cast<uint32_t>(soft_truncates_.size());
+  changed_since_truncate_ = true;
   auto found = by_key_.find(std::string_view(key_scratch_));
-  if (found == by_key_.end()) {
+  if (found != by_key_.end() && older_than_kept(rows_[found->second], found->second, image, key_fields)) {
+    supersede_image(image, key_fields);  // version_column: a newer change is kept
+    older_versions_++;
+    return;
+  }
+  if (found == by_key_.end() || rows_[found->second].phase != phase) {
+    // The key's first change, or its first since a soft truncate (its earlier row is applied
+    // before that truncate, this one after it).
     Row row;
     row.is_delete = is_delete;
     row.soft = soft;
-    row.phase = static_cast<uint32_t>(soft_truncates_.size());
+    row.phase = phase;
     row.first_slot = static_cast<uint32_t>(slots_.size());
     slots_.resize(slots_.size() + ncols_);
     rows_.push_back(row);
     if (shape_.stage_meta) metas_.push_back(meta_of_current(was_delete ? Op::Delete : Op::Insert));
-    by_key_.emplace(arena_.store(key_scratch_), static_cast<uint32_t>(rows_.size() - 1));
+    if (found == by_key_.end()) {
+      by_key_.emplace(arena_.store(key_scratch_), static_cast<uint32_t>(rows_.size() - 1));
+    } else {
+      found->second = static_cast<uint32_t>(rows_.size() - 1);
+    }
     // The Kafka key first, so key columns found only there are staged too; the row image wins.
     set_columns(row.first_slot, key_fields);
     set_columns(row.first_slot, image, !was_delete);
@@ -508,20 +521,17 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
   }
   const uint32_t index = found->second;
   Row& row = rows_[index];
-  if (older_than_kept(row, index, image, key_fields)) {  // version_column: a newer change is kept
-    supersede_image(image, key_fields);
-    older_versions_++;
-    return;
-  }
   supersede(row);
   if (shape_.stage_meta) metas_[index] = meta_of_current(was_delete ? Op::Delete : Op::Insert);
-  row.phase = static_cast<uint32_t>(soft_truncates_.size());
   if (was_delete) {
     row.is_delete = is_delete;
     row.soft = soft;
     // The delete's image over what the batch's earlier changes wrote: its version (and, soft, the
     // values it carries) win, the rest stays as a delete applied alone would leave it.
-    if (carries_values()) set_columns(row.first_slot, image);
+    if (carries_values()) {
+      set_columns(row.first_slot, key_fields);
+      set_columns(row.first_slot, image);
+    }
     return;
   }
   if (row.soft) {
@@ -554,8 +564,13 @@ void TableBatch::truncate() {
   }
   if (shape_.truncate_mode == TruncateMode::Soft) {
     // Marks the rows the target has at this point: the rows changed before it are applied first,
-    // those changed after it next (see StageGroup::phase).
-    soft_truncates_.push_back(meta_of_current(Op::Truncate));
+    // those changed after it next (see StageGroup::phase). A truncate right after another one
+    // marks nothing more, unless it carries a version from the metadata (rows the first did not
+    // reach because they were newer may be older than this one).
+    const bool meta_version = shape_.version_from == VersionFrom::SourceTs || shape_.version_from == VersionFrom::Offset;
+    if (soft_truncates_.empty() || changed_since_truncate_ || meta_version)
+      soft_truncates_.push_back(meta_of_current(Op::Truncate));
+    changed_since_truncate_ = false;
     return;
   }
   truncate_first_ = true;
@@ -588,6 +603,7 @@ void TableBatch::clear() {
   archived_.clear();
   archived_slots_.clear();
   soft_truncates_.clear();
+  changed_since_truncate_ = false;
   older_versions_ = 0;
   last_topic_ = {};
   change_ = nullptr;

@@ -104,7 +104,8 @@ class TableBatch {
   // Whether add() would accept the change (it can be keyed, and no value is refused outright;
   // see base64_decimal_problem), without adding it.
   bool check(const DecodedChange& change, std::string& error);
-  // A truncate of the source table: forget the batch's rows and truncate the target first.
+  // A truncate of the source table, by truncate_mode: forget the batch's rows and truncate the
+  // target first; or (soft) start a new phase (see soft_truncates()); or (ignore) nothing.
   void truncate();
 
   bool empty() const {
@@ -124,7 +125,8 @@ class TableBatch {
   // Forgets every row (keeps allocated memory for the next batch).
   void clear();
 
-  // Truncate events taken since clear() (they collapse into one truncate of the target).
+  // Truncate events taken since clear() (under truncate_mode truncate they collapse into one
+  // truncate of the target; under soft each may mark its rows).
   uint64_t truncates() const { return truncates_; }
   // Values of fields that matched no column in the changes added since clear().
   uint64_t unmatched_values() const { return unmatched_values_; }
@@ -236,6 +238,7 @@ class TableBatch {
   const DecodedChange* change_ = nullptr;
   const ChangeMeta* meta_ = nullptr;
   std::vector<RowMeta> soft_truncates_;
+  bool changed_since_truncate_ = false;  // a change was added since the last soft truncate
   uint64_t older_versions_ = 0;
   std::string_view last_topic_;  // the topic last stored in the arena
 };

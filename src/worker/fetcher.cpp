@@ -98,12 +98,14 @@ void apply_semantics(TableShape& shape, const host::SyncTableConfig& table) {
     shape.version_from = VersionFrom::Column;
     shape.version_column = (int)(it - table.columns.begin());
     const std::string& type = table.column_types[shape.version_column];
-    auto starts = [&](const char* prefix) { return type.rfind(prefix, 0) == 0; };
-    shape.version_order = starts("smallint") || starts("integer") || starts("bigint") || starts("numeric") ||
-                                  starts("real") || starts("double precision")
-                              ? VersionOrder::Number
-                          : starts("date") || starts("timestamp") ? VersionOrder::Time
-                                                                  : VersionOrder::Text;
+    const bool array = type.find('[') != std::string::npos;
+    const bool number = type == "smallint" || type == "integer" || type == "bigint" || type.rfind("numeric", 0) == 0 ||
+                        type == "real" || type == "double precision";
+    const bool time = type == "date" || type.rfind("timestamp", 0) == 0;
+    shape.version_order = array ? VersionOrder::Text
+                          : number ? VersionOrder::Number
+                          : time   ? VersionOrder::Time
+                                   : VersionOrder::Text;
   }
 }
 

@@ -180,9 +180,22 @@ TEST(ApplySemantics, SoftTruncatesSplitTheBatchIntoPhases) {
   std::map<uint32_t, std::string> by_phase;
   for (const StageGroup& g : b.groups())
     if (!g.validate_only) by_phase[g.phase] += g.copy_text;
-  EXPECT_EQ(by_phase[0], "");  // key 1 changed again after both truncates
+  // Key 1 changed before and after the truncates: a row in each phase, applied in that order.
+  EXPECT_EQ(by_phase[0], "u\tinsert\t1000\ttopic\t0\t10\t\\N\t1\ta\t1\n");
   EXPECT_EQ(by_phase[1], "u\tinsert\t1000\ttopic\t0\t12\t\\N\t2\tb\t1\n");
-  EXPECT_EQ(by_phase[2], "u\tupdate\t1000\ttopic\t0\t15\t\\N\t1\ta2\t2\nu\tinsert\t1000\ttopic\t0\t14\t\\N\t3\tc\t1\n");
+  EXPECT_EQ(by_phase[2], "u\tinsert\t1000\ttopic\t0\t14\t\\N\t3\tc\t1\nu\tupdate\t1000\ttopic\t0\t15\t\\N\t1\ta2\t2\n");
+}
+
+TEST(ApplySemantics, ASoftTruncateRightAfterAnotherMarksNothingMore) {
+  TableBatch b(shape(DeleteMode::Delete, TruncateMode::Soft));
+  add(b, change(Op::Truncate, 0, "", "", 5000), 10);
+  add(b, change(Op::Truncate, 0, "", "", 6000), 11);
+  EXPECT_EQ(b.soft_truncates().size(), 1u);
+  EXPECT_EQ(b.truncates(), 2u);
+  TableBatch v(shape(DeleteMode::Delete, TruncateMode::Soft, VersionFrom::Offset));
+  add(v, change(Op::Truncate, 0, "", "", 5000), 10);
+  add(v, change(Op::Truncate, 0, "", "", 6000), 11);
+  EXPECT_EQ(v.soft_truncates().size(), 2u);  // the second one may reach rows newer than the first
 }
 
 TEST(ApplySemantics, ASoftDeletedRowIsUpdatedNotReplaced) {
