@@ -9,10 +9,12 @@
 #   3. full_load(parallelism 2, chunks of 5,000) while a writer updates, deletes and inserts rows
 #      (random keys, also in chunks already loaded and not yet loaded) until the load is done.
 #   4. A last change (a marker row) is waited for in the target, then wait_for_catchup, then verify.
-#   5. Two more pipelines read the same stream with other apply options (issue 11): delete_mode soft
-#      with version_column _cdc_source_ts, and mode changelog. Each must agree with the verified
-#      target: a soft-deleted row is a row MariaDB no longer has, any other row equals MariaDB's;
-#      the change log has a row per change, and its last row per key is the row's state.
+#   5. Three more pipelines read the same stream with other apply options (issue 11): delete_mode
+#      soft with version_column _cdc_source_ts, delete_mode archive with version_column _cdc_offset,
+#      and mode changelog. Each must agree with the verified target: a soft-deleted row is a row
+#      MariaDB no longer has, any other row equals MariaDB's; the archive holds each deleted row once
+#      and the live rows equal MariaDB's; the change log has a row per change, and its last row per
+#      key is the row's state.
 #
 #   bash test/stack/load_race.sh [RUN_DIR]     (default /tmp/cdc_load_race; the extension installed)
 set -euo pipefail
@@ -66,6 +68,10 @@ SELECT cdc_sync.create_pipeline('race_soft', '$KAFKA_BOOTSTRAP', ARRAY['race.rac
 SELECT cdc_sync.add_sync_table('race_soft', 'race.items', 'items_soft', NULL,
     '{"delete_mode": "soft", "version_column": "_cdc_source_ts", "metadata_columns": ["_cdc_op", "_cdc_offset"]}');
 SELECT cdc_sync.start_pipeline('race_soft');
+SELECT cdc_sync.create_pipeline('race_arch', '$KAFKA_BOOTSTRAP', ARRAY['race.race.items']);
+SELECT cdc_sync.add_sync_table('race_arch', 'race.items', 'items_arch', NULL,
+    '{"delete_mode": "archive", "version_column": "_cdc_offset"}');
+SELECT cdc_sync.start_pipeline('race_arch');
 SELECT cdc_sync.create_pipeline('race_log', '$KAFKA_BOOTSTRAP', ARRAY['race.race.items']);
 SELECT cdc_sync.add_sync_table('race_log', 'race.items', 'items_log', NULL, '{"mode": "changelog", "metadata_columns": ["_cdc_offset"]}');
 SELECT cdc_sync.start_pipeline('race_log');
@@ -117,7 +123,7 @@ say "verify: source rows, target rows, missing, extra, changed, equal: $verdict"
 [ "$digest_my" = "$digest_pg" ] || fail "the digests of every row differ"
 
 # The other apply options on the same stream, checked against the verified target.
-for p in race_soft race_log; do
+for p in race_soft race_arch race_log; do
   [ "$(psql_db -c "SELECT cdc_sync.wait_for_catchup('$p', '120 s')")" = t ] || fail "pipeline $p did not catch up"
 done
 soft=$(psql_db -c "SELECT count(*) FILTER (WHERE s._cdc_deleted) || ' ' || count(*) FILTER (WHERE NOT s._cdc_deleted) || ' ' ||
@@ -129,6 +135,15 @@ say "soft: deleted, live, deleted but in MariaDB, live but not MariaDB's row, wi
 read -r deleted live wrong_deleted wrong_live no_meta <<<"$soft"
 [ "$deleted" -gt 0 ] && [ "$live" -gt 0 ] || fail "delete_mode soft saw no deletes or no rows"
 [ "$wrong_deleted$wrong_live$no_meta" = 000 ] || fail "delete_mode soft disagrees with the source"
+arch=$(psql_db -c "SELECT (SELECT count(*) FROM items_arch_deleted) || ' ' || (SELECT count(DISTINCT id) FROM items_arch_deleted) || ' ' ||
+                          (SELECT count(*) FROM items_arch_deleted d JOIN items i ON i.id = d.id) || ' ' ||
+                          (SELECT count(*) FROM items_arch a LEFT JOIN items i ON i.id = a.id
+                           WHERE i.id IS NULL OR (i.v, i.n) IS DISTINCT FROM (a.v, a.n)) || ' ' ||
+                          (SELECT count(*) FROM items_soft WHERE _cdc_deleted)")
+say "archive: archived rows, distinct keys, archived but in MariaDB, live but not MariaDB's row; soft-deleted rows: $arch"
+read -r archived archived_keys wrong_archived wrong_arch_live soft_deleted <<<"$arch"
+[ "$archived" = "$archived_keys" ] && [ "$archived" = "$soft_deleted" ] && [ "$wrong_archived$wrong_arch_live" = 00 ] ||
+  fail "delete_mode archive disagrees with the source"
 log=$(psql_db -c "WITH last AS (SELECT DISTINCT ON (id) * FROM items_log WHERE id IS NOT NULL ORDER BY id, _cdc_offset DESC)
                   SELECT (SELECT count(*) FROM items_log) || ' ' ||
                          (SELECT messages_consumed - messages_skipped FROM cdc_sync.status WHERE pipeline = 'race_log') || ' ' ||
