@@ -71,6 +71,40 @@ void append_json_string(std::string& out, std::string_view text) {
 }
 }  // namespace
 
+int64_t utc_iso_ms(std::string_view t) {
+  auto digits = [&](size_t at, size_t n, int64_t& v) {
+    if (at + n > t.size()) return false;
+    v = 0;
+    for (size_t i = at; i < at + n; i++) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      v = v * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  int64_t y, mo, d, h, mi, sec;
+  if (!digits(0, 4, y) || t.size() < 19 || t[4] != '-' || !digits(5, 2, mo) || t[7] != '-' || !digits(8, 2, d) ||
+      (t[10] != 'T' && t[10] != ' ') || !digits(11, 2, h) || t[13] != ':' || !digits(14, 2, mi) || t[16] != ':' ||
+      !digits(17, 2, sec) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return DecodedChange::kNoSourceTime;
+  size_t at = 19;
+  int64_t ms = 0;
+  if (at < t.size() && t[at] == '.') {
+    int scale = 100;
+    for (at++; at < t.size() && t[at] >= '0' && t[at] <= '9'; at++, scale /= 10) ms += (t[at] - '0') * scale;
+  }
+  if (at < t.size() && !(t.substr(at) == "Z" || t.substr(at) == "+00:00" || t.substr(at) == "+00"))
+    return DecodedChange::kNoSourceTime;  // another zone: not said in UTC
+  // Days from 1970-01-01 of a proleptic Gregorian date (the civil-from-days inverse).
+  int64_t yy = y - (mo <= 2);
+  int64_t era = yy / 400;
+  int64_t yoe = yy - era * 400;
+  int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = era * 146097 + doe - 719468;
+  int64_t result = ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms;
+  return DecodedChange::plausible_source_ts(result) ? result : DecodedChange::kNoSourceTime;
+}
+
 std::string image_json(const std::vector<FieldValue>& image) {
   std::string out = "{";
   for (size_t i = 0; i < image.size(); i++) {

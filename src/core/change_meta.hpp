@@ -60,6 +60,10 @@ const char* op_name(Op op);
 // Appends the metadata fields of `meta` (tab first, COPY text) to `out`.
 void append_meta_fields(std::string& out, const RowMeta& meta);
 
+// Milliseconds since 1970 of a UTC date-time "YYYY-MM-DDTHH:MM:SS[.fraction][Z]" (AWS DMS's
+// metadata.timestamp), or DecodedChange::kNoSourceTime when it is not one or out of range.
+int64_t utc_iso_ms(std::string_view text);
+
 // The JSON object of a row image (names and values as the message had them), for changelog's
 // before image.
 std::string image_json(const std::vector<FieldValue>& image);

@@ -37,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/change_meta.hpp"
 #include "core/json_util.hpp"
 
 namespace cdc {
@@ -49,6 +50,7 @@ using json::ReadStatus;
 // What a record held besides its row images (those go straight into DecodedChange).
 struct DmsRecord {
   std::string_view record_type, operation, schema, table;
+  std::string_view timestamp;  // "metadata.timestamp": when the source committed it (ISO, UTC)
   bool has_metadata = false;
   bool has_record_type = false;
   bool has_operation = false;
@@ -93,6 +95,10 @@ ReadStatus read_metadata(ondemand::value value, DmsRecord& rec) {
       CDC_READ_TRY(read_name(member, rec.schema, "'metadata.schema-name' is not a string"));
     } else if (key == "table-name") {
       CDC_READ_TRY(read_name(member, rec.table, "'metadata.table-name' is not a string"));
+    } else if (key == "timestamp") {
+      ondemand::json_type ts_type;
+      if (simdjson::error_code err = member.type().get(ts_type)) return json::malformed(err);
+      if (ts_type == ondemand::json_type::string) CDC_READ_TRY(json::read_string(member, rec.timestamp, "'metadata.timestamp'"));
     }
   }
   rec.has_metadata = true;
@@ -290,6 +296,7 @@ DecodeResult DmsDecoder::finish_data(const DmsRecord& rec, DecodedChange& out) {
   if (rec.data != ImageState::Object) return error("data record without a 'data' object");
   set_source(rec, out);
   out.op = op;
+  out.source_ts_ms = rec.timestamp.empty() ? DecodedChange::kNoSourceTime : utc_iso_ms(rec.timestamp);
   take_prefixed_before(out.after);
   if (op == Op::Delete) {
     // DMS puts the deleted row (or its key columns) in "data": that is the before image.
@@ -361,6 +368,7 @@ DecodeResult DmsDecoder::finish_control(const DmsRecord& rec, DecodedChange& out
   if (rec.operation == "truncate-table" || rec.operation == "TruncateTable") {
     set_source(rec, out);
     out.op = Op::Truncate;
+    out.source_ts_ms = rec.timestamp.empty() ? DecodedChange::kNoSourceTime : utc_iso_ms(rec.timestamp);
     return {};
   }
   return skip("AWS DMS control record '" + json::printable(rec.operation) + "' on " +

@@ -249,6 +249,8 @@ TEST(SourceTime, DecodersGiveTheCommitTime) {
   const std::string maxwell = R"({"database": "d", "table": "t", "type": "insert", "data": {"id": 1}, "ts": )";
   const std::string canal = R"({"database": "d", "table": "t", "type": "INSERT", "isDdl": false, "data": [{"id": "1"}], "es": )";
   const std::string debezium = R"({"op": "c", "after": {"id": 1}, "source": {"db": "d", "table": "t", "ts_ms": )";
+  const std::string dms = R"({"data": {"id": 1}, "metadata": {"record-type": "data", "operation": "insert", )"
+                          R"("schema-name": "d", "table-name": "t", "timestamp": )";
   const std::vector<Case> cases = {
       {"maxwell", maxwell + "1700000000}", 1700000000000},
       {"maxwell", maxwell + "1587777777777777777}", DecodedChange::kNoSourceTime},  // would overflow as ms
@@ -257,6 +259,8 @@ TEST(SourceTime, DecodersGiveTheCommitTime) {
       {"canal", canal + "999999999999999999}", DecodedChange::kNoSourceTime},
       {"debezium", debezium + "1700000000123}}", 1700000000123},
       {"debezium", debezium + "\"soon\"}}", DecodedChange::kNoSourceTime},
+      {"dms", dms + "\"2023-03-13T19:20:31.453223Z\"}}", 1678735231453},
+      {"dms", dms + "\"2023-03-13 19:20:31+05:00\"}}", DecodedChange::kNoSourceTime},
   };
   for (const Case& c : cases) {
     std::unique_ptr<Decoder> d = make_decoder(c.format);
@@ -280,6 +284,16 @@ TEST(CompareVersions, NumbersTimesTextAndNulls) {
   EXPECT_LT(compare_versions("2024-01-01 10:00:00.25", "2024-01-01T10:00:00.5Z", VersionOrder::Time), 0);
   EXPECT_EQ(compare_versions("2024-01-01 10:00:00.500", "2024-01-01T10:00:00.5Z", VersionOrder::Time), 0);
   EXPECT_LT(compare_versions("2024-01-01", "2024-01-02", VersionOrder::Time), 0);
+}
+
+TEST(UtcIsoMs, DatesTimesAndFractions) {
+  EXPECT_EQ(utc_iso_ms("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(utc_iso_ms("2000-02-29T12:34:56.789Z"), 951827696789);
+  EXPECT_EQ(utc_iso_ms("2024-12-31 23:59:59"), 1735689599000);
+  EXPECT_EQ(utc_iso_ms("2024-12-31T23:59:59.5+00:00"), 1735689599500);
+  EXPECT_EQ(utc_iso_ms("1969-12-31T23:59:59Z"), DecodedChange::kNoSourceTime);  // before 1970
+  EXPECT_EQ(utc_iso_ms("2024-13-01T00:00:00Z"), DecodedChange::kNoSourceTime);
+  EXPECT_EQ(utc_iso_ms("yesterday"), DecodedChange::kNoSourceTime);
 }
 
 TEST(ImageJson, NamesAndValuesAsTheMessageHadThem) {
