@@ -83,21 +83,24 @@ void touch_change(const DecodedChange& c) {
   touch_image(c.key);
 }
 
-// A group's COPY text: one line per row, "u" or "d" ("v" in a validate-only group, and only there)
-// then one tab-separated value per column, with no raw tab, newline or carriage return inside a
-// value (they must be escaped).
+// A group's COPY text: one line per row, "u", "d" or "s" ("v" in a validate-only group, "a" in an
+// archive group, and only there), the metadata fields when the group has them, then one
+// tab-separated value per column, with no raw tab, newline or carriage return inside a value
+// (they must be escaped).
 void check_copy_text(const StageGroup& g) {
   size_t lines = 0, tabs = 0;
   bool line_start = true;
+  const size_t fields = g.columns.size() + (g.meta ? kMetaFields : 0);
   for (char c : g.copy_text) {
-    if (line_start && (g.validate_only ? c != 'v' : c != 'u' && c != 'd'))
-      fail(g.validate_only ? "validate-only COPY line does not start with v" : "COPY line does not start with u or d",
+    if (line_start && (g.validate_only ? c != 'v' : g.archive ? c != 'a' : c != 'u' && c != 'd' && c != 's'))
+      fail(g.validate_only ? "validate-only COPY line does not start with v"
+                           : "COPY line does not start with u, d or s (a in an archive group)",
            "batch");
     line_start = false;
     if (c == '\r') fail("raw carriage return in COPY text", "batch");
     if (c == '\t') ++tabs;
     if (c == '\n') {
-      if (tabs != g.columns.size()) fail("COPY line has the wrong number of values", "batch");
+      if (tabs != fields) fail("COPY line has the wrong number of values", "batch");
       tabs = 0;
       ++lines;
       line_start = true;
@@ -111,7 +114,9 @@ void check_copy_text(const StageGroup& g) {
 struct Batches {
   std::optional<TableBatch> plain;
   std::optional<TableBatch> typed;
+  std::optional<TableBatch> semantic;  // typed, with apply options (delete_mode, versions, ...)
   std::string error;
+  int64_t offset = 0;
 
   // Builds the shape from the change's field names (after, before, then key), at most kMaxColumns.
   void init(const DecodedChange& c, uint8_t selector, uint8_t flags) {
@@ -147,7 +152,16 @@ struct Batches {
     shape.types = std::move(types);
     // Each format's conversion rules (Debezium, base64 bytes, 0x hex bytes, plain).
     shape.encoding = static_cast<SourceEncoding>((selector >> 2) % 4);
-    typed.emplace(std::move(shape));
+    typed.emplace(shape);
+    // The apply options, from the same bytes.
+    shape.delete_mode = static_cast<DeleteMode>(selector % 5);
+    shape.truncate_mode = static_cast<TruncateMode>((selector >> 3) % 3);
+    shape.version_from = shape.append ? VersionFrom::None : static_cast<VersionFrom>((flags >> 1) % 4);
+    shape.version_column = static_cast<int>(columns.size()) - 1;
+    shape.version_order = static_cast<VersionOrder>(selector % 3);
+    shape.changelog = shape.append;
+    shape.stage_meta = true;
+    semantic.emplace(std::move(shape));
   }
 
   void add(const DecodedChange& c, uint8_t selector, uint8_t flags) {
@@ -161,18 +175,26 @@ struct Batches {
       touch(error);
       if (c.op == Op::Truncate && !b->truncate_first()) fail("truncate not recorded", "batch");
     }
+    error.clear();
+    bool ok = semantic->check(c, error);
+    touch(error);
+    error.clear();
+    if (semantic->add(c, error, ChangeMeta{"topic", static_cast<int32_t>(offset % 3), offset}) != ok)
+      fail("check() and add() disagree (apply options)", "batch");
+    offset++;
+    touch(error);
   }
 
   // Builds the COPY groups and reads them back.
   void flush() {
     if (!plain) return;
-    for (TableBatch* b : {&*plain, &*typed}) {
+    for (TableBatch* b : {&*plain, &*typed, &*semantic}) {
       size_t rows = 0;
       for (const StageGroup& g : b->groups()) {
         touch(g.copy_text);
         for (int c : g.columns)
           if (c < 0 || static_cast<size_t>(c) >= b->shape().columns.size()) fail("group column out of range", "batch");
-        if (!g.validate_only) rows += g.upserts + g.deletes;
+        if (!g.validate_only && !g.archive) rows += g.upserts + g.deletes;
         check_copy_text(g);
       }
       if (rows != b->rows()) fail("groups() lost or invented rows", "batch");
