@@ -69,19 +69,6 @@ void abort_quietly() {
   }
 }
 
-// Runs `fn` (C++ and guarded PostgreSQL calls) in one transaction; aborts on any error.
-template <typename F>
-void transaction(F&& fn) {
-  begin();
-  try {
-    fn();
-    commit();
-  } catch (...) {
-    abort_quietly();
-    throw;
-  }
-}
-
 // "a, b" from names, each quoted; prefixed ("s.a, s.b") when `prefix` is given.
 std::string quoted_list(const std::vector<std::string>& names, const char* prefix = "") {
   std::string out;
@@ -98,53 +85,51 @@ Load read(int id, int index) {
   l.id = id;
   l.index = index;
   bool found = false;
-  transaction([&]() {
-    guard([&]() {
-      spi_exec("SELECT l.state, l.pipeline, split_part(l.source, '.', 1), substr(l.source, strpos(l.source, '.') + 1), "
-               "  c.options::text, coalesce(l.options->>'where', ''), coalesce(l.key_column, ''), "
-               "  coalesce(s.target::text, s.target_name), l.sync_table, l.planned, "
-               "  coalesce((l.options->>'truncate')::bool, true), "
-               "  coalesce(s.target, pg_catalog.to_regclass(s.target_name)) IS NOT NULL, "
-               "  coalesce((s.options->>'auto_create')::bool, true), coalesce((s.options->>'append')::bool, false), "
-               "  coalesce((l.options->>'chunk_rows')::int, 8192), p.owner::oid, array_to_string(s.primary_key, E'\\n'), "
-               "  coalesce((l.options->>'max_unchunked_rows')::bigint, 1000000), "
-               "  (SELECT count(*) FROM cdc_sync.load_chunks c WHERE c.load = l.id), "
-               "  (SELECT c.hi FROM cdc_sync.load_chunks c WHERE c.load = l.id ORDER BY c.chunk DESC LIMIT 1), "
-               "  array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'include')), E'\\n'), "
-               "  array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'exclude')), E'\\n'), "
-               "  array_to_string(ARRAY(SELECT r.key || E'\\n' || r.value "
-               "    FROM pg_catalog.jsonb_each_text(s.options->'columns'->'rename') r), E'\\n') "
-               "FROM cdc_sync.full_loads l JOIN cdc_sync.pipelines p ON p.name = l.pipeline "
-               "JOIN cdc_sync.sync_tables s ON s.id = l.sync_table "
-               "JOIN cdc_sync.mysql_connections c ON c.name = l.connection WHERE l.id = $1",
-               SPI_OK_SELECT, "reading the load", {{INT4OID, Int32GetDatum(id)}}, true);
-      found = SPI_processed > 0;
-      if (!found) return;
-      // (Into strings owned outside this frame: an ERROR's longjmp skips no destructor here.)
-      l.state = value_at(1);
-      l.pipeline = value_at(2);
-      l.db = value_at(3);
-      l.table = value_at(4);
-      l.connection_json = value_at(5);
-      l.where = value_at(6);
-      l.key_column = value_at(7);
-      l.target = value_at(8);
-      load_sync_table = atoi(value_at(9));
-      l.planned = strcmp(value_at(10), "t") == 0;
-      l.truncate = strcmp(value_at(11), "t") == 0;
-      l.target_exists = strcmp(value_at(12), "t") == 0;
-      l.auto_create = strcmp(value_at(13), "t") == 0;
-      l.append = strcmp(value_at(14), "t") == 0;
-      l.chunk_rows = atol(value_at(15));
-      load_owner = (Oid)strtoul(value_at(16), nullptr, 10);
-      split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 17), l.key);
-      l.max_unchunked_rows = atol(value_at(18));
-      l.chunks_recorded = atoi(value_at(19));
-      if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 20) != nullptr) l.last_end = std::string(value_at(20));
-      split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 21), l.field_map.include);
-      split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 22), l.field_map.exclude);
-      split_pairs(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 23), l.field_map.rename);
-    });
+  in_transaction([&]() {
+    spi_exec("SELECT l.state, l.pipeline, split_part(l.source, '.', 1), substr(l.source, strpos(l.source, '.') + 1), "
+             "  c.options::text, coalesce(l.options->>'where', ''), coalesce(l.key_column, ''), "
+             "  coalesce(s.target::text, s.target_name), l.sync_table, l.planned, "
+             "  coalesce((l.options->>'truncate')::bool, true), "
+             "  coalesce(s.target, pg_catalog.to_regclass(s.target_name)) IS NOT NULL, "
+             "  coalesce((s.options->>'auto_create')::bool, true), coalesce((s.options->>'append')::bool, false), "
+             "  coalesce((l.options->>'chunk_rows')::int, 8192), p.owner::oid, array_to_string(s.primary_key, E'\\n'), "
+             "  coalesce((l.options->>'max_unchunked_rows')::bigint, 1000000), "
+             "  (SELECT count(*) FROM cdc_sync.load_chunks c WHERE c.load = l.id), "
+             "  (SELECT c.hi FROM cdc_sync.load_chunks c WHERE c.load = l.id ORDER BY c.chunk DESC LIMIT 1), "
+             "  array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'include')), E'\\n'), "
+             "  array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s.options->'columns'->'exclude')), E'\\n'), "
+             "  array_to_string(ARRAY(SELECT r.key || E'\\n' || r.value "
+             "    FROM pg_catalog.jsonb_each_text(s.options->'columns'->'rename') r), E'\\n') "
+             "FROM cdc_sync.full_loads l JOIN cdc_sync.pipelines p ON p.name = l.pipeline "
+             "JOIN cdc_sync.sync_tables s ON s.id = l.sync_table "
+             "JOIN cdc_sync.mysql_connections c ON c.name = l.connection WHERE l.id = $1",
+             SPI_OK_SELECT, "reading the load", {{INT4OID, Int32GetDatum(id)}}, true);
+    found = SPI_processed > 0;
+    if (!found) return;
+    // (Into strings owned outside this frame: an ERROR's longjmp skips no destructor here.)
+    l.state = value_at(1);
+    l.pipeline = value_at(2);
+    l.db = value_at(3);
+    l.table = value_at(4);
+    l.connection_json = value_at(5);
+    l.where = value_at(6);
+    l.key_column = value_at(7);
+    l.target = value_at(8);
+    load_sync_table = atoi(value_at(9));
+    l.planned = strcmp(value_at(10), "t") == 0;
+    l.truncate = strcmp(value_at(11), "t") == 0;
+    l.target_exists = strcmp(value_at(12), "t") == 0;
+    l.auto_create = strcmp(value_at(13), "t") == 0;
+    l.append = strcmp(value_at(14), "t") == 0;
+    l.chunk_rows = atol(value_at(15));
+    load_owner = (Oid)strtoul(value_at(16), nullptr, 10);
+    split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 17), l.key);
+    l.max_unchunked_rows = atol(value_at(18));
+    l.chunks_recorded = atoi(value_at(19));
+    if (SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 20) != nullptr) l.last_end = std::string(value_at(20));
+    split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 21), l.field_map.include);
+    split_lines(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 22), l.field_map.exclude);
+    split_pairs(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 23), l.field_map.rename);
   });
   if (!found) l.state = "gone";
   return l;
@@ -155,46 +140,44 @@ void commit_plan(const Load& l, const Plan& plan) {
   for (const std::string& k : plan.table_key) keys += (keys.empty() ? "" : "\n") + k;
   std::string source = l.db + "." + l.table;
   std::string truncate = "TRUNCATE " + l.target;
-  transaction([&]() {
-    guard([&]() {
-      // The pipeline's lock first (in _begin_load): a worker of the pipeline may be creating the
-      // same target for the stream, under that lock.
-      if (plan.first_chunk == 0)
-        spi_exec("SELECT cdc_sync._begin_load($1)", SPI_OK_SELECT, "starting the load", {{INT4OID, Int32GetDatum(l.id)}});
-      if (plan.first_chunk == 0 && !plan.create_ddl.empty()) {
-        AsOwner owner(load_owner);
-        if (SPI_execute(plan.create_ddl.c_str(), false, 0) != SPI_OK_UTILITY)
-          elog(ERROR, "cdc_sync: creating the target failed");
-        owner.restore();
-        spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
-                 "VALUES ($1, $2, $3, $4, '', 0, 0)",
-                 SPI_OK_INSERT, "recording the created target",
-                 {text_arg(l.pipeline.c_str()), text_arg(source.c_str()), text_arg(l.target.c_str()),
-                  text_arg(plan.create_ddl.c_str())});
-        spi_exec("UPDATE cdc_sync.sync_tables SET target = coalesce(target, pg_catalog.to_regclass(target_name)), "
-                 "primary_key = CASE WHEN cardinality(primary_key) = 0 THEN coalesce(string_to_array(nullif($2, ''), E'\\n'), "
-                 "'{}') ELSE primary_key END WHERE id = $1",
-                 SPI_OK_UPDATE, "recording the created target",
-                 {{INT4OID, Int32GetDatum(load_sync_table)}, text_arg(keys.c_str())});
-      }
-      if (plan.first_chunk == 0 && l.truncate) {
-        AsOwner owner(load_owner);
-        if (SPI_execute(truncate.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: emptying the target failed");
-        owner.restore();
-      }
-      for (size_t c = 0; c < plan.ends.size(); c++) {
-        const std::optional<std::string>& from = c == 0 ? plan.after : plan.ends[c - 1];
-        const char* lo = from ? from->c_str() : nullptr;
-        const char* hi = plan.ends[c] ? plan.ends[c]->c_str() : nullptr;
-        spi_exec("INSERT INTO cdc_sync.load_chunks (load, chunk, lo, hi) VALUES ($1, $2, $3, $4)", SPI_OK_INSERT,
-                 "recording a chunk",
-                 {{INT4OID, Int32GetDatum(l.id)}, {INT4OID, Int32GetDatum(plan.first_chunk + (int)c)},
-                  lo ? text_arg(lo) : SpiArg{TEXTOID, (Datum)0, true}, hi ? text_arg(hi) : SpiArg{TEXTOID, (Datum)0, true}});
-      }
-      spi_exec("UPDATE cdc_sync.full_loads SET planned = $3, key_column = nullif($2, '') WHERE id = $1", SPI_OK_UPDATE,
-               "recording the plan",
-               {{INT4OID, Int32GetDatum(l.id)}, text_arg(plan.key_column.c_str()), {BOOLOID, BoolGetDatum(plan.complete)}});
-    });
+  in_transaction([&]() {
+    // The pipeline's lock first (in _begin_load): a worker of the pipeline may be creating the
+    // same target for the stream, under that lock.
+    if (plan.first_chunk == 0)
+      spi_exec("SELECT cdc_sync._begin_load($1)", SPI_OK_SELECT, "starting the load", {{INT4OID, Int32GetDatum(l.id)}});
+    if (plan.first_chunk == 0 && !plan.create_ddl.empty()) {
+      AsOwner owner(load_owner);
+      if (SPI_execute(plan.create_ddl.c_str(), false, 0) != SPI_OK_UTILITY)
+        elog(ERROR, "cdc_sync: creating the target failed");
+      owner.restore();
+      spi_exec("INSERT INTO cdc_sync.schema_history (pipeline, source, target, ddl, topic, partition, \"offset\") "
+               "VALUES ($1, $2, $3, $4, '', 0, 0)",
+               SPI_OK_INSERT, "recording the created target",
+               {text_arg(l.pipeline.c_str()), text_arg(source.c_str()), text_arg(l.target.c_str()),
+                text_arg(plan.create_ddl.c_str())});
+      spi_exec("UPDATE cdc_sync.sync_tables SET target = coalesce(target, pg_catalog.to_regclass(target_name)), "
+               "primary_key = CASE WHEN cardinality(primary_key) = 0 THEN coalesce(string_to_array(nullif($2, ''), E'\\n'), "
+               "'{}') ELSE primary_key END WHERE id = $1",
+               SPI_OK_UPDATE, "recording the created target",
+               {{INT4OID, Int32GetDatum(load_sync_table)}, text_arg(keys.c_str())});
+    }
+    if (plan.first_chunk == 0 && l.truncate) {
+      AsOwner owner(load_owner);
+      if (SPI_execute(truncate.c_str(), false, 0) != SPI_OK_UTILITY) elog(ERROR, "cdc_sync: emptying the target failed");
+      owner.restore();
+    }
+    for (size_t c = 0; c < plan.ends.size(); c++) {
+      const std::optional<std::string>& from = c == 0 ? plan.after : plan.ends[c - 1];
+      const char* lo = from ? from->c_str() : nullptr;
+      const char* hi = plan.ends[c] ? plan.ends[c]->c_str() : nullptr;
+      spi_exec("INSERT INTO cdc_sync.load_chunks (load, chunk, lo, hi) VALUES ($1, $2, $3, $4)", SPI_OK_INSERT,
+               "recording a chunk",
+               {{INT4OID, Int32GetDatum(l.id)}, {INT4OID, Int32GetDatum(plan.first_chunk + (int)c)},
+                lo ? text_arg(lo) : SpiArg{TEXTOID, (Datum)0, true}, hi ? text_arg(hi) : SpiArg{TEXTOID, (Datum)0, true}});
+    }
+    spi_exec("UPDATE cdc_sync.full_loads SET planned = $3, key_column = nullif($2, '') WHERE id = $1", SPI_OK_UPDATE,
+             "recording the plan",
+             {{INT4OID, Int32GetDatum(l.id)}, text_arg(plan.key_column.c_str()), {BOOLOID, BoolGetDatum(plan.complete)}});
   });
   if (plan.complete)
     ereport(LOG, (errmsg("cdc_sync: full load %d of %s into %s: %zu chunks", l.id, source.c_str(), l.target.c_str(),
@@ -298,14 +281,12 @@ void abandon() { abort_quietly(); }
 
 bool end_if_done(const Load& l) {
   bool done = false;
-  transaction([&]() {
-    guard([&]() {
-      spi_exec("SELECT l.planned AND NOT EXISTS (SELECT 1 FROM cdc_sync.load_chunks c WHERE c.load = l.id AND c.done_at IS NULL) "
-               "FROM cdc_sync.full_loads l WHERE l.id = $1", SPI_OK_SELECT,
-               "checking the load", {{INT4OID, Int32GetDatum(l.id)}});
-      done = strcmp(value_at(1), "t") == 0;
-      if (done) spi_exec("SELECT cdc_sync._end_load($1)", SPI_OK_SELECT, "ending the load", {{INT4OID, Int32GetDatum(l.id)}});
-    });
+  in_transaction([&]() {
+    spi_exec("SELECT l.planned AND NOT EXISTS (SELECT 1 FROM cdc_sync.load_chunks c WHERE c.load = l.id AND c.done_at IS NULL) "
+             "FROM cdc_sync.full_loads l WHERE l.id = $1", SPI_OK_SELECT,
+             "checking the load", {{INT4OID, Int32GetDatum(l.id)}});
+    done = strcmp(value_at(1), "t") == 0;
+    if (done) spi_exec("SELECT cdc_sync._end_load($1)", SPI_OK_SELECT, "ending the load", {{INT4OID, Int32GetDatum(l.id)}});
   });
   if (done) ereport(LOG, (errmsg("cdc_sync: full load %d done", l.id)));
   return done;
@@ -327,16 +308,14 @@ namespace {
 // retry_table.
 void fail_load(int id, const std::string& error) {
   try {
-    transaction([&]() {
-      guard([&]() {
-        spi_exec("UPDATE cdc_sync.full_loads SET state = 'failed', error = $2, finished_at = now() "
-                 "WHERE id = $1 AND state = 'running'",
-                 SPI_OK_UPDATE, "recording the load's failure", {{INT4OID, Int32GetDatum(id)}, text_arg(error.c_str())});
-        spi_exec("UPDATE cdc_sync.sync_tables s SET parked_reason = 'full load ' || $1 || ' failed: ' || $2 || "
-                 "'; run cdc_sync.full_load() again, or cdc_sync.retry_table() to apply the kept changes without it' "
-                 "FROM cdc_sync.full_loads l WHERE l.id = $1 AND s.id = l.sync_table AND s.parked_at IS NOT NULL",
-                 SPI_OK_UPDATE, "recording the load's failure", {{INT4OID, Int32GetDatum(id)}, text_arg(error.c_str())});
-      });
+    in_transaction([&]() {
+      spi_exec("UPDATE cdc_sync.full_loads SET state = 'failed', error = $2, finished_at = now() "
+               "WHERE id = $1 AND state = 'running'",
+               SPI_OK_UPDATE, "recording the load's failure", {{INT4OID, Int32GetDatum(id)}, text_arg(error.c_str())});
+      spi_exec("UPDATE cdc_sync.sync_tables s SET parked_reason = 'full load ' || $1 || ' failed: ' || $2 || "
+               "'; run cdc_sync.full_load() again, or cdc_sync.retry_table() to apply the kept changes without it' "
+               "FROM cdc_sync.full_loads l WHERE l.id = $1 AND s.id = l.sync_table AND s.parked_at IS NOT NULL",
+               SPI_OK_UPDATE, "recording the load's failure", {{INT4OID, Int32GetDatum(id)}, text_arg(error.c_str())});
     });
   } catch (const std::exception& e) {
     ereport(WARNING, (errmsg("cdc_sync: recording the failure of full load %d failed: %s", id, e.what())));
