@@ -470,12 +470,6 @@ bool TableBatch::add_change(const DecodedChange& change, std::string& error) {
   return true;
 }
 
-// Whether deletes stage their image's values (beyond the key): soft deletes and archives write
-// them, versions compare them.
-bool TableBatch::carries_values() const {
-  return shape_.delete_mode != DeleteMode::Delete || shape_.version_from != VersionFrom::None;
-}
-
 // Records `image` as the last change of the key in key_scratch_ (a delete when `is_delete`).
 void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields,
                      bool is_delete) {
@@ -527,8 +521,9 @@ void TableBatch::put(const std::vector<FieldValue>& image, const std::vector<Fie
     row.is_delete = is_delete;
     row.soft = soft;
     // The delete's image over what the batch's earlier changes wrote: its version (and, soft, the
-    // values it carries) win, the rest stays as a delete applied alone would leave it.
-    if (carries_values()) {
+    // values it carries) win, the rest stays as a delete applied alone would leave it. (A hard
+    // delete stages only its key and version: the rest of the row does not matter.)
+    if (soft || shape_.version_from != VersionFrom::None) {
       set_columns(row.first_slot, key_fields);
       set_columns(row.first_slot, image);
     }

@@ -181,7 +181,6 @@ class TableBatch {
   void supersede_image(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields);
   void archive_delete(const std::vector<FieldValue>& image, const std::vector<FieldValue>& key_fields);
   RowMeta meta_of_current(Op op = Op::Insert);
-  bool carries_values() const;
   bool key_or_version(int c) const;
   void append_meta(std::string& out, const RowMeta& meta) const;
   void append_row_groups(std::vector<StageGroup>& groups) const;

@@ -247,11 +247,9 @@ std::string managed_values(const TableMeta& t, bool archive) {
 std::string version_name(const TableMeta& t) { return quote_identifier(t.semantics.version_column.c_str()); }
 
 std::string staged_version(const TableMeta& t) {
+  // A version from the metadata is the staged row's metadata (kept in the managed column).
   const std::string& v = t.semantics.version_column;
-  if (v == "_cdc_source_ts" && t.version < 0) return kSourceTs;
-  if (v == "_cdc_offset" && t.version < 0) return "s._cdc_m_offset";
-  if (v == "_cdc_source_ts" && is_managed(t, t.version)) return kSourceTs;
-  if (v == "_cdc_offset" && is_managed(t, t.version)) return "s._cdc_m_offset";
+  if (v == "_cdc_source_ts" || v == "_cdc_offset") return managed_expr(v, false);
   return "s." + version_name(t);
 }
 
