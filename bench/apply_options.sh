@@ -48,20 +48,15 @@ export CDC_RUN_DIR=${CDC_RUN_DIR:-/tmp/cdc_bench_options}
 export CDC_PGPORT=${CDC_PGPORT:-55452}
 export CDC_E2E_DB=${CDC_E2E_DB:-cdc_bench}
 source test/harness/common.sh
+source bench/lib.sh
 if [ "$DO_BUILD" = 1 ]; then bash test/build.sh; fi
 [ -x "$BUILD/gen_events" ] || { echo "bench: $BUILD/gen_events is missing; run with --build" >&2; exit 1; }
 cleanup() { if [ "$KEEP" = 1 ]; then echo "bench: kept running (PGPORT=$PGPORT)"; else stop_all; rm -rf "$RUN_DIR/data"; fi; }
 trap cleanup EXIT
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 bpsql() { tpsql -d "$E2E_DB" -At -v ON_ERROR_STOP=1 "$@"; }
 export PGOPTIONS='-c client_min_messages=warning'
 
-[[ -n $RUN_DIR && $RUN_DIR != / ]] || { echo "bench: bad CDC_RUN_DIR '$RUN_DIR'" >&2; exit 2; }
-stop_all
-rm -rf "$RUN_DIR"
-stage_tools
-start_kafka
-start_pg
+fresh_instances
 DATA=$RUN_DIR/data
 mkdir -p "$DATA"
 PHASES="insert update delete"
@@ -137,7 +132,6 @@ for rep in $(seq 1 "$REPEAT"); do
   fi
 done
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 runs() { for r in $(seq 1 "$REPEAT"); do printf '%s ' "${SECS[$1,$2,$r]}"; done; }
 echo
 echo "cdc_sync apply options: $ROWS events/phase, $PARTITIONS partitions, median of $REPEAT runs, $(nproc) CPUs," \

@@ -87,6 +87,7 @@ export CDC_RUN_DIR=${CDC_RUN_DIR:-/tmp/cdc_bench}
 export CDC_PGPORT=${CDC_PGPORT:-55450}
 export CDC_E2E_DB=${CDC_E2E_DB:-cdc_bench}
 source test/harness/common.sh
+source bench/lib.sh
 
 if [ "$DO_BUILD" = 1 ]; then bash test/build.sh; fi
 for tool in gen_events kafka_produce kafka_admin mock_kafka; do
@@ -104,17 +105,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
 bpsql() { tpsql -d "$E2E_DB" -At "$@"; }
 export PGOPTIONS='-c client_min_messages=warning'
 
-[[ -n $RUN_DIR && $RUN_DIR != / ]] || { echo "bench: bad CDC_RUN_DIR '$RUN_DIR'" >&2; exit 2; }
-stop_all
-rm -rf "$RUN_DIR"
-stage_tools
-start_kafka
-start_pg
+fresh_instances
 if [ "$PROFILE" = 1 ]; then
   # auto_explain logs the duration of every statement, the worker's SPI statements included.
   cat >>"$RUN_DIR/pgdata/postgresql.conf" <<CONF
@@ -301,7 +296,6 @@ for rep in $(seq 1 "$REPEAT"); do
 done
 
 # --- 4. report ---------------------------------------------------------------------------------
-median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 runs() { for r in $(seq 1 "$REPEAT"); do printf '%s ' "${SECS[$1,$2,$r]}"; done; }
 declare -A MED RATE RATIO
 for phase in insert update; do
